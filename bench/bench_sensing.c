@@ -1,0 +1,119 @@
+/* bench_sensing.c - performance figures of the matrix-sensing passes (issue:
+ * core toolkit).  In one run on this machine it times, side by side:
+ *   - one plain cblas_dgemv over the m x p training array (memory-read floor),
+ *   - pass 1 and pass 2 serving one evaluation point,
+ *   - a GD step (1 gradient) and an NSO k=1 step (2 gradients sharing passes),
+ *   - the batched sweep step (GD + 6 WP-GD + 6 NSO = 19 points per pass),
+ * and prints ratios.  Rows are appended to --tsv (metric, value, unit, target). */
+#include "cli.h"
+#include "io.h"
+#include "nso_error.h"
+#include "progress.h"
+#include "rng.h"
+#include "sensing.h"
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void bench_fn(void *ctx);
+
+/* median of `reps` timings of fn (after one warm-up) */
+static double time_median(bench_fn *fn, void *ctx, int reps)
+{
+    double t[64];
+    fn(ctx);
+    for (int i = 0; i < reps; i++) {
+        double t0 = nso_now();
+        fn(ctx);
+        t[i] = nso_now() - t0;
+    }
+    for (int i = 1; i < reps; i++)
+        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) { double x = t[j]; t[j] = t[j - 1]; t[j - 1] = x; }
+    return t[reps / 2];
+}
+
+typedef struct {
+    nso_sensing *s;
+    double *x, *y, *U, *G;
+    size_t nb;
+} ctx_t;
+
+static void f_dgemv(void *c)
+{
+    ctx_t *b = c;
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)b->s->m[0], (int)b->s->p, 1.0, b->s->A[0],
+                (int)b->s->p, b->x, 1, 0.0, b->y, 1);
+}
+static void f_pass1(void *c) { ctx_t *b = c; nso_sensing_pass1(b->s, 0, 1, b->x, b->y); }
+static void f_pass2(void *c) { ctx_t *b = c; nso_sensing_pass2(b->s, 1, b->y, b->x); }
+static void f_grad(void *c) { ctx_t *b = c; nso_sensing_grad(b->s, b->nb, b->U, b->G, NULL); }
+
+int main(int argc, char **argv)
+{
+    long d = 100, r = 5, m = 2500, reps = 9;
+    uint64_t seed = 1;
+    const char *tsv = "data/bench.tsv";
+    nso_arg_spec specs[] = {
+        {"d", NSO_ARG_INT, &d, 2, 400, "matrix side d"},
+        {"r", NSO_ARG_INT, &r, 1, 400, "rank of X*"},
+        {"m", NSO_ARG_INT, &m, 1, 100000, "training measurements"},
+        {"reps", NSO_ARG_INT, &reps, 3, 63, "timed repetitions (median reported)"},
+        {"seed", NSO_ARG_U64, &seed, 0, 1e18, "random seed"},
+        {"tsv", NSO_ARG_STRING, &tsv, 0, 0, "append rows to this TSV"},
+    };
+    nso_cli_parse(argc, argv, specs, sizeof specs / sizeof *specs,
+                  "bench_sensing: time the matrix-sensing passes against a plain dgemv");
+    if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
+    nso_check_writable("tsv", tsv);
+    nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, 0, 0}, .seed = seed};
+    nso_sensing *s = nso_sensing_alloc(&sp);
+    if (!s) return 2;
+    size_t dd = (size_t)(d * d);
+    ctx_t c = {.s = s, .nb = 1};
+    c.x = nso_xmalloc(s->p * sizeof(double));
+    c.y = nso_xmalloc((size_t)m * sizeof(double));
+    c.U = nso_xmalloc(19 * dd * sizeof(double));
+    c.G = nso_xmalloc(19 * dd * sizeof(double));
+    gsl_rng *rg = nso_rng_named(seed, "bench");
+    for (size_t i = 0; i < s->p; i++) c.x[i] = gsl_ran_gaussian(rg, 1.0);
+    for (size_t i = 0; i < (size_t)m; i++) c.y[i] = gsl_ran_gaussian(rg, 1.0);
+    for (size_t i = 0; i < 19 * dd; i++) c.U[i] = gsl_ran_gaussian(rg, 1.0);
+    gsl_rng_free(rg);
+
+    double t_gemv = time_median(f_dgemv, &c, (int)reps);
+    double t_p1 = time_median(f_pass1, &c, (int)reps);
+    double t_p2 = time_median(f_pass2, &c, (int)reps);
+    c.nb = 1;
+    double t_gd = time_median(f_grad, &c, (int)reps);
+    c.nb = 2;
+    double t_nso = time_median(f_grad, &c, (int)reps);
+    c.nb = 19;
+    double t_sweep = time_median(f_grad, &c, (int)reps);
+    double t_sep = 19 * t_gd;
+
+    double mb = (double)m * (double)s->p * 8 / 1e6;
+    printf("# matrix sensing passes: d=%ld r=%ld m=%ld, array %.0f MB, median of %ld, 2-core machine\n",
+           d, r, m, mb, reps);
+    printf("dgemv over the array (floor)   %8.2f ms  (%.1f GB/s)\n", 1e3 * t_gemv, mb / 1e3 / t_gemv);
+    printf("pass 1, one point              %8.2f ms  ratio %.2f (target <= 1.2)\n", 1e3 * t_p1, t_p1 / t_gemv);
+    printf("pass 2, one point              %8.2f ms  ratio %.2f (target <= 1.2)\n", 1e3 * t_p2, t_p2 / t_gemv);
+    printf("GD step (1 gradient)           %8.2f ms\n", 1e3 * t_gd);
+    printf("NSO k=1 step (2 gradients)     %8.2f ms  ratio to GD %.2f (target <= 1.3)\n", 1e3 * t_nso, t_nso / t_gd);
+    printf("sweep step, 19 points batched  %8.2f ms  vs 19 separate %.2f ms (x%.1f faster)\n",
+           1e3 * t_sweep, 1e3 * t_sep, t_sep / t_sweep);
+    printf("projected 10,000-step sweep    %8.1f s (training passes only)\n", 1e4 * t_sweep);
+
+    FILE *f = fopen(tsv, "a");
+    if (!f) nso_die("--tsv: cannot append to '%s'", tsv);
+    fprintf(f, "sensing.dgemv_ms\t%.3f\tms\tfloor (2 cores)\n", 1e3 * t_gemv);
+    fprintf(f, "sensing.pass1_over_dgemv\t%.3f\tratio\t<= 1.2\n", t_p1 / t_gemv);
+    fprintf(f, "sensing.pass2_over_dgemv\t%.3f\tratio\t<= 1.2\n", t_p2 / t_gemv);
+    fprintf(f, "sensing.nso_step_over_gd_step\t%.3f\tratio\t<= 1.3\n", t_nso / t_gd);
+    fprintf(f, "sensing.sweep_step_ms\t%.3f\tms\t(19 points per pass)\n", 1e3 * t_sweep);
+    fclose(f);
+    free(c.x); free(c.y); free(c.U); free(c.G);
+    nso_sensing_free(s);
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* objective.h - the objective ("oracle") interface every optimizer and every
+ * Hessian tool works through, and the registry of test problems.
+ *
+ * An objective has a dimension, a value, an exact gradient, optionally a
+ * batched gradient (n points in one call, so a problem such as matrix sensing
+ * can share one pass over its data among many points), a stochastic-gradient
+ * oracle g_z with a documented noise model (Assumption 4.1: unbiased, variance
+ * <= sigma_g^2), and a Hessian-vector product where available.
+ */
+#ifndef NSO_OBJECTIVE_H
+#define NSO_OBJECTIVE_H
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct nso_objective nso_objective;
+struct nso_objective {
+    const char *name;
+    size_t dim;
+    void *ctx;
+    double (*value)(void *ctx, const double *w);
+    void (*grad)(void *ctx, const double *w, double *g);
+    /* optional: gradients at n points (row-major n x dim) into g (n x dim) */
+    void (*grad_batch)(void *ctx, size_t n, const double *w, double *g);
+    /* optional stochastic oracle; NULL means the exact gradient is used */
+    void (*sgrad)(void *ctx, const double *w, double *g, gsl_rng *r);
+    /* optional Hessian-vector product */
+    void (*hvp)(void *ctx, const double *w, const double *v, double *hv);
+    /* optional closed-form Hessian trace */
+    double (*hess_trace)(void *ctx, const double *w);
+    void (*free)(void *ctx);
+    const char *noise_model; /* words describing sgrad's noise, or "exact" */
+    double min_value;        /* known minimum of f (NAN if unknown) */
+    double lipschitz;        /* gradient-Lipschitz constant C (NAN if unknown) */
+};
+
+/* Gradients at n points: grad_batch when present, else n calls to grad. */
+void nso_obj_grad_batch(const nso_objective *o, size_t n, const double *w, double *g);
+/* The oracle: sgrad when present, else grad. */
+void nso_obj_sgrad(const nso_objective *o, const double *w, double *g, gsl_rng *r);
+void nso_obj_free(nso_objective *o);
+
+/* Wrap an objective with an additive Gaussian oracle: g_z(w) = grad f(w) + z,
+ * z ~ N(0, (sigma_g^2/dim) I), so E||z||^2 = sigma_g^2 (Assumption 4.1).  The
+ * wrapper owns `inner`. */
+nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g);
+
+/* ---- registry of problems ------------------------------------------- */
+typedef struct {
+    size_t dim;       /* problem size (meaning depends on the problem) */
+    size_t rank;      /* sensing: rank r of X* */
+    size_t m;         /* sensing: training measurements */
+    uint64_t seed;    /* data seed */
+    double scale;     /* problem-specific scale (default 1) */
+} nso_problem_params;
+
+typedef struct {
+    const char *name;
+    const char *help;
+    /* build; returns NULL and prints a message naming the bad parameter */
+    nso_objective *(*create)(const nso_problem_params *p);
+    /* initial point (dim entries) */
+    void (*init)(const nso_objective *o, double *w0, gsl_rng *r);
+} nso_problem;
+
+extern const nso_problem nso_problem_quadratic, nso_problem_cosquad, nso_problem_logistic,
+    nso_problem_sensing;
+extern const nso_problem *const nso_problems[]; /* NULL-terminated */
+const nso_problem *nso_problem_find(const char *name);
+const char *nso_problem_names(void);
+
+#endif

@@ -1,0 +1,89 @@
+/* sensing.h - over-parameterised matrix sensing (paper Sec. 2.1.1 eq. (4), Sec. 3.1).
+ *
+ * X* = U* U*^T with U* ~ N(0,1)^{d x r}; measurements A_i = (G + G^T)/2,
+ * G ~ N(0,1)^{d x d}; y_i = <A_i, X*>.  The model is U in R^{d x d} and the
+ * training loss is
+ *     L(U) = (1/4m) sum_i r_i^2,   r_i = <A_i, U U^T> - y_i,
+ * so that grad L = (1/m) sum_i r_i A_i U exactly as in the authors' code
+ * (the paper's eq. (4) writes 1/(2n), which doubles both gradient and Hessian;
+ * every ratio we report is unaffected).
+ *
+ * Hessian (in direction V):  H[V] = (1/m) sum_i [ 2 <A_i U, V> A_i U + r_i A_i V ]
+ * Trace (closed form):       tr H = (2/m) tr(U^T M U) + (d/m) sum_i r_i tr(A_i),
+ *                            M = sum_i A_i^2 (precomputed once).
+ *
+ * Storage: each A_i is symmetric, so it is stored as its packed upper triangle
+ * (p = d(d+1)/2 entries; off-diagonal entries of X are doubled when packed).
+ * A set of m measurements is one m x p row-major matrix, and a "pass" over it
+ * serves many evaluation points at once as a matrix-matrix product (dgemm):
+ *     pass 1: R = A Xp^T      (residuals of nb points)
+ *     pass 2: S = C A         (S_b = sum_i c_bi A_i, packed)
+ * A gradient is pass 1 + pass 2 + a d x d x d product per point.
+ */
+#ifndef NSO_SENSING_H
+#define NSO_SENSING_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum { NSO_SET_TRAIN = 0, NSO_SET_VAL = 1, NSO_SET_TEST = 2 };
+
+typedef struct {
+    size_t d, r;
+    size_t m[3]; /* train, validation, test measurements (0 allowed for val/test) */
+    uint64_t seed;
+} nso_sensing_params;
+
+typedef struct nso_sensing nso_sensing;
+struct nso_sensing {
+    size_t d, r, p, m[3];
+    double *A[3];    /* m x p packed measurements */
+    double *y[3];    /* labels */
+    double *trA;     /* tr(A_i), training set */
+    double *M;       /* sum_i A_i^2 over the training set, d x d (lazy) */
+    double *Ustar;   /* d x r */
+    double *Xstar;   /* d x d */
+    double xstar_norm, ymsq[3]; /* ||X*||_F and mean(y^2) per set */
+    /* workspace for batches of up to cap points */
+    size_t cap;
+    double *Xp, *R, *S, *Sfull;
+};
+
+/* Generate a problem (deterministic in params->seed).  Returns NULL with a
+ * message naming the bad field when r > d, d < 1, or m_train < 1. */
+nso_sensing *nso_sensing_alloc(const nso_sensing_params *p);
+void nso_sensing_free(nso_sensing *s);
+
+/* Residuals r_bi = <A_i, U_b U_b^T> - y_i on `set` for nb points U (nb x d*d);
+ * writes mean(r^2)/mean(y^2) (relative MSE) per point into relmse (may be NULL)
+ * and the residuals into res (nb x m, may be NULL). One pass. */
+void nso_sensing_residuals(nso_sensing *s, int set, size_t nb, const double *U, double *res,
+                           double *relmse);
+/* Gradients of L at nb points (nb x d*d) into G; losses L(U_b) into loss
+ * (may be NULL).  Two passes over the training set shared by all points. */
+void nso_sensing_grad(nso_sensing *s, size_t nb, const double *U, double *G, double *loss);
+/* ||U U^T - X*||_F / ||X*||_F */
+double nso_sensing_dist(const nso_sensing *s, const double *U);
+/* closed-form Hessian trace at U given its training residuals res (m) */
+double nso_sensing_trace(nso_sensing *s, const double *U, const double *res);
+
+/* Hessian-vector products at nb fixed points, lock-step (for Lanczos):
+ * prepare with the points (computes S0_b = sum_i r_bi A_i), then apply. */
+typedef struct {
+    nso_sensing *s;
+    size_t nb;
+    const double *U;  /* nb x d*d (not owned) */
+    double *S0;       /* nb x d*d, (1/m) sum r_i A_i, unpacked */
+} nso_sensing_hess;
+void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, nso_sensing_hess *h);
+void nso_sensing_hess_free(nso_sensing_hess *h);
+/* out_b = H(U_b) V_b for b < nops (nops must equal h->nb) - an nso_linop_batch */
+void nso_sensing_hvp_batch(void *h, size_t nops, const double *V, double *out);
+
+/* the two passes, exposed for the benchmark: one point uses dgemv */
+void nso_sensing_pass1(nso_sensing *s, int set, size_t nb, const double *Xp, double *R);
+void nso_sensing_pass2(nso_sensing *s, size_t nb, const double *C, double *S);
+/* pack a symmetric d x d matrix (off-diagonals doubled) / unpack a packed one */
+void nso_sensing_pack_sym(size_t d, const double *X, double *xp);
+void nso_sensing_unpack(size_t d, const double *sp, double *S);
+
+#endif
