@@ -14,7 +14,8 @@ CC      ?= gcc
 OPT     ?= -O2
 GITREV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Ilib
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -Wno-stringop-truncation \
+           -D_DEFAULT_SOURCE -Ilib $(SAN)
 LDLIBS  := -lgsl -llapacke -lopenblas -lm
 BUILD   ?= build
 BIN     := $(BUILD)/bin
@@ -65,7 +66,42 @@ $(BIN)/%: $(BUILD)/sim/%.o $(LIBNSO)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $< $(LIBNSO) $(LDLIBS) -o $@
 
+# ---- tests ------------------------------------------------------------
+TEST_BINS := $(BIN)/test_lib
+$(BIN)/test_lib: $(BUILD)/tests/test_lib.o $(LIBNSO) | $(SIM_PROGS)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $< $(LIBNSO) -lcunit $(LDLIBS) -o $@
+$(BUILD)/tests/test_lib.o: CFLAGS += -DNSO_BIN='"$(BIN)"'
+
+# ---- benchmarks -------------------------------------------------------
+BENCH_TARGETS := bench-sensing
+$(BIN)/bench_sensing: $(BUILD)/bench/bench_sensing.o $(LIBNSO)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $< $(LIBNSO) $(LDLIBS) -o $@
+
+REPRO_TARGETS :=
+FIGURE_TARGETS :=
+
 -include $(wildcard */*.mk)
+
+test: check-deps all $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; ./$$t || fail=1; done; \
+	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
+test-asan: check-deps
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) BUILD=build-asan OPT="-O1" \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+check-deps:
+	@bash scripts/deps.sh --check-only >/dev/null 2>&1 || bash scripts/deps.sh
+
+bench: check-deps $(BENCH_TARGETS)
+	@echo "bench rows appended to data/bench.tsv"
+bench-sensing: $(BIN)/bench_sensing
+	@mkdir -p data
+	$(BIN)/bench_sensing --tsv data/bench.tsv
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:

@@ -134,7 +134,7 @@ int nso_lanczos_top(nso_linop_batch *op, void *ctx, size_t nops, size_t n, size_
         size_t m = len[b];
         memcpy(d, alpha + b * iters, m * sizeof(double));
         memcpy(e, beta + b * iters, m * sizeof(double));
-        lapack_int info = LAPACKE_dstev(LAPACK_ROW_MAJOR, 'N', (lapack_int)m, d, e, NULL, 1);
+        lapack_int info = LAPACKE_dstev(LAPACK_COL_MAJOR, 'N', (lapack_int)m, d, e, NULL, 1);
         if (info != 0) status = NSO_EINVAL;
         qsort(d, m, sizeof(double), cmp_desc);
         for (size_t t = 0; t < ktop; t++) evals[b * ktop + t] = t < m ? d[t] : NAN;

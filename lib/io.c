@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef NSO_GIT_REV
@@ -82,11 +81,9 @@ nso_csv *nso_csv_open(const char *path, const char *program, const char *params,
         free(c);
         return NULL;
     }
-    time_t now = time(NULL);
-    char stamp[64];
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    fprintf(c->f, "# program: %s\n# params: %s\n# seed: %llu\n# git: %s\n# written: %s\n", program,
-            params ? params : "", (unsigned long long)seed, nso_git_rev(), stamp);
+    /* no timestamp: the same seed and parameters give byte-identical files */
+    fprintf(c->f, "# program: %s\n# params: %s\n# seed: %llu\n# git: %s\n", program,
+            params ? params : "", (unsigned long long)seed, nso_git_rev());
     if (columns) fprintf(c->f, "%s\n", columns);
     return c;
 }

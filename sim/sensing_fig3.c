@@ -1,0 +1,359 @@
+/* sensing_fig3.c - the matrix-sensing simulation of paper Sec. 3.1 / Fig. 3,
+ * one seed per invocation (one job).
+ *
+ * Runs GD, WP-GD at every sigma and NSO (Algorithm 1, k draws) at every sigma
+ * from the same U_0, in lock-step: at every step the gradient points of all
+ * runs (GD: 1, WP-GD: 1, NSO: 2k each) are evaluated together, sharing the two
+ * passes over the training measurements (sensing.h).  Every --log-every steps
+ * it records train / validation / test relative MSE and ||UU^T - X*||_F/||X*||_F;
+ * every --hess-every steps the closed-form Hessian trace and the top Hessian
+ * eigenvalue (Lanczos, lock-step over runs).
+ *
+ * Output: <outdir>/seed<S>/<run>.csv and <run>_hess.csv per run, written
+ * atomically at the end.  Runs whose files exist are skipped; the state of the
+ * unfinished runs is checkpointed every --ckpt-every steps to
+ * <outdir>/seed<S>/checkpoint.bin so an interrupted job resumes where it stopped.
+ * A run that diverges (NaN/Inf) is stopped, reported on stderr, and its file
+ * says "# status: diverged at step N" with no data rows (never plotted). */
+#include "cli.h"
+#include "hessian.h"
+#include "io.h"
+#include "nso_error.h"
+#include "optimizer.h"
+#include "progress.h"
+#include "rng.h"
+#include "sensing.h"
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXRUNS 64
+#define LOGCOLS 6 /* step, train, val, test, dist, loss */
+#define HCOLS 3   /* step, trace, lambda1 */
+
+typedef struct {
+    char name[48], path[4096], hpath[4096];
+    const nso_opt_type *type;
+    double sigma;
+    nso_optimizer *o;
+    gsl_rng *r;
+    double *w;
+    int skip, diverged;
+    long div_step;
+    size_t nlog, nh;
+    double *log, *hlog;
+} run_t;
+
+static uint64_t params_hash(const char *s) { return nso_hash_str(s); }
+
+static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr, size_t dd)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return NSO_EIO;
+    int ok = fwrite("NSOCKPT1", 8, 1, f) == 1 && fwrite(&sig, sizeof sig, 1, f) == 1 &&
+             fwrite(&step, sizeof step, 1, f) == 1;
+    for (size_t i = 0; ok && i < nr; i++) {
+        run_t *u = &runs[i];
+        if (u->skip) continue;
+        ok = fwrite(u->w, sizeof(double), dd, f) == dd && gsl_rng_fwrite(f, u->r) == 0 &&
+             fwrite(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
+             fwrite(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
+             fwrite(&u->nlog, sizeof u->nlog, 1, f) == 1 && fwrite(&u->nh, sizeof u->nh, 1, f) == 1 &&
+             fwrite(u->log, sizeof(double), u->nlog * LOGCOLS, f) == u->nlog * LOGCOLS &&
+             fwrite(u->hlog, sizeof(double), u->nh * HCOLS, f) == u->nh * HCOLS;
+        /* optimizer state: only momentum has any, and it is not used here */
+    }
+    if (fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return NSO_EIO;
+    }
+    return NSO_OK;
+}
+
+static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, size_t dd)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char magic[8];
+    uint64_t s2;
+    long step = 0;
+    int ok = fread(magic, 8, 1, f) == 1 && memcmp(magic, "NSOCKPT1", 8) == 0 &&
+             fread(&s2, sizeof s2, 1, f) == 1 && s2 == sig && fread(&step, sizeof step, 1, f) == 1;
+    for (size_t i = 0; ok && i < nr; i++) {
+        run_t *u = &runs[i];
+        if (u->skip) continue;
+        ok = fread(u->w, sizeof(double), dd, f) == dd && gsl_rng_fread(f, u->r) == 0 &&
+             fread(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
+             fread(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
+             fread(&u->nlog, sizeof u->nlog, 1, f) == 1 && fread(&u->nh, sizeof u->nh, 1, f) == 1;
+        ok = ok && fread(u->log, sizeof(double), u->nlog * LOGCOLS, f) == u->nlog * LOGCOLS &&
+             fread(u->hlog, sizeof(double), u->nh * HCOLS, f) == u->nh * HCOLS;
+    }
+    fclose(f);
+    if (!ok) {
+        fprintf(stderr, "%s: checkpoint '%s' does not match these parameters; starting over\n",
+                nso_progname(), path);
+        return -1;
+    }
+    return step;
+}
+
+int main(int argc, char **argv)
+{
+    long d = 100, r = 5, m = 0, steps = 10000, k = 1, log_every = 20, hess_every = 200;
+    long lanczos = 20, ckpt_every = 500;
+    double eta = 0.0025;
+    uint64_t seed = 1;
+    const char *sigmas_s = "0.001,0.002,0.004,0.008,0.01,0.016", *outdir = "out/quick/sensing";
+    const char *methods = "gd,wpgd,nso";
+    nso_arg_spec specs[] = {
+        {"d", NSO_ARG_INT, &d, 2, 400, "matrix side d (paper: 100)"},
+        {"r", NSO_ARG_INT, &r, 1, 400, "rank r of X* (paper: 5)"},
+        {"m", NSO_ARG_INT, &m, 0, 1000000, "measurements per set: train, validation, test (0: 5 d r)"},
+        {"steps", NSO_ARG_INT, &steps, 1, 10000000, "steps (paper: 10,000)"},
+        {"eta", NSO_ARG_DOUBLE, &eta, 1e-9, 10, "step size (paper: 0.0025)"},
+        {"sigmas", NSO_ARG_STRING, &sigmas_s, 0, 0, "comma-separated sigma grid for WP-GD and NSO"},
+        {"k", NSO_ARG_INT, &k, 1, 64, "NSO perturbations per step (paper: 1)"},
+        {"methods", NSO_ARG_STRING, &methods, 0, 0, "subset of gd,wpgd,nso"},
+        {"log-every", NSO_ARG_INT, &log_every, 1, 1000000, "metrics every this many steps"},
+        {"hess-every", NSO_ARG_INT, &hess_every, 1, 10000000, "Hessian trace / top eigenvalue every this many steps"},
+        {"lanczos", NSO_ARG_INT, &lanczos, 2, 500, "Lanczos iterations for the top eigenvalue"},
+        {"ckpt-every", NSO_ARG_INT, &ckpt_every, 1, 10000000, "checkpoint every this many steps"},
+        {"seed", NSO_ARG_U64, &seed, 0, 1.8e19, "seed: data, U_0 and every run's noise stream"},
+        {"outdir", NSO_ARG_STRING, &outdir, 0, 0, "output directory (a seed<S>/ folder is made in it)"},
+    };
+    size_t ns = sizeof specs / sizeof *specs;
+    nso_cli_parse(argc, argv, specs, ns,
+                  "sensing_fig3: GD, WP-GD and NSO on matrix sensing (paper Sec. 3.1, Fig. 3), one seed");
+    if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
+    if (m == 0) m = 5 * d * r;
+    double sig[16];
+    size_t nsig = nso_cli_list("sigmas", sigmas_s, sig, 16, 0.0, 1.0);
+    int use[3] = {0, 0, 0};
+    {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", methods);
+        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+            if (strcmp(tok, "gd") == 0) use[0] = 1;
+            else if (strcmp(tok, "wpgd") == 0) use[1] = 1;
+            else if (strcmp(tok, "nso") == 0) use[2] = 1;
+            else nso_die("--methods: unknown method '%s' (accepted: gd, wpgd, nso)", tok);
+        }
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/seed%llu", outdir, (unsigned long long)seed);
+    if (nso_mkdirs(dir) != NSO_OK || access(dir, W_OK) != 0)
+        nso_die("--outdir: cannot create or write '%s'", dir);
+    char params[2048];
+    nso_cli_format(specs, ns, params, sizeof params);
+
+    /* the runs */
+    run_t runs[MAXRUNS];
+    size_t nr = 0;
+    memset(runs, 0, sizeof runs);
+    if (use[0]) { snprintf(runs[nr].name, 48, "gd"); runs[nr].type = nso_opt_gd; nr++; }
+    for (int meth = 1; meth <= 2; meth++) {
+        if (!use[meth]) continue;
+        for (size_t j = 0; j < nsig; j++) {
+            snprintf(runs[nr].name, 48, "%s_s%g", meth == 1 ? "wpgd" : "nso", sig[j]);
+            runs[nr].type = meth == 1 ? nso_opt_wpgd : nso_opt_nso;
+            runs[nr].sigma = sig[j];
+            nr++;
+        }
+    }
+    size_t nact = 0;
+    for (size_t i = 0; i < nr; i++) {
+        snprintf(runs[i].path, sizeof runs[i].path, "%s/%s.csv", dir, runs[i].name);
+        snprintf(runs[i].hpath, sizeof runs[i].hpath, "%s/%s_hess.csv", dir, runs[i].name);
+        runs[i].skip = nso_file_exists(runs[i].path) && nso_file_exists(runs[i].hpath);
+        if (!runs[i].skip) nact++;
+    }
+    if (nact == 0) {
+        fprintf(stderr, "%s: %s: all %zu runs already done\n", nso_progname(), dir, nr);
+        return 0;
+    }
+
+    nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, (size_t)m, (size_t)m},
+                             .seed = seed};
+    nso_sensing *s = nso_sensing_alloc(&sp);
+    if (!s) return 2;
+    size_t dd = (size_t)(d * d);
+    double *U0 = nso_xmalloc(dd * sizeof(double));
+    gsl_rng *ri = nso_rng_named(seed, "sensing/init");
+    for (size_t i = 0; i < dd; i++) U0[i] = gsl_ran_gaussian(ri, 1.0); /* U_0 ~ N(0,1) */
+    gsl_rng_free(ri);
+    size_t nlogmax = (size_t)(steps / log_every + 2), nhmax = (size_t)(steps / hess_every + 2);
+    size_t maxpts = 0;
+    for (size_t i = 0; i < nr; i++) {
+        run_t *u = &runs[i];
+        if (u->skip) continue;
+        nso_opt_params op = nso_opt_params_default;
+        op.sigma = u->sigma;
+        op.k = k;
+        u->o = nso_optimizer_alloc(u->type, dd, &op);
+        char nm[96];
+        snprintf(nm, sizeof nm, "fig3/%s", u->name);
+        u->r = nso_rng_named(seed, nm);
+        u->w = nso_xmalloc(dd * sizeof(double));
+        memcpy(u->w, U0, dd * sizeof(double));
+        u->log = nso_xmalloc(nlogmax * LOGCOLS * sizeof(double));
+        u->hlog = nso_xmalloc(nhmax * HCOLS * sizeof(double));
+        maxpts += u->o->maxpts;
+    }
+    char sigstr[2600];
+    snprintf(sigstr, sizeof sigstr, "%s|%s", params, nso_git_rev());
+    /* the checkpoint must match the parameters and which runs are active */
+    for (size_t i = 0; i < nr; i++) if (!runs[i].skip) strncat(sigstr, runs[i].name, 40);
+    uint64_t sighash = params_hash(sigstr);
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
+    long t0 = load_ckpt(ckpt, sighash, runs, nr, dd);
+    if (t0 < 0) {
+        t0 = 0;
+        for (size_t i = 0; i < nr; i++) {
+            run_t *u = &runs[i];
+            if (u->skip) continue;
+            char nm[96];
+            snprintf(nm, sizeof nm, "fig3/%s", u->name);
+            nso_rng_reseed(u->r, seed, nm, 0);
+            memcpy(u->w, U0, dd * sizeof(double));
+            u->nlog = u->nh = 0;
+            u->diverged = 0;
+        }
+    } else if (t0 > 0) {
+        fprintf(stderr, "%s: %s: resuming at step %ld\n", nso_progname(), dir, t0);
+    }
+
+    double *P = nso_xmalloc(maxpts * dd * sizeof(double)), *G = nso_xmalloc(maxpts * dd * sizeof(double));
+    double *Ub = nso_xmalloc(nr * dd * sizeof(double));
+    double *res = nso_xmalloc(nr * (size_t)m * sizeof(double));
+    double *rel = nso_xmalloc(3 * nr * sizeof(double)), *lam = nso_xmalloc(nr * sizeof(double));
+    size_t *idx = nso_xmalloc(nr * sizeof(size_t)), *cnt = nso_xmalloc(nr * sizeof(size_t));
+    char label[128];
+    snprintf(label, sizeof label, "fig3 seed %llu", (unsigned long long)seed);
+    nso_progress pr;
+    nso_progress_begin(&pr, label, (size_t)steps, (size_t)t0);
+    double tstart = nso_now();
+    for (long t = t0; t <= steps; t++) {
+        /* active (not skipped, not diverged) runs */
+        size_t na = 0;
+        for (size_t i = 0; i < nr; i++) if (!runs[i].skip && !runs[i].diverged) idx[na++] = i;
+        if (na == 0) break;
+        int do_log = t % log_every == 0 || t == steps, do_h = t % hess_every == 0 || t == steps;
+        if (do_log) {
+            for (size_t a = 0; a < na; a++) memcpy(Ub + a * dd, runs[idx[a]].w, dd * sizeof(double));
+            nso_sensing_residuals(s, NSO_SET_TRAIN, na, Ub, res, rel);
+            nso_sensing_residuals(s, NSO_SET_VAL, na, Ub, NULL, rel + nr);
+            nso_sensing_residuals(s, NSO_SET_TEST, na, Ub, NULL, rel + 2 * nr);
+            for (size_t a = 0; a < na; a++) {
+                run_t *u = &runs[idx[a]];
+                double *row = u->log + u->nlog * LOGCOLS;
+                row[0] = (double)t;
+                row[1] = rel[a];
+                row[2] = rel[nr + a];
+                row[3] = rel[2 * nr + a];
+                row[4] = nso_sensing_dist(s, u->w);
+                row[5] = rel[a] * s->ymsq[0] / 4.0;
+                if (!isfinite(row[1]) || !isfinite(row[4])) {
+                    u->diverged = 1;
+                    u->div_step = t;
+                    continue;
+                }
+                u->nlog++;
+            }
+            if (do_h) {
+                nso_sensing_hess h;
+                nso_sensing_hess_prepare(s, na, Ub, &h);
+                gsl_rng *rl = nso_rng_indexed(seed, "fig3/lanczos", (uint64_t)t);
+                nso_lanczos_top(nso_sensing_hvp_batch, &h, na, dd, (size_t)lanczos, 1, rl, lam);
+                gsl_rng_free(rl);
+                nso_sensing_hess_free(&h);
+                for (size_t a = 0; a < na; a++) {
+                    run_t *u = &runs[idx[a]];
+                    if (u->diverged) continue;
+                    double *row = u->hlog + u->nh * HCOLS;
+                    row[0] = (double)t;
+                    row[1] = nso_sensing_trace(s, u->w, res + a * (size_t)m);
+                    row[2] = lam[a];
+                    u->nh++;
+                }
+            }
+        }
+        if (t == steps) break;
+        /* gather every run's gradient points, one batched evaluation, tell */
+        size_t np = 0;
+        for (size_t a = 0; a < na; a++) {
+            run_t *u = &runs[idx[a]];
+            if (u->diverged) { cnt[a] = 0; continue; }
+            cnt[a] = u->type->ask(u->o->state, u->w, 0, P + np * dd, u->r);
+            np += cnt[a];
+        }
+        for (size_t q = 0; q < np; q += 32)
+            nso_sensing_grad(s, np - q < 32 ? np - q : 32, P + q * dd, G + q * dd, NULL);
+        np = 0;
+        for (size_t a = 0; a < na; a++) {
+            run_t *u = &runs[idx[a]];
+            if (!cnt[a]) continue;
+            u->type->tell(u->o->state, u->w, 0, G + np * dd, eta);
+            np += cnt[a];
+            if (!nso_all_finite(u->w, dd)) {
+                u->diverged = 1;
+                u->div_step = t + 1;
+            }
+        }
+        if ((t + 1) % ckpt_every == 0 && t + 1 < steps &&
+            save_ckpt(ckpt, sighash, t + 1, runs, nr, dd) != NSO_OK)
+            fprintf(stderr, "%s: warning: cannot write checkpoint '%s'\n", nso_progname(), ckpt);
+        nso_progress_update(&pr, (size_t)t + 1);
+    }
+    nso_progress_end(&pr);
+    double elapsed = nso_now() - tstart;
+
+    int rc = 0;
+    for (size_t i = 0; i < nr; i++) {
+        run_t *u = &runs[i];
+        if (u->skip) continue;
+        char p2[2600];
+        snprintf(p2, sizeof p2, "%s --run %s --sigma %g", params, u->name, u->sigma);
+        nso_csv *c = nso_csv_open(u->path, "sensing_fig3", p2, seed,
+                                  u->diverged ? NULL : "step,train_relmse,val_relmse,test_relmse,dist,loss");
+        nso_csv *ch = nso_csv_open(u->hpath, "sensing_fig3", p2, seed,
+                                   u->diverged ? NULL : "step,trace,lambda1");
+        if (!c || !ch) { rc = 2; nso_csv_abort(c); nso_csv_abort(ch); continue; }
+        if (u->diverged) {
+            fprintf(stderr, "%s: run %s (seed %llu) diverged (NaN/Inf) at step %ld; not plotted\n",
+                    nso_progname(), u->name, (unsigned long long)seed, u->div_step);
+            nso_csv_printf(c, "# status: diverged at step %ld\n", u->div_step);
+            nso_csv_printf(ch, "# status: diverged at step %ld\n", u->div_step);
+        } else {
+            nso_csv_printf(c, "# status: ok; job wall time %.1f s for all runs of this seed\n", elapsed);
+            nso_csv_printf(ch, "# status: ok\n");
+            for (size_t j = 0; j < u->nlog; j++) {
+                double *row = u->log + j * LOGCOLS;
+                nso_csv_printf(c, "%.0f,%.10g,%.10g,%.10g,%.10g,%.10g\n", row[0], row[1], row[2],
+                               row[3], row[4], row[5]);
+            }
+            for (size_t j = 0; j < u->nh; j++) {
+                double *row = u->hlog + j * HCOLS;
+                nso_csv_printf(ch, "%.0f,%.10g,%.10g\n", row[0], row[1], row[2]);
+            }
+        }
+        if (nso_csv_commit(c) != NSO_OK || nso_csv_commit(ch) != NSO_OK) rc = 2;
+    }
+    if (rc == 0) unlink(ckpt);
+    for (size_t i = 0; i < nr; i++) {
+        if (runs[i].skip) continue;
+        nso_optimizer_free(runs[i].o);
+        gsl_rng_free(runs[i].r);
+        free(runs[i].w); free(runs[i].log); free(runs[i].hlog);
+    }
+    free(P); free(G); free(Ub); free(res); free(rel); free(lam); free(idx); free(cnt); free(U0);
+    nso_sensing_free(s);
+    return rc;
+}
