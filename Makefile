@@ -10,6 +10,7 @@
 # writes the committed results under data/ and paper_repro.md.
 
 PROFILE ?= quick
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CC      ?= gcc
 OPT     ?= -O2
 GITREV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -83,6 +84,17 @@ REPRO_TARGETS :=
 FIGURE_TARGETS :=
 
 -include $(wildcard */*.mk)
+
+repro: check-deps all
+	$(MAKE) -j$(JOBS) $(REPRO_TARGETS)
+	$(MAKE) figures
+	$(MAKE) report
+	@echo "repro ($(PROFILE)): ledger $(LEDGER), report $(REPORT), figures $(OUT)/figures/"
+
+figures: $(FIGURE_TARGETS)
+
+report:
+	@bash scripts/render_report.sh $(PROFILE) $(OUT) $(REPORT)
 
 test: check-deps all $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; ./$$t || fail=1; done; \

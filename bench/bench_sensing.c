@@ -13,9 +13,13 @@
 #include "sensing.h"
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef void bench_fn(void *ctx);
 
@@ -50,11 +54,38 @@ static void f_pass1(void *c) { ctx_t *b = c; nso_sensing_pass1(b->s, 0, 1, b->x,
 static void f_pass2(void *c) { ctx_t *b = c; nso_sensing_pass2(b->s, 1, b->y, b->x); }
 static void f_grad(void *c) { ctx_t *b = c; nso_sensing_grad(b->s, b->nb, b->U, b->G, NULL); }
 
+/* run the full-size Fig. 3 sweep of one seed for `steps` steps in a child
+ * process; returns wall seconds, peak RSS (MB) in *rss */
+static double run_sweep(const char *bin, long steps, double *rss)
+{
+    char st[32], dir[64];
+    snprintf(st, sizeof st, "%ld", steps);
+    snprintf(dir, sizeof dir, "/tmp/nso_bench_sweep_%ld_%ld", (long)getpid(), steps);
+    double t0 = nso_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        execl(bin, bin, "--d", "100", "--r", "5", "--steps", st, "--seed", "1", "--outdir", dir,
+              (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        nso_die("--sweep-bin: could not run '%s'", bin);
+    double t = nso_now() - t0;
+    *rss = (double)ru.ru_maxrss / 1024.0;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "bench: could not remove %s\n", dir);
+    return t;
+}
+
 int main(int argc, char **argv)
 {
     long d = 100, r = 5, m = 2500, reps = 9;
     uint64_t seed = 1;
-    const char *tsv = "data/bench.tsv";
+    const char *tsv = "data/bench.tsv", *sweep_bin = "build/bin/sensing_fig3";
     nso_arg_spec specs[] = {
         {"d", NSO_ARG_INT, &d, 2, 400, "matrix side d"},
         {"r", NSO_ARG_INT, &r, 1, 400, "rank of X*"},
@@ -62,6 +93,7 @@ int main(int argc, char **argv)
         {"reps", NSO_ARG_INT, &reps, 3, 63, "timed repetitions (median reported)"},
         {"seed", NSO_ARG_U64, &seed, 0, 1e18, "random seed"},
         {"tsv", NSO_ARG_STRING, &tsv, 0, 0, "append rows to this TSV"},
+        {"sweep-bin", NSO_ARG_STRING, &sweep_bin, 0, 0, "sensing_fig3 binary for the sweep timing ('' to skip)"},
     };
     nso_cli_parse(argc, argv, specs, sizeof specs / sizeof *specs,
                   "bench_sensing: time the matrix-sensing passes against a plain dgemv");
@@ -105,6 +137,17 @@ int main(int argc, char **argv)
            1e3 * t_sweep, 1e3 * t_sep, t_sep / t_sweep);
     printf("projected 10,000-step sweep    %8.1f s (training passes only)\n", 1e4 * t_sweep);
 
+    double sweep_s = NAN, rss = NAN, rss2;
+    if (sweep_bin[0]) {
+        /* two short full-size sweeps; the per-step cost is their difference */
+        double ta = run_sweep(sweep_bin, 200, &rss2), tb = run_sweep(sweep_bin, 600, &rss);
+        double per = (tb - ta) / 400.0;
+        sweep_s = ta + per * (10000 - 200);
+        rss = rss > rss2 ? rss : rss2;
+        printf("Fig. 3 sweep, one seed, d=100  %8.1f s projected for 10,000 steps (200 steps: %.1f s, 600: %.1f s; target < 300 s)\n",
+               sweep_s, ta, tb);
+        printf("peak memory of the sweep       %8.0f MB (target < 2048 MB)\n", rss);
+    }
     FILE *f = fopen(tsv, "a");
     if (!f) nso_die("--tsv: cannot append to '%s'", tsv);
     fprintf(f, "sensing.dgemv_ms\t%.3f\tms\tfloor (2 cores)\n", 1e3 * t_gemv);
@@ -112,6 +155,10 @@ int main(int argc, char **argv)
     fprintf(f, "sensing.pass2_over_dgemv\t%.3f\tratio\t<= 1.2\n", t_p2 / t_gemv);
     fprintf(f, "sensing.nso_step_over_gd_step\t%.3f\tratio\t<= 1.3\n", t_nso / t_gd);
     fprintf(f, "sensing.sweep_step_ms\t%.3f\tms\t(19 points per pass)\n", 1e3 * t_sweep);
+    if (sweep_bin[0]) {
+        fprintf(f, "sensing.sweep_one_seed_s\t%.1f\ts (projected from 200/600 steps)\t< 300\n", sweep_s);
+        fprintf(f, "sensing.sweep_peak_rss_mb\t%.0f\tMB\t< 2048\n", rss);
+    }
     fclose(f);
     free(c.x); free(c.y); free(c.U); free(c.G);
     nso_sensing_free(s);

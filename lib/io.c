@@ -197,3 +197,86 @@ int nso_ledger_put(const char *path, const nso_claim *cl)
     close(lfd);
     return NSO_OK;
 }
+
+/* ---- reading result files ------------------------------------------ */
+
+void nso_table_free(nso_table *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->ncols; i++) free(t->names[i]);
+    free(t->names);
+    free(t->v);
+    free(t);
+}
+
+int nso_table_col(const nso_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcmp(t->names[i], name) == 0) return (int)i;
+    return -1;
+}
+
+nso_table *nso_table_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot read '%s': %s\n", nso_progname(), path, strerror(errno));
+        return NULL;
+    }
+    nso_table *t = nso_xcalloc(1, sizeof *t);
+    size_t cap = 0, lineno = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &lcap, f)) > 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (line[0] == '#') {
+            if (strstr(line, "# status: diverged")) t->diverged = 1;
+            continue;
+        }
+        if (n == 0) continue;
+        if (!t->names) {
+            size_t nc = 1;
+            for (char *p = line; *p; p++) nc += *p == ',';
+            t->names = nso_xcalloc(nc, sizeof(char *));
+            char *save = NULL, *tok = strtok_r(line, ",", &save);
+            for (; tok; tok = strtok_r(NULL, ",", &save)) {
+                size_t L = strlen(tok) + 1;
+                t->names[t->ncols] = nso_xmalloc(L);
+                memcpy(t->names[t->ncols++], tok, L);
+            }
+            continue;
+        }
+        if (t->nrows == cap) {
+            cap = cap ? 2 * cap : 256;
+            double *nv = realloc(t->v, cap * t->ncols * sizeof(double));
+            if (!nv) nso_die("out of memory reading '%s'", path);
+            t->v = nv;
+        }
+        char *p = line;
+        for (size_t c = 0; c < t->ncols; c++) {
+            char *end;
+            double x = strtod(p, &end);
+            if (end == p || (c + 1 < t->ncols ? *end != ',' : *end != 0)) {
+                fprintf(stderr, "%s: '%s' line %zu: expected %zu numbers separated by commas\n",
+                        nso_progname(), path, lineno, t->ncols);
+                free(line);
+                fclose(f);
+                nso_table_free(t);
+                return NULL;
+            }
+            NSO_T(t, t->nrows, c) = x;
+            p = end + 1;
+        }
+        t->nrows++;
+    }
+    free(line);
+    fclose(f);
+    if (!t->names && !t->diverged) {
+        fprintf(stderr, "%s: '%s': no header line\n", nso_progname(), path);
+        nso_table_free(t);
+        return NULL;
+    }
+    return t;
+}

@@ -51,3 +51,21 @@ int nso_ledger_put(const char *ledger_path, const nso_claim *claim);
 static inline const char *nso_verdict(int holds) { return holds ? "holds" : "fails"; }
 
 #endif
+
+/* ---- reading result files ------------------------------------------- */
+typedef struct {
+    size_t nrows, ncols;
+    double *v;         /* nrows x ncols */
+    char **names;      /* ncols column names */
+    int diverged;      /* the file says "# status: diverged" */
+} nso_table;
+
+/* Read a CSV written by nso_csv_*: '#' lines are skipped (but "# status:
+ * diverged" is noted), the first other line names the columns, the rest are
+ * numbers ("nan" allowed).  Returns NULL with a one-line message naming the
+ * file and the line on error. */
+nso_table *nso_table_read(const char *path);
+void nso_table_free(nso_table *t);
+/* column index by name, or -1 */
+int nso_table_col(const nso_table *t, const char *name);
+#define NSO_T(t, row, col) ((t)->v[(size_t)(row) * (t)->ncols + (size_t)(col)])

@@ -101,7 +101,7 @@ nso_sensing *nso_sensing_alloc(const nso_sensing_params *pp)
     memcpy(s->m, pp->m, sizeof s->m);
     s->Sfull = nso_xmalloc(d * d * sizeof(double));
     /* ground truth */
-    gsl_rng *rg = nso_rng_named(pp->seed, "sensing/ustar");
+    gsl_rng *rg = nso_rng_named(pp->fixed_ustar ? pp->ustar_seed : pp->seed, "sensing/ustar");
     s->Ustar = nso_xmalloc(d * s->r * sizeof(double));
     for (size_t i = 0; i < d * s->r; i++) s->Ustar[i] = gsl_ran_gaussian(rg, 1.0);
     gsl_rng_free(rg);

@@ -31,6 +31,9 @@ typedef struct {
     size_t d, r;
     size_t m[3]; /* train, validation, test measurements (0 allowed for val/test) */
     uint64_t seed;
+    /* optional: draw U* from this seed instead (same X* across problems) */
+    int fixed_ustar;
+    uint64_t ustar_seed;
 } nso_sensing_params;
 
 typedef struct nso_sensing nso_sensing;

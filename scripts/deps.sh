@@ -2,10 +2,10 @@
 # deps.sh - check (and, as root, install) the Debian packages the toolkit needs.
 #   scripts/deps.sh               install what is missing (apt-get when root)
 #   scripts/deps.sh --check-only  exit 1 if anything is missing, install nothing
-# Build: gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev
+# Build: gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev zlib1g-dev
 # Run:   gnuplot-nox (figures; pngcairo and pdfcairo terminals)
 set -u
-PKGS="gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev gnuplot-nox"
+PKGS="gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev zlib1g-dev gnuplot-nox"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

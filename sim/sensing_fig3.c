@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         maxpts += u->o->maxpts;
     }
     char sigstr[2600];
-    snprintf(sigstr, sizeof sigstr, "%s|%s", params, nso_git_rev());
+    snprintf(sigstr, sizeof sigstr, "%s|", params);
     /* the checkpoint must match the parameters and which runs are active */
     for (size_t i = 0; i < nr; i++) if (!runs[i].skip) strncat(sigstr, runs[i].name, 40);
     uint64_t sighash = params_hash(sigstr);

@@ -1,0 +1,241 @@
+/* nn_bench.c - performance figures of the network engine (ISSUE 4), measured
+ * in one run on this machine with the BLAS thread count of the environment
+ * (OPENBLAS_NUM_THREADS; `make nn-bench` uses 2 = both cores):
+ *   1. sgemm peak (2048^3, best of 3) in GFLOP/s;
+ *   2. ResNet-8 training step (forward, backward, SGD update; batch 32;
+ *      28x28x1): images/s and achieved GFLOP/s as a fraction of (1);
+ *   3. cost of one exact Hessian-vector product / one gradient, same batch;
+ *   4. Hutchinson trace, 100 probes over 1,000 examples, ResNet-8: seconds;
+ *   5. peak resident memory of ResNet-8 training at batch 32 (a forked child
+ *      that only trains, so the other benchmarks do not inflate it).
+ * Rows "metric<TAB>value<TAB>unit<TAB>target" are printed and upserted into
+ * --tsv (other rows of that file are kept). */
+#include "cli.h"
+#include "hess.h"
+#include "io.h"
+#include "nn.h"
+#include "nso_error.h"
+#include "progress.h"
+#include "rng.h"
+#include "train.h"
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *tsv = "data/bench.tsv";
+static long probes = 100, nex = 1000, steps = 60;
+static uint64_t seed = 1;
+
+typedef struct {
+    char metric[64], value[64], unit[32], target[64];
+} row;
+static row rows[16];
+static int nrows;
+
+static void put(const char *metric, double v, const char *unit, const char *target)
+{
+    row *r = &rows[nrows++];
+    snprintf(r->metric, sizeof r->metric, "%s", metric);
+    snprintf(r->value, sizeof r->value, "%.4g", v);
+    snprintf(r->unit, sizeof r->unit, "%s", unit);
+    snprintf(r->target, sizeof r->target, "%s", target);
+    printf("%s\t%s\t%s\t%s\n", r->metric, r->value, r->unit, r->target);
+    fflush(stdout);
+}
+
+static void write_tsv(void)
+{
+    char lines[256][256];
+    int n = 0;
+    FILE *f = fopen(tsv, "r");
+    if (f) {
+        char buf[256];
+        while (n < 256 && fgets(buf, sizeof buf, f)) {
+            int mine = !strncmp(buf, "metric\t", 7);
+            for (int i = 0; i < nrows && !mine; i++) {
+                size_t l = strlen(rows[i].metric);
+                mine = !strncmp(buf, rows[i].metric, l) && buf[l] == '\t';
+            }
+            if (!mine) snprintf(lines[n++], 256, "%s", buf);
+        }
+        fclose(f);
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", tsv, (long)getpid());
+    f = fopen(tmp, "w");
+    if (!f) nso_die("--tsv: cannot write '%s'", tsv);
+    fprintf(f, "metric\tvalue\tunit\ttarget\n");
+    for (int i = 0; i < n; i++) fputs(lines[i], f);
+    for (int i = 0; i < nrows; i++)
+        fprintf(f, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
+    if (fclose(f) || rename(tmp, tsv)) nso_die("--tsv: cannot write '%s'", tsv);
+}
+
+static double sgemm_peak(void)
+{
+    int n = 2048;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
+          *c = malloc(sizeof(float) * n * n);
+    for (long i = 0; i < (long)n * n; i++) a[i] = b[i] = 0.001f * (i % 1000);
+    double best = 0;
+    for (int k = 0; k < 4; k++) {
+        double t = nso_now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        t = nso_now() - t;
+        if (k) best = fmax(best, 2.0 * n * n * n / t / 1e9);
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
+/* gemm flops of one training step (forward + backward) on batch B */
+static double train_flops(const nn_model_f32 *m, int B)
+{
+    double f = 0;
+    for (int i = 0; i < m->nops; i++) {
+        const nn_op *o = &m->ops[i];
+        double mnk;
+        if (o->kind == NN_OP_CONV) {
+            const nn_slot *y = &m->slots[o->y];
+            mnk = 2.0 * o->cout * o->cin * o->k * o->k * (double)B * y->h * y->w;
+        } else if (o->kind == NN_OP_LINEAR)
+            mnk = 2.0 * o->cout * o->cin * B;
+        else
+            continue;
+        f += mnk * (o->x == 0 ? 2 : 3); /* forward, dW, dX (not for the input layer) */
+    }
+    return f;
+}
+
+static nn_model_f32 *resnet8(int B)
+{
+    nn_config cfg = {NN_ARCH_RESNET, 8, 0, 1, 28, 28, 10};
+    char msg[200];
+    gsl_rng *r = nso_rng_named(seed, "bench/init");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, B, r, msg, sizeof msg);
+    gsl_rng_free(r);
+    if (!m) nso_die("%s", msg);
+    return m;
+}
+
+static void fill(float *x, uint8_t *y, int B, gsl_rng *r)
+{
+    for (int i = 0; i < B * 784; i++) x[i] = (float)gsl_rng_uniform(r);
+    for (int b = 0; b < B; b++) y[b] = (uint8_t)(b % 10);
+}
+
+static double train_steps(nn_model_f32 *m, const float *x, const uint8_t *y, int B, int n)
+{
+    m->bn_mode = NN_BN_TRAIN;
+    double t = nso_now();
+    for (int s = 0; s < n; s++) {
+        nn_loss_grad_f32(m, x, y, B);
+        for (size_t i = 0; i < m->nparams; i++) m->params[i] -= 0.01f * m->grads[i];
+    }
+    return nso_now() - t;
+}
+
+int main(int argc, char **argv)
+{
+    nso_set_progname("nn_bench");
+    nso_arg_spec specs[] = {
+        {"tsv", NSO_ARG_STRING, &tsv, 0, 0, "bench table to update (rows replaced by metric)"},
+        {"probes", NSO_ARG_INT, &probes, 1, 10000, "Hutchinson probes"},
+        {"examples", NSO_ARG_INT, &nex, 1, 100000, "Hutchinson evaluation-set size"},
+        {"steps", NSO_ARG_INT, &steps, 5, 100000, "timed training steps"},
+        {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of weights, data and probes"},
+    };
+    nso_cli_parse(argc, argv, specs, sizeof specs / sizeof *specs,
+                  "nn_bench: performance figures of the nn engine -> stdout and --tsv.");
+    nso_check_writable("tsv", tsv);
+    const int B = 32;
+    /* 5. peak memory in a child that only trains */
+    int fd[2];
+    if (pipe(fd)) nso_die("pipe failed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        nn_model_f32 *m = resnet8(B);
+        float *x = malloc(sizeof(float) * B * 784);
+        uint8_t y[32];
+        gsl_rng *r = nso_rng_named(seed, "bench/data");
+        fill(x, y, B, r);
+        train_steps(m, x, y, B, 5);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        double mb = ru.ru_maxrss / 1024.0;
+        if (write(fd[1], &mb, sizeof mb) != sizeof mb) _exit(1);
+        _exit(0);
+    }
+    double peak_mb = NAN;
+    close(fd[1]);
+    if (read(fd[0], &peak_mb, sizeof peak_mb) != sizeof peak_mb) peak_mb = NAN;
+    waitpid(pid, NULL, 0);
+    const char *th = getenv("OPENBLAS_NUM_THREADS");
+    printf("# machine: %ld cores online, OPENBLAS_NUM_THREADS=%s\n", sysconf(_SC_NPROCESSORS_ONLN),
+           th ? th : "(unset)");
+    double peak = sgemm_peak();
+    put("nn.sgemm_peak", peak, "GFLOP/s", "reference (2048^3 sgemm)");
+    nn_model_f32 *m = resnet8(B);
+    float *x = malloc(sizeof(float) * B * 784);
+    uint8_t y[32];
+    gsl_rng *r = nso_rng_named(seed, "bench/data");
+    fill(x, y, B, r);
+    train_steps(m, x, y, B, 5); /* warm-up */
+    double t = train_steps(m, x, y, B, (int)steps);
+    double ips = steps * B / t, gf = train_flops(m, B) * steps / t / 1e9;
+    put("nn.resnet8_train_images_per_s", ips, "images/s", ">= 2200");
+    put("nn.resnet8_train_gflops", gf, "GFLOP/s", "reported");
+    put("nn.resnet8_train_frac_of_sgemm_peak", gf / peak, "fraction", "reported");
+    /* 3. HVP vs gradient on the same batch, BN eval for both */
+    m->bn_mode = NN_BN_EVAL;
+    float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);
+    for (size_t i = 0; i < m->nparams; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.f : 1.f;
+    int reps = (int)steps;
+    double tg = nso_now();
+    for (int k = 0; k < reps; k++) nn_loss_grad_f32(m, x, y, B);
+    tg = nso_now() - tg;
+    double th2 = nso_now();
+    for (int k = 0; k < reps; k++) nn_hvp_f32(m, x, y, B, v, hv);
+    th2 = nso_now() - th2;
+    put("nn.hvp_over_grad_cost", th2 / tg, "ratio", "<= 3");
+    nn_model_free_f32(m);
+    /* 4. Hutchinson: probes x examples on ResNet-8, chunks of 100 */
+    m = resnet8(100);
+    nn_dataset d = {(int)nex, 1, 28, 28, 10, malloc(nex * 784), malloc(nex)};
+    for (long i = 0; i < nex * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
+    for (long i = 0; i < nex; i++) d.labels[i] = (uint8_t)(i % 10);
+    int *idx = malloc(sizeof(int) * nex);
+    for (long i = 0; i < nex; i++) idx[i] = (int)i;
+    nn_model_op mo;
+    char msg[200];
+    if (nn_model_op_init(&mo, m, &d, idx, (int)nex, 100, "all", msg, sizeof msg)) nso_die("%s", msg);
+    nn_linop op = nn_model_op_linop(&mo);
+    nn_trace_result res = {0};
+    nso_progress pg;
+    nso_progress_begin(&pg, "hutchinson", (size_t)probes, 0);
+    double tt = nso_now();
+    nn_hutchinson(&op, NULL, (size_t)probes, (size_t)probes, 0.0, r, &res, NULL, NULL);
+    tt = nso_now() - tt;
+    nso_progress_end(&pg);
+    char name[96];
+    snprintf(name, sizeof name, "nn.hutchinson_%ldprobes_%ldex_resnet8_s", probes, nex);
+    put(name, tt, "s", "< 60");
+    put("nn.resnet8_train_peak_rss_b32", peak_mb, "MB", "< 300");
+    write_tsv();
+    nn_model_op_free(&mo);
+    nn_model_free_f32(m);
+    nn_dataset_free(&d);
+    free(idx);
+    free(x);
+    free(v);
+    free(hv);
+    gsl_rng_free(r);
+    return 0;
+}

@@ -1,0 +1,42 @@
+# sim/sensing.mk - the matrix-sensing experiments (paper Sec. 2.1.1, 3.1, Fig. 3, Prop. 2.3).
+# One job per seed (make -j parallelises; a finished seed is skipped; an
+# interrupted one resumes from its checkpoint).
+
+ifeq ($(PROFILE),full)
+  FIG3_SEEDS  := 1 2 3 4 5
+  FIG3_ARGS   := --d 100 --r 5 --steps 10000
+  PROP23_ARGS := --d 50 --r 2 --ms 400,500,600,800,1000 --steps 8000 --reps 256
+else
+  FIG3_SEEDS  := 1 2 3
+  FIG3_ARGS   := --d 40 --r 2 --steps 4000
+  PROP23_ARGS := --d 30 --r 2 --ms 240,300,360,420 --steps 5000 --reps 64
+endif
+comma := ,
+empty :=
+space := $(empty) $(empty)
+SENS_DIR := $(OUT)/sensing
+FIG_DIR  := $(OUT)/figures
+FIG3_DONE := $(foreach s,$(FIG3_SEEDS),$(SENS_DIR)/seed$(s)/.done)
+
+# Each job uses one BLAS thread so that make -j2 keeps both cores busy.
+$(SENS_DIR)/seed%/.done: | $(BIN)/sensing_fig3
+	@mkdir -p $(SENS_DIR)
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(BIN)/sensing_fig3 $(FIG3_ARGS) --seed $* --outdir $(SENS_DIR)
+	@touch $@
+
+$(SENS_DIR)/fig3_summary.csv: $(FIG3_DONE) | $(BIN)/sensing_report
+	$(BIN)/sensing_report --indir $(SENS_DIR) --ledger $(LEDGER) --profile $(PROFILE) \
+	  --seeds $(subst $(space),$(comma),$(FIG3_SEEDS)) --command "make repro PROFILE=$(PROFILE)"
+
+$(SENS_DIR)/prop23_summary.csv: | $(BIN)/sensing_prop23
+	@mkdir -p $(SENS_DIR)
+	$(BIN)/sensing_prop23 $(PROP23_ARGS) --outdir $(SENS_DIR) --ledger $(LEDGER) \
+	  --command "make repro PROFILE=$(PROFILE)"
+
+sensing: $(SENS_DIR)/fig3_summary.csv $(SENS_DIR)/prop23_summary.csv
+sensing-figures: sensing
+	@bash scripts/plot.sh $(SENS_DIR) $(FIG_DIR) $(PROFILE) fig3 fig3_trace prop23
+
+REPRO_TARGETS  += sensing
+FIGURE_TARGETS += sensing-figures
+.PHONY: sensing sensing-figures

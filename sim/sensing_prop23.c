@@ -1,0 +1,283 @@
+/* sensing_prop23.c - Proposition 2.3 (paper Sec. 2.1.1, proof in App. A.2).
+ *
+ * Claim: for every W with L(W) = 0,  tr H(U*) <= tr H(W) + O(m^{-1/2}), and
+ * "a similar statement" for the top eigenvalue lambda_1.
+ *
+ * For each m in --ms: generate a problem, run GD, WP-GD and NSO (sigma
+ * --sigma, k = 1) from U_0 ~ N(0,1) until (near) interpolation, then measure
+ * the training-loss Hessian trace (closed form, sensing.h) and lambda_1
+ * (Lanczos) at the three solutions, at U* (padded with zeros to d x d) and at
+ * U* R for --rotations random orthogonal R (same U U^T, so the same trace at
+ * interpolation).  It also measures the concentration step of the proof,
+ * eq. (24): delta(m) = |tr H(U*) / ((d+1) ||U*||_F^2) - 1|, whose expectation
+ * should fall like m^{-1/2} (E[A_i^2] = (d+1)/2 I for A = (G+G^T)/2), as an
+ * RMS over --reps independent data sets per m, and fits its slope.
+ *
+ * Output: <outdir>/prop23_m<M>.csv per m (a job; skipped when present),
+ * <outdir>/prop23_concentration.csv, and ledger rows prop2.3.trace and
+ * prop2.3.lambda1. */
+#include "cli.h"
+#include "hessian.h"
+#include "io.h"
+#include "nso_error.h"
+#include "optimizer.h"
+#include "progress.h"
+#include "rng.h"
+#include "sensing.h"
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_fit.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXM 16
+#define NPTS_MAX 16
+
+/* random orthogonal d x d matrix: Q of the QR factorisation of a Gaussian matrix */
+static void random_orthogonal(size_t d, gsl_rng *r, double *Q)
+{
+    double *tau = nso_xmalloc(d * sizeof(double));
+    for (size_t i = 0; i < d * d; i++) Q[i] = gsl_ran_gaussian(r, 1.0);
+    LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)d, Q, (lapack_int)d, tau);
+    LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)d, (lapack_int)d, Q, (lapack_int)d, tau);
+    free(tau);
+}
+
+static void run_m(long d, long r, long m, long steps, double eta, double sigma, long rot,
+                  long lanczos, uint64_t seed, const char *path, const char *params)
+{
+    nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, 0, 0},
+                             .seed = nso_mix64(seed ^ (uint64_t)m),
+                             .fixed_ustar = 1, .ustar_seed = seed}; /* same X* for every m */
+    nso_sensing *s = nso_sensing_alloc(&sp);
+    if (!s) exit(2);
+    size_t dd = (size_t)(d * d), npts = 3 + 1 + (size_t)rot;
+    double *W = nso_xcalloc(npts * dd, sizeof(double));
+    const nso_opt_type *types[3] = {nso_opt_gd, nso_opt_wpgd, nso_opt_nso};
+    const char *names[NPTS_MAX] = {"gd", "wpgd", "nso", "ustar"};
+    char rname[8][16];
+    nso_optimizer *o[3];
+    gsl_rng *rr[3];
+    gsl_rng *ri = nso_rng_indexed(seed, "prop23/init", (uint64_t)m);
+    for (size_t i = 0; i < dd; i++) W[i] = gsl_ran_gaussian(ri, 1.0);
+    for (int a = 1; a < 3; a++) memcpy(W + a * dd, W, dd * sizeof(double));
+    for (int a = 0; a < 3; a++) {
+        nso_opt_params p = nso_opt_params_default;
+        p.sigma = sigma;
+        o[a] = nso_optimizer_alloc(types[a], dd, &p);
+        char nm[64];
+        snprintf(nm, sizeof nm, "prop23/%s", names[a]);
+        rr[a] = nso_rng_indexed(seed, nm, (uint64_t)m);
+    }
+    double *P = nso_xmalloc(4 * dd * sizeof(double)), *G = nso_xmalloc(4 * dd * sizeof(double));
+    char label[64];
+    snprintf(label, sizeof label, "prop2.3 m=%ld", m);
+    nso_progress pr;
+    nso_progress_begin(&pr, label, (size_t)steps, 0);
+    for (long t = 0; t < steps; t++) {
+        size_t np = 0, cnt[3];
+        for (int a = 0; a < 3; a++) {
+            cnt[a] = types[a]->ask(o[a]->state, W + a * dd, 0, P + np * dd, rr[a]);
+            np += cnt[a];
+        }
+        nso_sensing_grad(s, np, P, G, NULL);
+        np = 0;
+        for (int a = 0; a < 3; a++) {
+            types[a]->tell(o[a]->state, W + a * dd, 0, G + np * dd, eta);
+            np += cnt[a];
+        }
+        nso_progress_update(&pr, (size_t)t + 1);
+    }
+    nso_progress_end(&pr);
+    /* U* padded, and U* R */
+    double *Us = W + 3 * dd;
+    for (long j = 0; j < d; j++)
+        for (long k = 0; k < r; k++) Us[j * d + k] = s->Ustar[j * r + k];
+    double *Q = nso_xmalloc(dd * sizeof(double));
+    gsl_rng *rq = nso_rng_indexed(seed, "prop23/rotation", (uint64_t)m);
+    for (long q = 0; q < rot; q++) {
+        random_orthogonal((size_t)d, rq, Q);
+        double *X = W + (4 + (size_t)q) * dd;
+        for (long j = 0; j < d; j++)
+            for (long k = 0; k < d; k++) {
+                double acc = 0;
+                for (long l = 0; l < r; l++) acc += Us[j * d + l] * Q[l * d + k];
+                X[j * d + k] = acc;
+            }
+        snprintf(rname[q], sizeof rname[q], "ustar_rot%ld", q + 1);
+        names[4 + q] = rname[q];
+    }
+    double *res = nso_xmalloc(npts * (size_t)m * sizeof(double)), *rel = nso_xmalloc(npts * sizeof(double));
+    double *lam = nso_xmalloc(npts * sizeof(double));
+    nso_sensing_residuals(s, NSO_SET_TRAIN, npts, W, res, rel);
+    nso_sensing_hess h;
+    nso_sensing_hess_prepare(s, npts, W, &h);
+    gsl_rng *rl = nso_rng_indexed(seed, "prop23/lanczos", (uint64_t)m);
+    size_t it = (size_t)lanczos < dd ? (size_t)lanczos : dd;
+    nso_lanczos_top(nso_sensing_hvp_batch, &h, npts, dd, it, 1, rl, lam);
+    nso_sensing_hess_free(&h);
+    nso_csv *c = nso_csv_open(path, "sensing_prop23", params, seed,
+                              "m,point,train_relmse,fro2,trace,lambda1");
+    if (!c) exit(2);
+    for (size_t b = 0; b < npts; b++) {
+        double fro2 = 0;
+        for (size_t i = 0; i < dd; i++) fro2 += W[b * dd + i] * W[b * dd + i];
+        double tr = nso_sensing_trace(s, W + b * dd, res + b * (size_t)m);
+        if (!isfinite(tr) || !isfinite(rel[b])) {
+            nso_csv_abort(c);
+            nso_die("m=%ld: %s diverged (NaN/Inf); try a smaller --eta", m, names[b]);
+        }
+        nso_csv_printf(c, "%ld,%s,%.10g,%.10g,%.10g,%.10g\n", m, names[b], rel[b], fro2, tr, lam[b]);
+    }
+    if (nso_csv_commit(c) != NSO_OK) exit(2);
+    for (int a = 0; a < 3; a++) { nso_optimizer_free(o[a]); gsl_rng_free(rr[a]); }
+    gsl_rng_free(ri); gsl_rng_free(rq); gsl_rng_free(rl);
+    free(W); free(P); free(G); free(Q); free(res); free(rel); free(lam);
+    nso_sensing_free(s);
+}
+
+int main(int argc, char **argv)
+{
+    long d = 30, r = 2, steps = 5000, rot = 2, lanczos = 60, reps = 64;
+    double eta = 0.0025, sigma = 0.01, interp = 1e-3;
+    uint64_t seed = 1;
+    const char *ms_s = "240,300,360,420", *outdir = "out/quick/sensing", *ledger = "out/quick/claims.tsv";
+    const char *command = "make repro", *cms_s = "60,120,240,480,960,1920";
+    nso_arg_spec specs[] = {
+        {"d", NSO_ARG_INT, &d, 2, 200, "matrix side d"},
+        {"r", NSO_ARG_INT, &r, 1, 200, "rank of X*"},
+        {"ms", NSO_ARG_STRING, &ms_s, 0, 0, "comma-separated training-set sizes m"},
+        {"steps", NSO_ARG_INT, &steps, 1, 10000000, "optimisation steps per method"},
+        {"eta", NSO_ARG_DOUBLE, &eta, 1e-9, 10, "step size"},
+        {"sigma", NSO_ARG_DOUBLE, &sigma, 0, 1, "sigma for WP-GD and NSO"},
+        {"rotations", NSO_ARG_INT, &rot, 0, 8, "random rotations U* R to evaluate"},
+        {"lanczos", NSO_ARG_INT, &lanczos, 2, 1000, "Lanczos iterations for lambda_1"},
+        {"reps", NSO_ARG_INT, &reps, 2, 1000, "data sets per m for the concentration fit"},
+        {"conc-ms", NSO_ARG_STRING, &cms_s, 0, 0, "m grid for the concentration fit (eq. 24)"},
+        {"interp", NSO_ARG_DOUBLE, &interp, 0, 1, "training rel. MSE below which W counts as interpolating"},
+        {"seed", NSO_ARG_U64, &seed, 0, 1.8e19, "random seed"},
+        {"outdir", NSO_ARG_STRING, &outdir, 0, 0, "output directory"},
+        {"ledger", NSO_ARG_STRING, &ledger, 0, 0, "claims ledger"},
+        {"command", NSO_ARG_STRING, &command, 0, 0, "command recorded in the ledger"},
+    };
+    size_t nspec = sizeof specs / sizeof *specs;
+    nso_cli_parse(argc, argv, specs, nspec,
+                  "sensing_prop23: Hessian trace / lambda_1 at U* versus at the interpolating "
+                  "solutions of GD, WP-GD and NSO, for several m (Prop. 2.3)");
+    if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
+    double msv[MAXM], cmv[MAXM];
+    size_t nm = nso_cli_list("ms", ms_s, msv, MAXM, 1, 1e7);
+    size_t ncm = nso_cli_list("conc-ms", cms_s, cmv, MAXM, 1, 1e7);
+    if (nso_mkdirs(outdir) != NSO_OK) nso_die("--outdir: cannot create '%s'", outdir);
+    nso_check_writable("outdir", outdir);
+    nso_check_writable("ledger", ledger);
+    char params[2048];
+    nso_cli_format(specs, nspec, params, sizeof params);
+
+    /* one job per m */
+    for (size_t i = 0; i < nm; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, (long)msv[i]);
+        if (nso_file_exists(path)) continue;
+        run_m(d, r, (long)msv[i], steps, eta, sigma, rot, lanczos, seed, path, params);
+    }
+    /* concentration of the proof's eq. (24) at U*: RMS over reps data sets */
+    char cpath[4096];
+    snprintf(cpath, sizeof cpath, "%s/prop23_concentration.csv", outdir);
+    nso_csv *cc = nso_csv_open(cpath, "sensing_prop23", params, seed, "m,rms_delta,reps");
+    if (!cc) return 2;
+    double lx[MAXM], ly[MAXM];
+    for (size_t i = 0; i < ncm; i++) {
+        double ss = 0;
+        for (long q = 0; q < reps; q++) {
+            nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)cmv[i], 0, 0},
+                                     .seed = nso_mix64(seed ^ nso_mix64((uint64_t)q + 1000 * (uint64_t)cmv[i]))};
+            nso_sensing *s = nso_sensing_alloc(&sp);
+            double *Us = nso_xcalloc((size_t)(d * d), sizeof(double)), *res = nso_xcalloc((size_t)cmv[i], sizeof(double));
+            double fro2 = 0;
+            for (long j = 0; j < d; j++)
+                for (long k = 0; k < r; k++) {
+                    Us[j * d + k] = s->Ustar[j * r + k];
+                    fro2 += Us[j * d + k] * Us[j * d + k];
+                }
+            double tr = nso_sensing_trace(s, Us, res); /* residuals are zero at U* */
+            double delta = tr / ((double)(d + 1) * fro2) - 1.0;
+            ss += delta * delta;
+            free(Us);
+            free(res);
+            nso_sensing_free(s);
+        }
+        double rms = sqrt(ss / (double)reps);
+        nso_csv_printf(cc, "%.0f,%.8g,%ld\n", cmv[i], rms, reps);
+        lx[i] = log(cmv[i]);
+        ly[i] = log(rms);
+    }
+    if (nso_csv_commit(cc) != NSO_OK) return 2;
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(lx, 1, ly, 1, ncm, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+
+    /* gaps at each m; prop23_summary.csv gathers them for the figure */
+    char spath[4096];
+    snprintf(spath, sizeof spath, "%s/prop23_summary.csv", outdir);
+    nso_csv *cs = nso_csv_open(spath, "sensing_prop23", params, seed,
+        "m,gd_trace,wpgd_trace,nso_trace,ustar_trace,gd_lambda1,wpgd_lambda1,nso_lambda1,ustar_lambda1,gd_train,wpgd_train,nso_train");
+    if (!cs) return 2;
+    double maxgap = -INFINITY, maxlgap = -INFINITY, rotdev = 0;
+    int all_interp = 1, trace_ok = 1, lam_ok = 1;
+    char worst[256] = "", lworst[256] = "";
+    for (size_t i = 0; i < nm; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, (long)msv[i]);
+        FILE *f = fopen(path, "r");
+        if (!f) nso_die("cannot read '%s'", path);
+        char line[512], pt[64];
+        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0}, rm, fr, tr, lm, rl;
+        long mm;
+        while (fgets(line, sizeof line, f)) {
+            if (line[0] == '#' || line[0] == 'm') continue;
+            if (sscanf(line, "%ld,%63[^,],%lf,%lf,%lf,%lf", &mm, pt, &rl, &fr, &tr, &lm) != 6) continue;
+            (void)rm;
+            if (strcmp(pt, "ustar") == 0) { trs = tr; ls = lm; }
+            else if (strncmp(pt, "ustar_rot", 9) == 0) rotdev = fmax(rotdev, fabs(tr - trs) / trs);
+            else {
+                int a = strcmp(pt, "gd") == 0 ? 0 : strcmp(pt, "wpgd") == 0 ? 1 : 2;
+                trv[a] = tr; lv[a] = lm; relv[a] = rl;
+            }
+        }
+        fclose(f);
+        nso_csv_printf(cs, "%.0f,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g\n", msv[i],
+                       trv[0], trv[1], trv[2], trs, lv[0], lv[1], lv[2], ls, relv[0], relv[1], relv[2]);
+        const char *mn[3] = {"GD", "WP-GD", "NSO"};
+        for (int a = 0; a < 3; a++) {
+            if (relv[a] > interp) { all_interp = 0; continue; }
+            double g = (trs - trv[a]) / trs, lg = (ls - lv[a]) / ls;
+            if (g > maxgap) { maxgap = g; snprintf(worst, sizeof worst, "%s at m=%.0f", mn[a], msv[i]); }
+            if (lg > maxlgap) { maxlgap = lg; snprintf(lworst, sizeof lworst, "%s at m=%.0f", mn[a], msv[i]); }
+            if (g > 0) trace_ok = 0;
+            if (lg > 0) lam_ok = 0;
+        }
+    }
+    if (nso_csv_commit(cs) != NSO_OK) return 2;
+    char meas[1024], crit[512], data[4200];
+    snprintf(data, sizeof data, "%s/prop23_summary.csv", outdir);
+    snprintf(meas, sizeof meas,
+             "d=%ld r=%ld m in {%s}: largest (tr H(U*) - tr H(W))/tr H(U*) over interpolating GD/WP-GD/NSO solutions = %.3g (%s); "
+             "tr H(U* R) = tr H(U*) to %.1e; concentration |tr H(U*)/((d+1)||U*||^2) - 1| ~ m^%.2f (+- %.2f)%s",
+             d, r, ms_s, maxgap, worst, rotdev, c1, 1.96 * sqrt(cov11),
+             all_interp ? "" : "; some runs did not interpolate and were left out");
+    snprintf(crit, sizeof crit, "tr H(U*) <= tr H(W) for every interpolating W found (gap <= 0, stronger than O(m^-1/2)); concentration slope ~ -1/2");
+    nso_ledger_put(ledger, &(nso_claim){"prop2.3.trace",
+        "Prop. 2.3 (eq. 5): tr Hessian at U* <= tr Hessian at any interpolating W + O(m^-1/2)",
+        meas, crit, nso_verdict(trace_ok), data, command});
+    snprintf(meas, sizeof meas, "largest (lambda1(U*) - lambda1(W))/lambda1(U*) over interpolating solutions = %.3g (%s)",
+             maxlgap, lworst);
+    snprintf(crit, sizeof crit, "lambda1 H(U*) <= lambda1 H(W) for every interpolating W found");
+    nso_ledger_put(ledger, &(nso_claim){"prop2.3.lambda1",
+        "Sec. 2.1.1 after Prop. 2.3: a similar statement holds for the largest Hessian eigenvalue",
+        meas, crit, nso_verdict(lam_ok), data, command});
+    printf("sensing_prop23: max trace gap %.3g, max lambda1 gap %.3g, concentration slope %.2f\n",
+           maxgap, maxlgap, c1);
+    return 0;
+}
