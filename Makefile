@@ -17,7 +17,7 @@ GITREV  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -Wno-stringop-truncation \
            -D_DEFAULT_SOURCE -Ilib $(SAN)
-LDLIBS  := -lgsl -llapacke -lopenblas -lm
+LDLIBS  := -lgsl -llapacke -lopenblas -lm -fopenmp
 BUILD   ?= build
 BIN     := $(BUILD)/bin
 
@@ -54,6 +54,8 @@ FORCE:
 
 $(BUILD)/lib/io.o: $(BUILD)/gitrev.h
 $(BUILD)/lib/io.o: CFLAGS += -include $(BUILD)/gitrev.h
+
+$(BUILD)/lib/sensing_fused.o: CFLAGS += -fopenmp -O3
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -180,6 +180,13 @@ int main(int argc, char **argv)
     const char *th = getenv("OPENBLAS_NUM_THREADS");
     printf("# machine: %ld cores online, OPENBLAS_NUM_THREADS=%s\n", sysconf(_SC_NPROCESSORS_ONLN),
            th ? th : "(unset)");
+    double la[3] = {NAN, NAN, NAN};
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3) la[0] = NAN;
+        fclose(lf);
+    }
+    put("nn.bench_loadavg_1min", la[0], "processes", "context: 2 cores; > 2 means shared");
     double peak = sgemm_peak();
     put("nn.sgemm_peak", peak, "GFLOP/s", "reference (2048^3 sgemm)");
     nn_model_f32 *m = resnet8(B);

@@ -29,9 +29,17 @@ void nso_sensing_unpack(size_t d, const double *sp, double *S)
     }
 }
 
+int nso_sensing_use_fused = 1;
+
 static void ensure_cap(nso_sensing *s, size_t nb)
 {
     if (nb <= s->cap) return;
+    /* threads only pay off on large arrays (and spin-waiting OpenMP threads
+     * hurt small problems on a busy machine) */
+    if (!s->nthreads) s->nthreads = s->m[0] * s->p >= 1000000 ? nso_sensing_threads() : 1;
+    free(s->Sthr);
+    s->Sthr = nso_xmalloc((size_t)s->nthreads * (nb < NSO_FUSED_MAX ? nb : NSO_FUSED_MAX) * s->p *
+                          sizeof(double));
     size_t mmax = s->m[0];
     for (int i = 1; i < 3; i++) if (s->m[i] > mmax) mmax = s->m[i];
     free(s->Xp); free(s->R); free(s->S);
@@ -154,7 +162,7 @@ void nso_sensing_free(nso_sensing *s)
     if (!s) return;
     for (int i = 0; i < 3; i++) { free(s->A[i]); free(s->y[i]); }
     free(s->trA); free(s->M); free(s->Ustar); free(s->Xstar);
-    free(s->Xp); free(s->R); free(s->S); free(s->Sfull);
+    free(s->Xp); free(s->R); free(s->S); free(s->Sfull); free(s->Sthr);
     free(s);
 }
 
@@ -181,17 +189,22 @@ void nso_sensing_grad(nso_sensing *s, size_t nb, const double *U, double *G, dou
     size_t m = s->m[0], d = s->d, dd = d * d;
     ensure_cap(s, nb);
     pack_gram(s, nb, U);
-    nso_sensing_pass1(s, 0, nb, s->Xp, s->R);
     double *R = s->R;
-    for (size_t i = 0; i < m; i++)
-        for (size_t b = 0; b < nb; b++) R[i * nb + b] -= s->y[0][i];
+    int fused = nso_sensing_use_fused && nb <= NSO_FUSED_MAX;
+    if (fused) {
+        nso_sensing_fused(s, nb, s->Xp, s->y[0], R, s->S, 1.0, s->Sthr, s->nthreads);
+    } else {
+        nso_sensing_pass1(s, 0, nb, s->Xp, R);
+        for (size_t i = 0; i < m; i++)
+            for (size_t b = 0; b < nb; b++) R[i * nb + b] -= s->y[0][i];
+    }
     if (loss)
         for (size_t b = 0; b < nb; b++) {
             double ss = 0;
             for (size_t i = 0; i < m; i++) ss += R[i * nb + b] * R[i * nb + b];
             loss[b] = ss / (4.0 * (double)m);
         }
-    nso_sensing_pass2(s, nb, R, s->S);
+    if (!fused) nso_sensing_pass2(s, nb, R, s->S);
     for (size_t b = 0; b < nb; b++) {
         nso_sensing_unpack(d, s->S + b * s->p, s->Sfull);
         cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)d, (int)d, 1.0 / (double)m, s->Sfull,
@@ -289,9 +302,15 @@ void nso_sensing_hvp_batch(void *hp, size_t nops, const double *V, double *out)
                 xp[t++] = 2.0 * (s->Sfull[j * d + k] + s->Sfull[k * d + j]);
         }
     }
-    nso_sensing_pass1(s, 0, nops, s->Xp, s->R); /* R_ib = <A_i, X_b> = 2 <A_i U_b, V_b> */
-    for (size_t i = 0; i < m * nops; i++) s->R[i] /= (double)m;
-    nso_sensing_pass2(s, nops, s->R, s->S);
+    /* R_ib = <A_i, X_b> = 2 <A_i U_b, V_b>;  S_b = (1/m) sum_i R_ib A_i */
+    if (nso_sensing_use_fused && nops <= NSO_FUSED_MAX) {
+        nso_sensing_fused(s, nops, s->Xp, NULL, s->R, s->S, 1.0 / (double)m, s->Sthr,
+                          s->nthreads);
+    } else {
+        nso_sensing_pass1(s, 0, nops, s->Xp, s->R);
+        for (size_t i = 0; i < m * nops; i++) s->R[i] /= (double)m;
+        nso_sensing_pass2(s, nops, s->R, s->S);
+    }
     for (size_t b = 0; b < nops; b++) {
         nso_sensing_unpack(d, s->S + b * s->p, s->Sfull);
         cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, (int)d, (int)d, 1.0, s->Sfull, (int)d,

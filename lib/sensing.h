@@ -48,7 +48,8 @@ struct nso_sensing {
     double xstar_norm, ymsq[3]; /* ||X*||_F and mean(y^2) per set */
     /* workspace for batches of up to cap points */
     size_t cap;
-    double *Xp, *R, *S, *Sfull;
+    int nthreads;
+    double *Xp, *R, *S, *Sfull, *Sthr;
 };
 
 /* Generate a problem (deterministic in params->seed).  Returns NULL with a
@@ -85,6 +86,18 @@ void nso_sensing_hvp_batch(void *h, size_t nops, const double *V, double *out);
 /* the two passes, exposed for the benchmark: one point uses dgemv */
 void nso_sensing_pass1(nso_sensing *s, int set, size_t nb, const double *Xp, double *R);
 void nso_sensing_pass2(nso_sensing *s, size_t nb, const double *C, double *S);
+/* Fused pass for nb <= NSO_FUSED_MAX points (sensing_fused.c): one read of the
+ * training measurements computes residuals R (m x nb; minus y) and
+ * S = scale * R^T A (nb x p).  Sthr: nthreads x nb x p workspace. */
+#define NSO_FUSED_MAX 4
+void nso_sensing_fused(const nso_sensing *s, size_t nb, const double *Xp, const double *y,
+                       double *R, double *S, double scale, double *Sthr, int nthreads);
+int nso_sensing_threads(void);
+/* 1 (default): gradients and HVPs of <= NSO_FUSED_MAX points use the fused
+ * pass; 0: two BLAS passes (dgemv / dgemm).  Both give the same numbers up to
+ * rounding (tests/test_lib.c checks 1e-12). */
+extern int nso_sensing_use_fused;
+
 /* pack a symmetric d x d matrix (off-diagonals doubled) / unpack a packed one */
 void nso_sensing_pack_sym(size_t d, const double *X, double *xp);
 void nso_sensing_unpack(size_t d, const double *sp, double *S);

@@ -21,7 +21,7 @@ FIG3_DONE := $(foreach s,$(FIG3_SEEDS),$(SENS_DIR)/seed$(s)/.done)
 # Each job uses one BLAS thread so that make -j2 keeps both cores busy.
 $(SENS_DIR)/seed%/.done: | $(BIN)/sensing_fig3
 	@mkdir -p $(SENS_DIR)
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(BIN)/sensing_fig3 $(FIG3_ARGS) --seed $* --outdir $(SENS_DIR)
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/sensing_fig3 $(FIG3_ARGS) --seed $* --outdir $(SENS_DIR)
 	@touch $@
 
 $(SENS_DIR)/fig3_summary.csv: $(FIG3_DONE) | $(BIN)/sensing_report

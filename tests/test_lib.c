@@ -410,6 +410,41 @@ static void test_sensing_hvp_batch(void)
     nso_sensing_free(s);
 }
 
+/* the fused single pass (threaded when m p >= 1e6) equals two BLAS passes (1e-12) */
+static void test_sensing_fused(void)
+{
+    nso_sensing_params sp = {.d = 20, .r = 2, .m = {5200, 0, 0}, .seed = 4};
+    nso_sensing *s = nso_sensing_alloc(&sp);
+    size_t dd = 400;
+    double *U = nso_xmalloc(4 * dd * sizeof(double)), *G1 = nso_xmalloc(4 * dd * sizeof(double));
+    double *G2 = nso_xmalloc(4 * dd * sizeof(double)), *V = nso_xmalloc(4 * dd * sizeof(double));
+    double l1[4], l2[4];
+    for (size_t i = 0; i < 4 * dd; i++) { U[i] = sin(0.37 * (double)i); V[i] = cos(0.11 * (double)i); }
+    for (size_t nb = 1; nb <= 4; nb++) {
+        nso_sensing_use_fused = 1;
+        nso_sensing_grad(s, nb, U, G1, l1);
+        nso_sensing_use_fused = 0;
+        nso_sensing_grad(s, nb, U, G2, l2);
+        double gmax = 0;
+        for (size_t i = 0; i < nb * dd; i++) gmax = fmax(gmax, fabs(G2[i]));
+        for (size_t i = 0; i < nb * dd; i++) CHECK_CLOSE(G1[i], G2[i], 1e-12 * gmax);
+        for (size_t b = 0; b < nb; b++) CHECK_CLOSE(l1[b], l2[b], 1e-12 * l2[b]);
+        nso_sensing_hess h;
+        nso_sensing_hess_prepare(s, nb, U, &h);
+        nso_sensing_use_fused = 1;
+        nso_sensing_hvp_batch(&h, nb, V, G1);
+        nso_sensing_use_fused = 0;
+        nso_sensing_hvp_batch(&h, nb, V, G2);
+        nso_sensing_hess_free(&h);
+        gmax = 0;
+        for (size_t i = 0; i < nb * dd; i++) gmax = fmax(gmax, fabs(G2[i]));
+        for (size_t i = 0; i < nb * dd; i++) CHECK_CLOSE(G1[i], G2[i], 1e-12 * gmax);
+    }
+    nso_sensing_use_fused = 1;
+    free(U); free(G1); free(G2); free(V);
+    nso_sensing_free(s);
+}
+
 static void test_sensing_bad_params(void)
 {
     nso_sensing_params sp = {.d = 4, .r = 5, .m = {20, 0, 0}, .seed = 2};
@@ -573,6 +608,7 @@ int main(void)
     CU_pSuite s4 = CU_add_suite("sensing", NULL, NULL);
     CU_add_test(s4, "gradient vs central differences, batching, U*", test_sensing_gradient);
     CU_add_test(s4, "batched HVP", test_sensing_hvp_batch);
+    CU_add_test(s4, "fused pass equals two BLAS passes", test_sensing_fused);
     CU_add_test(s4, "bad parameters", test_sensing_bad_params);
     CU_pSuite s5 = CU_add_suite("io+programs", NULL, NULL);
     CU_add_test(s5, "atomic CSV and ledger upsert", test_csv_atomic_and_ledger);
