@@ -40,6 +40,7 @@ SIM_PROGS := $(patsubst sim/%.c,$(BIN)/%,$(wildcard sim/*.c))
 
 .PHONY: all deps test test-asan repro report figures bench proofs clean check-deps
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(LIBNSO) $(SIM_PROGS)
 
