@@ -107,7 +107,7 @@ static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, si
 int main(int argc, char **argv)
 {
     long d = 100, r = 5, m = 0, steps = 10000, k = 1, log_every = 20, hess_every = 200;
-    long lanczos = 20, ckpt_every = 500;
+    long lanczos = 20, ckpt_every = 500, stop_after = 0;
     double eta = 0.0025;
     uint64_t seed = 1;
     const char *sigmas_s = "0.001,0.002,0.004,0.008,0.01,0.016", *outdir = "out/quick/sensing";
@@ -127,6 +127,8 @@ int main(int argc, char **argv)
         {"ckpt-every", NSO_ARG_INT, &ckpt_every, 1, 10000000, "checkpoint every this many steps"},
         {"seed", NSO_ARG_U64, &seed, 0, 1.8e19, "seed: data, U_0 and every run's noise stream"},
         {"outdir", NSO_ARG_STRING, &outdir, 0, 0, "output directory (a seed<S>/ folder is made in it)"},
+        /* keep last: not part of the checkpoint signature */
+        {"stop-after", NSO_ARG_INT, &stop_after, 0, 10000000, "testing: stop after this many steps (at a checkpoint), as if interrupted (0: never)"},
     };
     size_t ns = sizeof specs / sizeof *specs;
     nso_cli_parse(argc, argv, specs, ns,
@@ -207,7 +209,8 @@ int main(int argc, char **argv)
         maxpts += u->o->maxpts;
     }
     char sigstr[2600];
-    snprintf(sigstr, sizeof sigstr, "%s|", params);
+    nso_cli_format(specs, ns - 1, sigstr, sizeof sigstr); /* all but --stop-after */
+    strcat(sigstr, "|");
     /* the checkpoint must match the parameters and which runs are active */
     for (size_t i = 0; i < nr; i++) if (!runs[i].skip) strncat(sigstr, runs[i].name, 40);
     uint64_t sighash = params_hash(sigstr);
@@ -307,9 +310,15 @@ int main(int argc, char **argv)
                 u->div_step = t + 1;
             }
         }
-        if ((t + 1) % ckpt_every == 0 && t + 1 < steps &&
-            save_ckpt(ckpt, sighash, t + 1, runs, nr, dd) != NSO_OK)
-            fprintf(stderr, "%s: warning: cannot write checkpoint '%s'\n", nso_progname(), ckpt);
+        if ((t + 1) % ckpt_every == 0 && t + 1 < steps) {
+            if (save_ckpt(ckpt, sighash, t + 1, runs, nr, dd) != NSO_OK)
+                fprintf(stderr, "%s: warning: cannot write checkpoint '%s'\n", nso_progname(), ckpt);
+            else if (stop_after && t + 1 - t0 >= stop_after) {
+                fprintf(stderr, "%s: stopped at step %ld (checkpoint written); run again to resume\n",
+                        nso_progname(), t + 1);
+                return 3;
+            }
+        }
         nso_progress_update(&pr, (size_t)t + 1);
     }
     nso_progress_end(&pr);
@@ -332,7 +341,7 @@ int main(int argc, char **argv)
             nso_csv_printf(c, "# status: diverged at step %ld\n", u->div_step);
             nso_csv_printf(ch, "# status: diverged at step %ld\n", u->div_step);
         } else {
-            nso_csv_printf(c, "# status: ok; job wall time %.1f s for all runs of this seed\n", elapsed);
+            nso_csv_printf(c, "# status: ok\n");
             nso_csv_printf(ch, "# status: ok\n");
             for (size_t j = 0; j < u->nlog; j++) {
                 double *row = u->log + j * LOGCOLS;
@@ -347,6 +356,7 @@ int main(int argc, char **argv)
         if (nso_csv_commit(c) != NSO_OK || nso_csv_commit(ch) != NSO_OK) rc = 2;
     }
     if (rc == 0) unlink(ckpt);
+    fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact, steps - t0, elapsed);
     for (size_t i = 0; i < nr; i++) {
         if (runs[i].skip) continue;
         nso_optimizer_free(runs[i].o);

@@ -589,6 +589,42 @@ static void test_reproducible(void)
     CU_ASSERT(system("cmp -s /tmp/nso_rep_a.csv /tmp/nso_rep_c.csv") != 0);
 }
 
+/* an interrupted sweep resumes from its checkpoint and ends with the same files
+ * as an uninterrupted one (byte for byte, the parameter line aside) */
+static void test_sweep_resume(void)
+{
+    const char *args = "--d 6 --r 2 --steps 300 --ckpt-every 50 --log-every 25 --hess-every 100 --sigmas 0.01,0.05 --seed 9";
+    char cmd[1024], err[1024];
+    CU_ASSERT(system("rm -rf /tmp/nso_resume_a /tmp/nso_resume_b") == 0);
+    snprintf(cmd, sizeof cmd, NSO_BIN "/sensing_fig3 %s --outdir /tmp/nso_resume_a", args);
+    CU_ASSERT(run(cmd, err, sizeof err) == 0);
+    snprintf(cmd, sizeof cmd, NSO_BIN "/sensing_fig3 %s --outdir /tmp/nso_resume_b --stop-after 100", args);
+    CU_ASSERT(run(cmd, err, sizeof err) == 3); /* interrupted */
+    CU_ASSERT(nso_file_exists("/tmp/nso_resume_b/seed9/checkpoint.bin"));
+    CU_ASSERT(!nso_file_exists("/tmp/nso_resume_b/seed9/nso_s0.01.csv")); /* nothing half-written */
+    snprintf(cmd, sizeof cmd, NSO_BIN "/sensing_fig3 %s --outdir /tmp/nso_resume_b", args);
+    CU_ASSERT(run(cmd, err, sizeof err) == 0);
+    CU_ASSERT(strstr(err, "resuming at step 100") != NULL);
+    CU_ASSERT(!nso_file_exists("/tmp/nso_resume_b/seed9/checkpoint.bin"));
+    const char *runs[] = {"gd", "wpgd_s0.01", "wpgd_s0.05", "nso_s0.01", "nso_s0.05"};
+    for (int i = 0; i < 5; i++)
+        for (int h = 0; h < 2; h++) {
+            snprintf(cmd, sizeof cmd,
+                     "cmp -s <(grep -v '^# params' /tmp/nso_resume_a/seed9/%s%s.csv) "
+                     "<(grep -v '^# params' /tmp/nso_resume_b/seed9/%s%s.csv)",
+                     runs[i], h ? "_hess" : "", runs[i], h ? "_hess" : "");
+            char full[1200];
+            snprintf(full, sizeof full, "bash -c \"%s\"", cmd);
+            int same = system(full) == 0;
+            if (!same) fprintf(stderr, "\n  resume changed %s%s.csv\n", runs[i], h ? "_hess" : "");
+            CU_ASSERT(same);
+        }
+    /* a finished job is skipped */
+    snprintf(cmd, sizeof cmd, NSO_BIN "/sensing_fig3 %s --outdir /tmp/nso_resume_b", args);
+    CU_ASSERT(run(cmd, err, sizeof err) == 0);
+    CU_ASSERT(strstr(err, "already done") != NULL);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
@@ -614,6 +650,7 @@ int main(void)
     CU_add_test(s5, "atomic CSV and ledger upsert", test_csv_atomic_and_ledger);
     CU_add_test(s5, "bad input: one line, exit 2, no output", test_bad_input);
     CU_add_test(s5, "same seed, same output", test_reproducible);
+    CU_add_test(s5, "interrupted sweep resumes to identical files", test_sweep_resume);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed();
