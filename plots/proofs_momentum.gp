@@ -14,6 +14,7 @@ do for [fmt in "png pdf"] {
   g = indir."/momentum_lower.csv"
   set logscale xy; set xlabel "T"; set ylabel "min_eta max_f min_t E||grad F||^2"; set title "Theorem B.4 rate"
   plot for [i=0:2] g index i using 2:4 with linespoints title sprintf("mu=%s", word("0 0.5 0.9", i+1)), \
+       g index 2 using 2:8 with linespoints dt 4 title "mu=0.9, kappa scaled by 1/(1-mu)", \
        g index 0 using 2:5 with lines dt 2 lc rgb "black" title "D sqrt(C sigma^2/(32kT))"
   unset multiplot
 }

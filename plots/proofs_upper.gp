@@ -6,6 +6,7 @@ do for [fmt in "png pdf"] {
   set output outbase.".".fmt
   set logscale xy; set xlabel "T"; set ylabel "E||grad F(W_t)||^2"; set key bottom left
   set title "Theorem 4.3: measured (points, 95% CI) vs bound (6) (dashed)"
-  plot for [k in "1 2 4 8 16"] indir."/upper_k".k.".csv" using 2:5:7:8 with yerrorlines title "k=".k, \
-       for [k in "1 2 4 8 16"] indir."/upper_k".k.".csv" using 2:9 with lines dt 2 notitle
+  ks = "1 2 4 8 16"
+  plot for [i=1:5] indir."/upper_k".word(ks,i).".csv" using 2:5:7:8 with yerrorlines lc i title "k=".word(ks,i), \
+       for [i=1:5] indir."/upper_k".word(ks,i).".csv" using 2:9 with lines dt 2 lc i notitle
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# plot.sh INDIR OUTDIR LABEL SCRIPT... - draw plots/SCRIPT.gp as PNG and PDF.
+# plot.sh INDIR OUTDIR LABEL SCRIPT[=NAME]... - draw plots/SCRIPT.gp as PNG and PDF
+# (as NAME.png / NAME.pdf when given; the script must honour the name variable).
 # Without gnuplot the data is still there; say what to install and succeed.
 set -u
 indir=$1 outdir=$2 label=$3; shift 3
@@ -8,10 +9,13 @@ if ! command -v gnuplot >/dev/null; then
   exit 0
 fi
 mkdir -p "$outdir"
-for s in "$@"; do
+for arg in "$@"; do
+  s=${arg%%=*} name=${arg#*=}
+  extra=""
+  [ "$name" != "$arg" ] && extra="; name='$name'" || name=$s
   for fmt in png pdf; do
-    gnuplot -e "indir='$indir'; outdir='$outdir'; fmt='$fmt'; label='$label profile'" "plots/$s.gp" \
+    gnuplot -e "indir='$indir'; outdir='$outdir'; fmt='$fmt'; label='$label profile'$extra" "plots/$s.gp" \
       || { echo "plot: plots/$s.gp failed" >&2; exit 1; }
   done
-  echo "plot: $outdir/$s.png, $outdir/$s.pdf"
+  echo "plot: $outdir/$name.png, $outdir/$name.pdf"
 done

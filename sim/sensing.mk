@@ -2,11 +2,14 @@
 # One job per seed (make -j parallelises; a finished seed is skipped; an
 # interrupted one resumes from its checkpoint).
 
+EXT_SIGMAS := 0.016,0.024,0.032,0.048,0.064
 ifeq ($(PROFILE),full)
+  EXT_SEEDS   := 1 2
   FIG3_SEEDS  := 1 2 3 4 5
   FIG3_ARGS   := --d 100 --r 5 --steps 10000
   PROP23_ARGS := --d 50 --r 2 --ms 400,500,600,800,1000 --steps 8000 --reps 256
 else
+  EXT_SEEDS   := 1 2
   FIG3_SEEDS  := 1 2 3
   FIG3_ARGS   := --d 40 --r 2 --steps 4000
   PROP23_ARGS := --d 30 --r 2 --ms 240,300,360,420 --steps 5000 --reps 64
@@ -33,9 +36,21 @@ $(SENS_DIR)/prop23_summary.csv: | $(BIN)/sensing_prop23
 	$(BIN)/sensing_prop23 $(PROP23_ARGS) --outdir $(SENS_DIR) --ledger $(LEDGER) \
 	  --command "make repro PROFILE=$(PROFILE)"
 
-sensing: $(SENS_DIR)/fig3_summary.csv $(SENS_DIR)/prop23_summary.csv
+# supplement: the same sweep on a wider sigma grid (fewer seeds), row fig3.extended_grid
+EXT_DIR  := $(OUT)/sensing_ext
+EXT_DONE := $(foreach s,$(EXT_SEEDS),$(EXT_DIR)/seed$(s)/.done)
+$(EXT_DIR)/seed%/.done: | $(BIN)/sensing_fig3
+	@mkdir -p $(EXT_DIR)
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/sensing_fig3 $(FIG3_ARGS) --sigmas $(EXT_SIGMAS) --seed $* --outdir $(EXT_DIR)
+	@touch $@
+$(EXT_DIR)/fig3_summary.csv: $(EXT_DONE) | $(BIN)/sensing_report
+	$(BIN)/sensing_report --indir $(EXT_DIR) --ledger $(LEDGER) --profile $(PROFILE) --mode extended \
+	  --sigmas $(EXT_SIGMAS) --seeds $(subst $(space),$(comma),$(EXT_SEEDS)) --command "make repro PROFILE=$(PROFILE)"
+
+sensing: $(SENS_DIR)/fig3_summary.csv $(SENS_DIR)/prop23_summary.csv $(EXT_DIR)/fig3_summary.csv
 sensing-figures: sensing
 	@bash scripts/plot.sh $(SENS_DIR) $(FIG_DIR) $(PROFILE) fig3 fig3_trace prop23
+	@bash scripts/plot.sh $(EXT_DIR) $(FIG_DIR) "$(PROFILE), extended sigma grid" fig3=fig3_ext
 
 REPRO_TARGETS  += sensing
 FIGURE_TARGETS += sensing-figures
