@@ -111,8 +111,15 @@ test-asan: check-deps
 check-deps:
 	@bash scripts/deps.sh --check-only >/dev/null 2>&1 || bash scripts/deps.sh
 
-bench: check-deps $(BENCH_TARGETS)
-	@echo "bench rows appended to data/bench.tsv"
+# benchmarks run one after the other (never in parallel: they time things);
+# data/bench.tsv is rewritten, its first line says when and on what machine
+bench: check-deps all
+	@mkdir -p data
+	@printf '# make bench at git %s on %s cores (%s); load average before: %s\n' "$(GITREV)" \
+	  "$$(nproc)" "$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+	  "$$(cut -d' ' -f1-3 /proc/loadavg)" > data/bench.tsv
+	@for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory -j1 $$t || exit 1; done
+	@echo "bench: rows in data/bench.tsv"
 bench-sensing: $(BIN)/bench_sensing
 	@mkdir -p data
 	$(BIN)/bench_sensing --tsv data/bench.tsv

@@ -70,8 +70,9 @@ ledger_table() { # PREFIX (empty: all)
           else echo "_(figure $name not drawn yet)_"; fi ;;
         "@bench"*)
           if [ -f data/bench.tsv ]; then
+            grep '^#' data/bench.tsv | sed 's/^# */_/; s/$/_/'; echo
             echo "| metric | value | unit | target |"; echo "|---|---|---|---|"
-            awk -F'\t' '{printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' data/bench.tsv
+            awk -F'\t' '!/^#/ {printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' data/bench.tsv
           else echo "_No benchmark yet: run \`make bench\`._"; fi ;;
         *) printf '%s\n' "$line" ;;
       esac
