@@ -50,8 +50,6 @@ int nso_ledger_put(const char *ledger_path, const nso_claim *claim);
 /* verdict helper */
 static inline const char *nso_verdict(int holds) { return holds ? "holds" : "fails"; }
 
-#endif
-
 /* ---- reading result files ------------------------------------------- */
 typedef struct {
     size_t nrows, ncols;
@@ -69,3 +67,5 @@ void nso_table_free(nso_table *t);
 /* column index by name, or -1 */
 int nso_table_col(const nso_table *t, const char *name);
 #define NSO_T(t, row, col) ((t)->v[(size_t)(row) * (t)->ncols + (size_t)(col)])
+
+#endif

@@ -63,14 +63,14 @@ ledger_table() { # PREFIX (empty: all)
         "@ledger "*) set -- $line; ledger_table "$2" ;;
         "@include "*)
           set -- $line; frag="$out/$2"
-          if [ -f "$frag" ]; then grep -v '^#' "$frag"; else echo "_($frag not generated yet: run \`make repro PROFILE=$profile\`)_"; fi ;;
+          if [ -f "$frag" ]; then grep -v '^#' "$frag" || true; else echo "_($frag not generated yet: run \`make repro PROFILE=$profile\`)_"; fi ;;
         "@figure "*)
           name=$(echo "$line" | awk '{print $2}'); cap=$(echo "$line" | cut -d' ' -f3-)
           if [ -f "$out/figures/$name.png" ]; then echo "![$cap]($rel/figures/$name.png)"; echo; echo "*$cap* ([PDF]($rel/figures/$name.pdf))";
           else echo "_(figure $name not drawn yet)_"; fi ;;
         "@bench"*)
           if [ -f data/bench.tsv ]; then
-            grep '^#' data/bench.tsv | sed 's/^# */_/; s/$/_/'; echo
+            { grep '^#' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo
             echo "| metric | value | unit | target |"; echo "|---|---|---|---|"
             awk -F'\t' '!/^#/ {printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' data/bench.tsv
           else echo "_No benchmark yet: run \`make bench\`._"; fi ;;

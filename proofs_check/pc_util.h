@@ -1,0 +1,70 @@
+/* pc_util.h - shared helpers of the proofs_check programs: common flags
+ * (--seed, --profile, --out, --ledger), Monte Carlo summaries with 95%
+ * confidence intervals, weighted log-log slope fits, and ledger rows that are
+ * also collected into a markdown fragment (<out>/<program>_claims.md).
+ *
+ * Not an algorithm file: no paper equation lives here. */
+#ifndef PC_UTIL_H
+#define PC_UTIL_H
+#include "io.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* flags shared by every proofs_check program */
+typedef struct {
+    uint64_t seed;
+    const char *profile; /* "quick" or "full" */
+    const char *out;     /* directory for CSV and markdown fragments */
+    const char *ledger;  /* claims ledger (TSV) */
+    int full;            /* profile == full */
+    char command[2048];  /* the command line, for the ledger */
+    char params[2048];   /* nso_cli_format() record for the CSV header */
+} pc_ctx;
+
+/* validate profile, create the output directory, record the command line */
+void pc_setup(pc_ctx *c, int argc, char **argv);
+/* "<out>/<name>" into a static rotating buffer */
+const char *pc_path(const pc_ctx *c, const char *name);
+
+/* mean and 95% interval of n samples (normal approximation, n >= 2) */
+typedef struct {
+    double mean, sd, se, lo, hi;
+    size_t n;
+} pc_ci;
+pc_ci pc_ci_of(const double *x, size_t n);
+/* interval from streaming sums */
+pc_ci pc_ci_sums(double s1, double s2, size_t n);
+
+/* weighted least squares y = a + b x; w = 1/var(y_i) or NULL (OLS with the
+ * residual standard error).  se of the slope; 95% interval = slope +- 1.96 se. */
+typedef struct {
+    double slope, intercept, se, lo, hi;
+    size_t n;
+} pc_fit;
+pc_fit pc_wls(const double *x, const double *y, const double *w, size_t n);
+
+/* die with a one-line message if v is NaN or Inf */
+void pc_check_finite(double v, const char *what);
+
+/* Write one ledger row and remember it for the markdown fragment. */
+void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *measured,
+              const char *criterion, int holds, const char *data);
+/* Markdown fragment written atomically (tmp + rename); provenance goes into an
+ * HTML comment so the fragment renders cleanly when included in the report.
+ * Returns an nso_csv handle usable with nso_csv_printf / pc_md_commit. */
+nso_csv *pc_md_open(const pc_ctx *c, const char *path, const char *program);
+int pc_md_commit(nso_csv *m);
+/* write <out>/<program>_claims.md with every row claimed so far */
+void pc_claims_md(const pc_ctx *c, const char *program);
+
+/* printf into a static rotating buffer (8 slots of 1024) */
+const char *pc_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a numeric CSV written by nso_csv_open (comment lines '#', one header).
+ * Returns the number of rows; *cols gets the column count; data is row-major
+ * (malloc'd).  Non-numeric fields read as NAN.  Dies naming the file on error. */
+size_t pc_read_csv(const char *path, char ***names, size_t *cols, double **data);
+/* index of a named column or dies */
+size_t pc_col(char **names, size_t cols, const char *name, const char *path);
+
+#endif
