@@ -58,7 +58,13 @@ $(BUILD)/lib/io.o: CFLAGS += -include $(BUILD)/gitrev.h
 
 $(BUILD)/lib/sensing_fused.o: CFLAGS += -fopenmp -O3
 
-$(BUILD)/%.o: %.c
+# every compile first makes sure the Debian packages are there (once per build dir)
+$(BUILD)/.deps-ok: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@bash scripts/deps.sh
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
