@@ -129,11 +129,11 @@ int main(int argc, char **argv)
     c.nb = 2;
     double t_nso_blas = time_median(f_grad, &c, (int)reps);
     nso_sensing_use_fused = 1;
-    double t_fused = time_median(f_fused, &c, (int)reps);
     c.nb = 1;
     double t_gd = time_median(f_grad, &c, (int)reps);
     c.nb = 2;
     double t_nso = time_median(f_grad, &c, (int)reps);
+    double t_fused = time_median(f_fused, &c, (int)reps);
     c.nb = 19;
     double t_sweep = time_median(f_grad, &c, (int)reps);
     double t_sep = 19 * t_gd;

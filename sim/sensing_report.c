@@ -150,7 +150,7 @@ int main(int argc, char **argv)
             fprintf(sel, "%s,%g,%.6g,%.6g,%.6g,%.6g,%zu\n", mname[mi], mi ? sig[j] : 0.0, sv.mean,
                     sv.sd, st.mean, str.mean, ndiv);
             if (mdl < sizeof mdsel)
-                mdl += (size_t)snprintf(mdsel + mdl, sizeof mdsel - mdl, "| %s | %g | %.4f +- %.4f | %.4f | %.2e | %zu |\n",
+                mdl += (size_t)snprintf(mdsel + mdl, sizeof mdsel - mdl, "| %s | %g | %.4g +- %.2g | %.4g | %.2e | %zu |\n",
                                         mlabel[mi], mi ? sig[j] : 0.0, sv.mean, sv.sd, st.mean, str.mean, ndiv);
             if (ndiv == 0 && sv.mean < best) {
                 best = sv.mean;
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
     if (extended) {
         ok = ns_->test.mean < wp->test.mean;
         snprintf(meas, sizeof meas,
-                 "sigma grid {%s}: chosen on validation WP-GD %g (test %.4f +- %.4f, train %.1e), NSO %g (test %.4f +- %.4f, train %.1e); GD test %.3f (%zu seeds, %s profile)",
+                 "sigma grid {%s}: chosen on validation WP-GD %g (test %.3g +- %.2g, train %.1e), NSO %g (test %.3g +- %.2g, train %.1e); GD test %.3f (%zu seeds, %s profile)",
                  sigmas_s, wp->sigma, wp->test.mean, wp->test.sd, wp->train.mean, ns_->sigma,
                  ns_->test.mean, ns_->test.sd, ns_->train.mean, gd->test.mean, ns, profile);
         snprintf(crit, sizeof crit, "NSO mean test error below WP-GD's, each at its validation-chosen sigma of the extended grid");
