@@ -11,6 +11,7 @@ set title title
 set xlabel 'eigenvalue'
 set ylabel 'density (log scale)'
 set logscale y
+set format y '10^{%L}'
 set yrange [1e-6:*]
 set grid
 plot prefix.'_density.csv' using 1:($2 > 1e-6 ? $2 : 1e-6) with lines lw 2 lc rgb '#1f77b4' title 'Gaussian-smoothed SLQ density'

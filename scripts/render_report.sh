@@ -7,7 +7,8 @@
 #   @ledger PREFIX            the ledger rows whose id starts with PREFIX
 #   @include FILE             a fragment written by a program (FILE relative to
 #                             OUTDIR; its '#' comment lines are dropped)
-#   @figure NAME CAPTION      OUTDIR/figures/NAME.png, linked relative to REPORT
+#   @figure NAME CAPTION      OUTDIR/figures/NAME.png (or OUTDIR/NAME.png when NAME
+#                             has a slash), linked relative to REPORT
 #   @bench                    data/bench.tsv as a table (always data/: the
 #                             benchmark is machine-specific, not profile-specific)
 #   @if holds|fails ID ... @endif   keep the lines only if ID has that verdict
@@ -66,7 +67,9 @@ ledger_table() { # PREFIX (empty: all)
           if [ -f "$frag" ]; then grep -v '^#' "$frag" || true; else echo "_($frag not generated yet: run \`make repro PROFILE=$profile\`)_"; fi ;;
         "@figure "*)
           name=$(echo "$line" | awk '{print $2}'); cap=$(echo "$line" | cut -d' ' -f3-)
-          if [ -f "$out/figures/$name.png" ]; then echo "![$cap]($rel/figures/$name.png)"; echo; echo "*$cap* ([PDF]($rel/figures/$name.pdf))";
+          case "$name" in */*) fp=$name ;; *) fp=figures/$name ;; esac   # NAME may be a path under OUTDIR
+          if [ -f "$out/$fp.png" ]; then echo "![$cap]($rel/$fp.png)"; echo; printf '*%s*' "$cap";
+            [ -f "$out/$fp.pdf" ] && printf ' ([PDF](%s))' "$rel/$fp.pdf"; echo;
           else echo "_(figure $name not drawn yet)_"; fi ;;
         "@bench"*)
           if [ -f data/bench.tsv ]; then

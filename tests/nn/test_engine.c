@@ -22,9 +22,10 @@ typedef struct {
 } tcase;
 
 static const tcase cases[] = {
-    {{NN_ARCH_MLP, 2, 6, 1, 5, 4, 3}, 5, "mlp 20-6-3"},
-    {{NN_ARCH_RESNET, 8, 0, 1, 8, 8, 3}, 3, "resnet-8 8x8"},
-    {{NN_ARCH_RESNET, 14, 0, 2, 6, 6, 4}, 2, "resnet-14 2x6x6"},
+    {{NN_ARCH_MLP, 2, 6, 1, 5, 4, 3, NN_ACT_RELU}, 5, "mlp 20-6-3"},
+    {{NN_ARCH_MLP, 2, 6, 1, 5, 4, 3, NN_ACT_SOFTPLUS}, 5, "mlp softplus"},
+    {{NN_ARCH_RESNET, 8, 0, 1, 8, 8, 3, NN_ACT_RELU}, 3, "resnet-8 8x8"},
+    {{NN_ARCH_RESNET, 14, 0, 2, 6, 6, 4, NN_ACT_RELU}, 2, "resnet-14 2x6x6"},
 };
 
 /* random model + data (both precisions hold the same weights) */
@@ -187,7 +188,7 @@ static void test_hvp_fd(void)
  * TRAIN changes them; EVAL output equals the affine map with running stats */
 static void test_bn_modes(void)
 {
-    const tcase *tc = &cases[1];
+    const tcase *tc = &cases[2]; /* resnet-8 */
     nn_model_f64 *m;
     nn_model_f32 *m32;
     float *x;
@@ -230,7 +231,7 @@ static void test_bn_modes(void)
 /* closed form: a zero-weight MLP outputs uniform probabilities, loss = log K */
 static void test_closed_form(void)
 {
-    nn_config cfg = {NN_ARCH_MLP, 2, 4, 1, 4, 4, 7};
+    nn_config cfg = {NN_ARCH_MLP, 2, 4, 1, 4, 4, 7, NN_ACT_RELU};
     char msg[100];
     gsl_rng *r = nso_rng_named(1, "t");
     nn_model_f32 *m = nn_model_create_f32(&cfg, 2, r, msg, sizeof msg);
@@ -241,10 +242,10 @@ static void test_closed_form(void)
     double L = nn_loss_f32(m, x, y, 2, NULL);
     CU_ASSERT(fabs(L - log(7.0)) <= 1e-6);
     /* parameter counts of the paper's models: MLP 784-128-10 = 101,770 */
-    nn_config mlp = {NN_ARCH_MLP, 2, 128, 1, 28, 28, 10};
+    nn_config mlp = {NN_ARCH_MLP, 2, 128, 1, 28, 28, 10, NN_ACT_RELU};
     nn_model_f32 *a = nn_model_create_f32(&mlp, 1, r, msg, sizeof msg);
     CU_ASSERT(a->nparams == 784 * 128 + 128 + 128 * 10 + 10);
-    nn_config bad = {NN_ARCH_RESNET, 9, 0, 1, 28, 28, 10};
+    nn_config bad = {NN_ARCH_RESNET, 9, 0, 1, 28, 28, 10, NN_ACT_RELU};
     CU_ASSERT_PTR_NULL(nn_model_create_f32(&bad, 1, r, msg, sizeof msg));
     CU_ASSERT(strstr(msg, "6n+2") != NULL);
     nn_model_free_f32(a);

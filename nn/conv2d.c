@@ -1,0 +1,160 @@
+/* conv2d.c - 2-D convolution (no bias) by im2col + one BLAS gemm per batch.
+ *
+ * Activations are channel major (c x B*h*w), so im2col of the whole batch is
+ * a (cin*k*k) x (B*ho*wo) matrix and the convolution is
+ *     y = W col,   W in OIHW order = a cout x (cin*k*k) row-major matrix.
+ * Backward: dW += dy col^T, dcol = W^T dy, dx += col2im(dcol).
+ * The R-operator reuses these: R y = conv(V, x) + conv(W, R x), and
+ * R dx, R dW = backward(W, x, R dy) + backward(V, R x, dy) (bilinearity).
+ * im2col(x) of the forward pass is kept per layer (model.c) and reused by the
+ * backward and both R passes. */
+#include "nn_impl.h"
+#include <string.h>
+
+static void im2col(const nn_conv_geom *g, int B, int b0, int nb, const real *x, real *col)
+{
+    const int H = g->h, W = g->w, Ho = g->ho, Wo = g->wo, k = g->k, s = g->stride, p = g->pad;
+    const size_t N = (size_t)nb * Ho * Wo;
+    for (int c = 0; c < g->cin; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                real *row = col + ((size_t)(c * k + ky) * k + kx) * N;
+                for (int b = 0; b < nb; b++) {
+                    const real *xc = x + ((size_t)c * B + b0 + b) * H * W;
+                    for (int oy = 0; oy < Ho; oy++) {
+                        int iy = oy * s - p + ky;
+                        real *r = row + ((size_t)b * Ho + oy) * Wo;
+                        if (iy < 0 || iy >= H) {
+                            for (int ox = 0; ox < Wo; ox++) r[ox] = 0;
+                            continue;
+                        }
+                        const real *xr = xc + (size_t)iy * W;
+                        if (s == 1) {
+                            int ox0 = p - kx > 0 ? p - kx : 0;
+                            int ox1 = W + p - kx < Wo ? W + p - kx : Wo;
+                            /* short rows: an inline loop beats a memcpy call */
+                            const real *xs = xr - p + kx;
+                            for (int ox = 0; ox < ox0; ox++) r[ox] = 0;
+                            for (int ox = ox0; ox < ox1; ox++) r[ox] = xs[ox];
+                            for (int ox = ox1 > ox0 ? ox1 : ox0; ox < Wo; ox++) r[ox] = 0;
+                        } else {
+                            for (int ox = 0; ox < Wo; ox++) {
+                                int ix = ox * s - p + kx;
+                                r[ox] = (ix >= 0 && ix < W) ? xr[ix] : 0;
+                            }
+                        }
+                    }
+                }
+            }
+}
+
+static void col2im(const nn_conv_geom *g, int B, int b0, int nb, const real *col, real *dx)
+{
+    const int H = g->h, W = g->w, Ho = g->ho, Wo = g->wo, k = g->k, s = g->stride, p = g->pad;
+    const size_t N = (size_t)nb * Ho * Wo;
+    for (int c = 0; c < g->cin; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const real *row = col + ((size_t)(c * k + ky) * k + kx) * N;
+                for (int b = 0; b < nb; b++) {
+                    real *xc = dx + ((size_t)c * B + b0 + b) * H * W;
+                    for (int oy = 0; oy < Ho; oy++) {
+                        int iy = oy * s - p + ky;
+                        if (iy < 0 || iy >= H) continue;
+                        const real *r = row + ((size_t)b * Ho + oy) * Wo;
+                        real *xr = xc + (size_t)iy * W;
+                        if (s == 1) { /* contiguous range: vectorises */
+                            int ox0 = p - kx > 0 ? p - kx : 0;
+                            int ox1 = W + p - kx < Wo ? W + p - kx : Wo;
+                            real *xo = xr - p + kx;
+                            for (int ox = ox0; ox < ox1; ox++) xo[ox] += r[ox];
+                        } else
+                            for (int ox = 0; ox < Wo; ox++) {
+                                int ix = ox * s - p + kx;
+                                if (ix >= 0 && ix < W) xr[ix] += r[ox];
+                            }
+                    }
+                }
+            }
+}
+
+/* The batch is split into nn_nparts(B) contiguous parts processed by OpenMP
+ * threads, each with single-threaded BLAS on its own slice of the im2col
+ * workspace (part p uses columns [b0*ho*wo, b1*ho*wo) of the full-batch
+ * layout, so the workspace is the same size).  dW partial sums are reduced in
+ * a fixed order: results depend on the thread count, not on scheduling. */
+void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                         real *col, int acc, int have_col)
+{
+    const int K = g->cin * g->k * g->k, HW = g->ho * g->wo, N = B * HW;
+    const int P = nn_nparts(B);
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        real *c = col + (size_t)K * b0 * HW;
+        if (!have_col) im2col(g, B, b0, nb, x, c);
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cout, nb * HW, K, 1, w, K, c, nb * HW,
+             acc ? 1 : 0, y + (size_t)b0 * HW, N);
+    }
+}
+
+/* the full-convolution form of dx needs stride 1, "same" padding, and an
+ * im2col workspace of cout*k*k rows no larger than the forward's cin*k*k */
+static int full_conv_ok(const nn_conv_geom *g)
+{
+    return g->stride == 1 && g->ho == g->h && g->wo == g->w && g->cout <= g->cin && g->k > 1;
+}
+
+void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                          const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                          real *col, real *dwp)
+{
+    const int K = g->cin * g->k * g->k, HW = g->ho * g->wo, N = B * HW;
+    const int P = nn_nparts(B);
+    const size_t nw = (size_t)g->cout * K;
+    /* flipped, transposed weights for the full-convolution dx path; stored
+     * after the P-1 dW partials in dwp */
+    real *wrot = dwp + (size_t)(NN_MAX_PARTS - 1) * nw;
+    if (dx && full_conv_ok(g)) {
+        const int k = g->k;
+        for (int co = 0; co < g->cout; co++)
+            for (int ci = 0; ci < g->cin; ci++)
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                        wrot[(((size_t)ci * g->cout + co) * k + k - 1 - ky) * k + k - 1 - kx] =
+                            w[(((size_t)co * g->cin + ci) * k + ky) * k + kx];
+    }
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        real *c = col + (size_t)K * b0 * HW;
+        const real *dyq = dy + (size_t)b0 * HW;
+        if (dw) {
+            real *cx = colx + (size_t)K * b0 * HW;
+            if (!have_colx) im2col(g, B, b0, nb, x, cx);
+            /* part 0 accumulates straight into dw, the others into dwp */
+            real *t = q == 0 ? dw : dwp + (size_t)(q - 1) * nw;
+            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, g->cout, K, nb * HW, 1, dyq, N, cx,
+                 nb * HW, q == 0 ? 1 : 0, t, K);
+        }
+        if (dx && full_conv_ok(g)) {
+            /* dx += conv(dy, flipped W^T): im2col of dy, one gemm straight into
+             * dx (CNHW), no scatter-add (stride 1, ho = h, wo = w) */
+            nn_conv_geom t = {g->cout, g->cin, g->ho, g->wo, g->h, g->w, g->k, 1, g->k - 1 - g->pad};
+            const int Kt = g->cout * g->k * g->k;
+            real *ct = col + (size_t)Kt * b0 * HW;
+            im2col(&t, B, b0, nb, dy, ct);
+            GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cin, nb * HW, Kt, 1, wrot, Kt, ct,
+                 nb * HW, 1, dx + (size_t)b0 * HW, N);
+        } else if (dx) {
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * HW, g->cout, 1, w, K, dyq, N, 0,
+                 c, nb * HW);
+            col2im(g, B, b0, nb, c, dx);
+        }
+    }
+    if (dw)
+        for (int q = 1; q < P; q++) {
+            const real *t = dwp + (size_t)(q - 1) * nw;
+            for (size_t i = 0; i < nw; i++) dw[i] += t[i];
+        }
+}

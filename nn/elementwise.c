@@ -1,0 +1,67 @@
+/* elementwise.c - ReLU, softplus and the residual add, with R-operators.
+ * ReLU's second derivative is zero almost everywhere, so R(dx) = R(dy) [x>0]
+ * and R y = R x [x>0]: both are the backward kernel. */
+#include "nn_impl.h"
+#include <math.h>
+
+void NN(nn_relu_forward)(size_t n, const real *x, real *y)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+}
+
+void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > 0) dx[i] += dy[i];
+}
+
+void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) ry[i] = x[i] > 0 ? rx[i] : 0;
+}
+
+void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+
+void NN(nn_acc)(size_t n, const real *dy, real *dx)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) dx[i] += dy[i];
+}
+
+static inline real sigm(real x) { return (real)(1.0 / (1.0 + exp(-(double)x))); }
+
+void NN(nn_softplus_forward)(size_t n, const real *x, real *y)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) /* stable: max(x, 0) + log1p(e^-|x|) */
+        y[i] = (real)((x[i] > 0 ? x[i] : 0) + log1p(exp(-fabs((double)x[i]))));
+}
+
+void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * sigm(x[i]);
+}
+
+void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) ry[i] = sigm(x[i]) * rx[i];
+}
+
+void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
+                               const real *rdy, real *rdx)
+{
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) {
+        real s = sigm(x[i]);
+        rdx[i] += rdy[i] * s + dy[i] * s * (1 - s) * rx[i];
+    }
+}

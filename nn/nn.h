@@ -1,0 +1,97 @@
+/* nn.h - a small CPU network engine with exact Hessian-vector products.
+ *
+ * What it is: float32 layers (conv2d by im2col + BLAS gemm, batch norm, ReLU,
+ * residual add, global average pooling, linear, softmax cross-entropy with
+ * label smoothing), two models (the 784-128-C MLP of the paper's Table 2 and a
+ * CIFAR-style ResNet for 28x28x1 inputs), all parameters in one flat buffer
+ * (llm.c style), and Pearlmutter's R-operator through the forward and the
+ * backward pass of every layer, for exact Hessian-vector products (paper
+ * Sec. 2.2, Table 2; Prop. 2.1 needs tr(grad^2 f)).
+ *
+ * What it is not: a general autodiff system.  A model is a fixed "tape" of
+ * ops over activation slots; the passes walk the tape.
+ *
+ * Two precisions: every engine function exists as name_f32 (the production
+ * path) and name_f64 (the same source compiled with -DNN_F64, used by the
+ * tests as an independent double-precision path for finite differences).
+ *
+ * Activation layout: a slot of per-example shape (c, h, w) is stored channel
+ * major, c x (B*h*w) ("CNHW"), so a convolution is one gemm over the batch
+ * and batch norm works on contiguous rows.  Weights use PyTorch layouts:
+ * conv OIHW, linear (out, in).
+ */
+#ifndef NN_H
+#define NN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <gsl/gsl_rng.h>
+
+enum { NN_OP_CONV, NN_OP_BN, NN_OP_RELU, NN_OP_ADD, NN_OP_GAP, NN_OP_LINEAR, NN_OP_SOFTPLUS };
+
+/* activation: ReLU (default, as the paper) or softplus log(1 + e^x), a smooth
+ * control whose second derivative is not zero almost everywhere */
+enum { NN_ACT_RELU = 0, NN_ACT_SOFTPLUS = 1 };
+
+/* batch-norm modes (paper Sec. 3 / reference notes: perturbed passes must not
+ * touch the running statistics) */
+enum {
+    NN_BN_TRAIN = 0,  /* batch statistics, running statistics updated */
+    NN_BN_EVAL = 1,   /* running statistics (loss is a deterministic function of w) */
+    NN_BN_FROZEN = 2  /* batch statistics, running statistics left untouched */
+};
+
+enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1 };
+
+#define NN_MAX_OPS 96
+#define NN_MAX_SLOTS 96
+#define NN_MAX_TENSORS 128
+#define NN_NAME 64
+
+typedef struct {
+    int kind;
+    int x, x2, y;             /* input slot(s), output slot */
+    size_t w, b;              /* parameter offsets (conv/linear weight, bias; bn gamma, beta) */
+    size_t stat;              /* bn: offset of running mean in stats (running var follows) */
+    int tw, tb;               /* tensor-table indices of w and b (-1 if none) */
+    int cin, cout, k, stride, pad; /* conv geometry; linear: cin -> cout */
+} nn_op;
+
+typedef struct {
+    int c, h, w;              /* per-example shape */
+} nn_slot;
+
+typedef struct {
+    char name[NN_NAME];       /* PyTorch state_dict name */
+    int buffer;               /* 0 parameter (in params), 1 running stat (in stats), 2 counter */
+    size_t off, n;
+    int ndim;
+    int64_t shape[4];
+    int layer;                /* index of the layer group this tensor belongs to */
+} nn_tensor;
+
+typedef struct {
+    int arch;                 /* NN_ARCH_* */
+    int depth;                /* ResNet depth 6n+2 (8, 14, 20); MLP: 2 */
+    int hidden;               /* MLP hidden width (128) */
+    int in_c, in_h, in_w;     /* input shape (1, 28, 28) */
+    int nclass;
+    int act;                  /* NN_ACT_*, MLP only (the ResNet uses ReLU) */
+} nn_config;
+
+/* ---------------- the templated API (float and double) -------------- */
+#define NN_T float
+#define NN_S(x) x##_f32
+#include "nn_api.h"
+#undef NN_T
+#undef NN_S
+#define NN_T double
+#define NN_S(x) x##_f64
+#include "nn_api.h"
+#undef NN_T
+#undef NN_S
+
+/* ResNet depth check: 6n+2 with 1 <= n <= 3 */
+int nn_config_check(const nn_config *c, char *msg, size_t len);
+const char *nn_arch_name(int arch);
+
+#endif

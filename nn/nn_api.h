@@ -1,0 +1,63 @@
+/* nn_api.h - templated declarations, included twice by nn.h with
+ * NN_T = float / double and NN_S(x) = x##_f32 / x##_f64.  No include guard
+ * on purpose. */
+
+typedef struct {
+    nn_config cfg;
+    int nops, nslots, ntensors, nlayers;
+    nn_op ops[NN_MAX_OPS];
+    nn_slot slots[NN_MAX_SLOTS];
+    nn_tensor tensors[NN_MAX_TENSORS];
+    char layer_names[NN_MAX_TENSORS][NN_NAME]; /* group names, e.g. "layer1.0.conv1" */
+    int64_t num_batches_tracked;
+    size_t nparams, nstats;
+    NN_T *params, *grads;     /* one flat buffer each */
+    NN_T *stats;              /* bn running mean/var */
+    int bn_mode;
+    double bn_momentum, bn_eps;
+    double label_smoothing;
+    /* workspace for batches up to maxB */
+    int maxB;
+    NN_T **act, **dact, **ract, **rdact; /* per slot; r* allocated on first HVP */
+    NN_T *bn_mean, *bn_invstd;           /* per-op batch statistics (train/frozen) */
+    size_t *bn_off;                      /* offset of op's channels in bn_mean */
+    NN_T *col, *col2;                    /* im2col workspace; dW partials + flipped W */
+    NN_T **colc;                         /* per conv op: im2col of its input (forward) */
+    size_t col_size;
+    NN_T *probs, *rprobs;                /* softmax output nclass x B */
+    const NN_T *v;                       /* HVP direction during an R pass */
+    int B;                               /* current batch size */
+} NN_S(nn_model);
+
+/* Build a model (weights initialised from r: Kaiming-normal convs, PyTorch
+ * default linear init, BN gamma 1 beta 0).  Returns NULL with msg set on a
+ * bad configuration. */
+NN_S(nn_model) *NN_S(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg,
+                                      size_t len);
+void NN_S(nn_model_free)(NN_S(nn_model) *m);
+/* re-initialise every parameter and statistic from r */
+void NN_S(nn_model_init)(NN_S(nn_model) *m, gsl_rng *r);
+/* Load B examples into the input slot; x is B x (c*h*w) row-major (pixels). */
+void NN_S(nn_set_input)(NN_S(nn_model) *m, const float *x, int B);
+/* Forward pass on the current input; returns the mean softmax cross-entropy
+ * (with the model's label smoothing).  Batch norm per m->bn_mode.  If correct
+ * is non-NULL it receives the number of correct top-1 predictions. */
+double NN_S(nn_forward)(NN_S(nn_model) *m, const uint8_t *labels, int *correct);
+/* Backward pass after nn_forward: grads = d loss / d params (overwritten). */
+void NN_S(nn_backward)(NN_S(nn_model) *m, const uint8_t *labels);
+/* loss + gradient on a batch in one call */
+double NN_S(nn_loss_grad)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B);
+/* Exact Hessian-vector product by the R-operator (Pearlmutter 1994): hv =
+ * (d^2 loss / d params^2) v on the batch, batch norm in EVAL mode (forced for
+ * the call and restored).  Also leaves the gradient in m->grads.  Returns the
+ * loss. */
+double NN_S(nn_hvp)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, const NN_T *v,
+                    NN_T *hv);
+/* nv HVPs on the same batch: one forward and backward pass shared by the nv
+ * R passes (amortised cost ~2 gradients per product instead of ~3). */
+double NN_S(nn_hvp_multi)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int nv,
+                          const NN_T *const *v, NN_T *const *hv);
+/* loss only (no gradient) */
+double NN_S(nn_loss)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int *correct);
+/* the model's logits for the current batch: nclass x B (column b = example b) */
+const NN_T *NN_S(nn_logits)(const NN_S(nn_model) *m);

@@ -1,0 +1,107 @@
+/* nn_impl.h - internal: precision selection for the templated engine sources
+ * and the layer kernels' declarations.  A source that includes this file is
+ * compiled twice: as is (float, BLAS s*) and with -DNN_F64 (double, BLAS d*). */
+#ifndef NN_IMPL_H
+#define NN_IMPL_H
+#include "nn.h"
+#include <cblas.h>
+
+#ifdef NN_F64
+typedef double real;
+#define NN(x) x##_f64
+#define GEMM cblas_dgemm
+#else
+typedef float real;
+#define NN(x) x##_f32
+#define GEMM cblas_sgemm
+#endif
+
+typedef struct {
+    int cin, cout, h, w, ho, wo, k, stride, pad;
+} nn_conv_geom;
+
+/* Number of batch parts processed in parallel (OpenMP threads, at most B and
+ * NN_MAX_PARTS); 1 without OpenMP.  BLAS should then be single-threaded. */
+#define NN_MAX_PARTS 8
+#ifdef _OPENMP
+#include <omp.h>
+static inline int nn_nparts(int B)
+{
+    int t = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (t > NN_MAX_PARTS) t = NN_MAX_PARTS;
+    return t < B ? t : B;
+}
+#else
+static inline int nn_nparts(int B) { (void)B; return 1; }
+#endif
+
+/* conv2d.c: y (cout x B*ho*wo) = W (cout x cin*k*k) * im2col(x); acc: y +=.
+ * col receives im2col(x), or already holds it when have_col. */
+void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                         real *col, int acc, int have_col);
+/* dx += W^T dy (col2im), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
+ * (nn_nparts - 1) x cout*cin*k*k workspace for the per-thread dW partials;
+ * colx: im2col(x) (already there when have_colx); col: workspace. */
+void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                          const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                          real *col, real *dwp);
+
+/* linear.c: y (out x B) = W (out x in) x (in x B) + b; acc: y += (b added once if non-NULL) */
+void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b, const real *x,
+                           real *y, int acc);
+/* dx += W^T dy; dw += dy x^T; db += sum_b dy (any may be NULL); dwp as for conv */
+void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x, const real *dy,
+                            real *dx, real *dw, real *db, real *dwp);
+
+/* batchnorm.c: C channels of N = B*h*w contiguous values each */
+void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *gamma,
+                             const real *beta, double eps, real *mean, real *invstd,
+                             real *run_mean, real *run_var, double momentum);
+void NN(nn_bn_forward_eval)(int C, int N, const real *x, real *y, const real *gamma,
+                            const real *beta, const real *run_mean, const real *run_var, double eps);
+void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const real *gamma,
+                              const real *mean, const real *invstd, real *dx, real *dgamma,
+                              real *dbeta);
+void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
+                             const real *run_mean, const real *run_var, double eps, real *dx,
+                             real *dgamma, real *dbeta);
+/* R-operator of the eval-mode layer: ry = vg*xhat + g*inv*rx + vb */
+void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *ry,
+                             const real *gamma, const real *vgamma, const real *vbeta,
+                             const real *run_mean, const real *run_var, double eps);
+/* rdx += rdy*g*inv + dy*vg*inv; rdg += sum(rdy*xhat + dy*inv*rx); rdb += sum rdy */
+void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const real *dy,
+                              const real *rdy, const real *gamma, const real *vgamma,
+                              const real *run_mean, const real *run_var, double eps, real *rdx,
+                              real *rdgamma, real *rdbeta);
+
+/* elementwise.c */
+void NN(nn_relu_forward)(size_t n, const real *x, real *y);
+/* dx += dy * [x > 0] (also the R-forward and R-backward of ReLU) */
+void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry);
+/* softplus y = log(1 + e^x): dx += dy s(x); R y = s(x) R x;
+ * R dx += R dy s(x) + dy s(x)(1 - s(x)) R x, s = logistic sigmoid */
+void NN(nn_softplus_forward)(size_t n, const real *x, real *y);
+void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry);
+void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
+                               const real *rdy, real *rdx);
+void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y);
+void NN(nn_acc)(size_t n, const real *dy, real *dx); /* dx += dy */
+
+/* pool.c: global average pooling, x (C x B*hw) -> y (C x B) */
+void NN(nn_gap_forward)(int C, int B, int hw, const real *x, real *y);
+void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx); /* dx += */
+
+/* softmax_ce.c: logits z (K x B); labels y; smoothing a.  Returns mean loss,
+ * writes probs (K x B). */
+double NN(nn_softmax_ce_forward)(int K, int B, const real *z, const uint8_t *y, double a,
+                                 real *probs, int *correct);
+/* dz = (p - t) / B (overwritten) */
+void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *y, double a,
+                                real *dz);
+/* R-op: rp = p .* (rz - <p, rz>), rdz = rp / B (overwritten) */
+void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz);
+
+#endif

@@ -1,0 +1,23 @@
+/* pool.c - global average pooling: x (C x B*hw) -> y (C x B), linear. */
+#include "nn_impl.h"
+
+void NN(nn_gap_forward)(int C, int B, int hw, const real *x, real *y)
+{
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            const real *p = x + ((size_t)c * B + b) * hw;
+            double s = 0;
+            for (int i = 0; i < hw; i++) s += p[i];
+            y[(size_t)c * B + b] = (real)(s / hw);
+        }
+}
+
+void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx)
+{
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            real g = dy[(size_t)c * B + b] / hw;
+            real *p = dx + ((size_t)c * B + b) * hw;
+            for (int i = 0; i < hw; i++) p[i] += g;
+        }
+}

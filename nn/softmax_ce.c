@@ -1,0 +1,61 @@
+/* softmax_ce.c - softmax cross-entropy with optional label smoothing a:
+ * target t = (1 - a) onehot(y) + a / K (PyTorch's label_smoothing), loss =
+ * mean_b -sum_k t_k log p_k.  Gradient (p - t)/B.  R-operator of the gradient:
+ * R p = p .* (R z - <p, R z>) (softmax Jacobian), R dz = R p / B.
+ * Logits are K x B (column b = example b).  Log-sum-exp in double. */
+#include "nn_impl.h"
+#include <math.h>
+
+double NN(nn_softmax_ce_forward)(int K, int B, const real *z, const uint8_t *y, double a,
+                                 real *probs, int *correct)
+{
+    double loss = 0;
+    int ok = 0;
+    for (int b = 0; b < B; b++) {
+        double mx = -INFINITY;
+        int arg = 0;
+        for (int k = 0; k < K; k++) {
+            double v = z[(size_t)k * B + b];
+            if (v > mx) {
+                mx = v;
+                arg = k;
+            }
+        }
+        double s = 0;
+        for (int k = 0; k < K; k++) s += exp(z[(size_t)k * B + b] - mx);
+        double lse = mx + log(s), sumz = 0;
+        for (int k = 0; k < K; k++) {
+            double v = z[(size_t)k * B + b];
+            probs[(size_t)k * B + b] = (real)exp(v - lse);
+            sumz += v;
+        }
+        double nll = lse - z[(size_t)y[b] * B + b];
+        double smooth = lse - sumz / K; /* -mean_k log p_k */
+        loss += (1 - a) * nll + a * smooth;
+        ok += arg == y[b];
+    }
+    if (correct) *correct = ok;
+    return loss / B;
+}
+
+void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *y, double a,
+                                real *dz)
+{
+    for (int k = 0; k < K; k++)
+        for (int b = 0; b < B; b++) {
+            double t = a / K + (y[b] == k ? 1 - a : 0);
+            dz[(size_t)k * B + b] = (real)((probs[(size_t)k * B + b] - t) / B);
+        }
+}
+
+void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz)
+{
+    for (int b = 0; b < B; b++) {
+        double dot = 0;
+        for (int k = 0; k < K; k++) dot += (double)probs[(size_t)k * B + b] * rz[(size_t)k * B + b];
+        for (int k = 0; k < K; k++) {
+            size_t i = (size_t)k * B + b;
+            rdz[i] = (real)(probs[i] * (rz[i] - dot) / B);
+        }
+    }
+}

@@ -1,0 +1,379 @@
+/* nn_cli.c - train, evaluate, save, load and measure the Hessian of a model
+ * from the command line (ISSUE 4).  One program, --cmd selects the step:
+ *
+ *   --cmd train    train an MLP or ResNet on a data set, save a safetensors
+ *                  checkpoint (--out) and a per-epoch CSV (--log); skipped if
+ *                  --out exists (resume rule), unless --force
+ *   --cmd eval     load --model, print loss and accuracy on --data
+ *   --cmd hessian  load --model and measure over --nmeas training examples
+ *                  (batch norm in eval mode): --measure any of
+ *                  trace (Hutchinson + 95% CI + stopping rule), layers
+ *                  (per-layer traces), topk (Lanczos), density (SLQ)
+ *                  -> CSV files with prefix --out
+ *   --cmd info     print the model's tensors (PyTorch names and shapes)
+ *
+ * The Hessian is the full-set average over the evaluation set by default;
+ * --per-batch B gives the authors' convention (average over minibatches of B
+ * of per-batch estimates).  --params restricts the parameters (name prefixes).
+ * Paper Sec. 2.2 (trace), Table 3 (trace, lambda_1). */
+#include "cli.h"
+#include "dataset.h"
+#include "hess.h"
+#include "io.h"
+#include "nso_error.h"
+#include "progress.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "train.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *cmd = "", *arch = "mlp", *data = "fashion", *cache = "data/cache", *out = "",
+                  *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "relu";
+static long depth = 8, hidden = 128, ntrain = 5000, epochs = 10, batch = 32, nmeas = 1000,
+            probes = 100, minprobes = 10, topk = 5, iters = 50, slq_runs = 3, chunk = 100,
+            per_batch = 0, force = 0, neval = 0, decay_every = 0;
+static double lr = 0.02, momentum = 0, wd = 0, smoothing = 0, tol = 1e-3, decay = 0.1,
+              bins_sigma = 0;
+static uint64_t seed = 1;
+
+static nso_arg_spec specs[] = {
+    {"cmd", NSO_ARG_STRING, &cmd, 0, 0, "train | eval | hessian | info"},
+    {"arch", NSO_ARG_STRING, &arch, 0, 0, "train: mlp (784-hidden-10) or resnet"},
+    {"depth", NSO_ARG_INT, &depth, 8, 20, "train: ResNet depth 6n+2 (8, 14, 20)"},
+    {"hidden", NSO_ARG_INT, &hidden, 1, 65536, "train: MLP hidden width"},
+    {"act", NSO_ARG_STRING, &act, 0, 0, "train: MLP activation, relu or softplus"},
+    {"data", NSO_ARG_STRING, &data, 0, 0, "data set: fashion, fashion-test, mnist"},
+    {"test-data", NSO_ARG_STRING, &test_data, 0, 0, "train: also report accuracy on this set"},
+    {"cache", NSO_ARG_STRING, &cache, 0, 0, "data cache (make nn-data)"},
+    {"ntrain", NSO_ARG_INT, &ntrain, 10, 60000, "train/hessian: class-balanced training subset size"},
+    {"epochs", NSO_ARG_INT, &epochs, 1, 100000, "train: epochs"},
+    {"batch", NSO_ARG_INT, &batch, 1, 4096, "train: minibatch size"},
+    {"lr", NSO_ARG_DOUBLE, &lr, 1e-8, 10, "train: step size"},
+    {"decay", NSO_ARG_DOUBLE, &decay, 1e-6, 1, "train: lr factor every --decay-every epochs"},
+    {"decay-every", NSO_ARG_INT, &decay_every, 0, 100000, "train: 0 = never"},
+    {"momentum", NSO_ARG_DOUBLE, &momentum, 0, 0.999, "train: heavy-ball momentum"},
+    {"weight-decay", NSO_ARG_DOUBLE, &wd, 0, 1, "train: L2 coefficient"},
+    {"label-smoothing", NSO_ARG_DOUBLE, &smoothing, 0, 0.99, "train/eval/hessian: smoothing a"},
+    {"out", NSO_ARG_STRING, &out, 0, 0, "train: checkpoint path; hessian: CSV prefix"},
+    {"force", NSO_ARG_FLAG, &force, 0, 1, "train: overwrite an existing --out"},
+    {"log", NSO_ARG_STRING, &logp, 0, 0, "train: per-epoch CSV (optional)"},
+    {"model", NSO_ARG_STRING, &model, 0, 0, "eval/hessian/info: checkpoint to load"},
+    {"n", NSO_ARG_INT, &neval, 0, 100000, "eval: examples (0 = all)"},
+    {"nmeas", NSO_ARG_INT, &nmeas, 1, 60000, "hessian: evaluation-set size (training examples)"},
+    {"measure", NSO_ARG_STRING, &measure, 0, 0, "hessian: comma list of trace,layers,topk,density"},
+    {"params", NSO_ARG_STRING, &params, 0, 0, "hessian: all, or parameter-name prefixes (fc,layer3)"},
+    {"probes", NSO_ARG_INT, &probes, 1, 100000, "hessian: max Hutchinson probes"},
+    {"min-probes", NSO_ARG_INT, &minprobes, 2, 100000, "hessian: probes before the stopping rule"},
+    {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop when the running mean moves < tol (rel.)"},
+    {"k", NSO_ARG_INT, &topk, 1, 1000, "hessian: number of top eigenvalues"},
+    {"iters", NSO_ARG_INT, &iters, 2, 5000, "hessian: Lanczos steps (topk and density)"},
+    {"slq-runs", NSO_ARG_INT, &slq_runs, 1, 1000, "hessian: SLQ start vectors"},
+    {"bandwidth", NSO_ARG_DOUBLE, &bins_sigma, 0, 1e9, "hessian: density smoothing (0 = auto)"},
+    {"chunk", NSO_ARG_INT, &chunk, 1, 4096, "hessian/eval: examples per pass (memory)"},
+    {"per-batch", NSO_ARG_INT, &per_batch, 0, 60000,
+     "hessian: 0 = full-set average; B = mean of per-minibatch estimates (authors')"},
+    {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of the split, init, shuffling and probes"},
+};
+#define NSPECS (sizeof specs / sizeof *specs)
+
+static const char *usage =
+    "nn_cli: train / evaluate / inspect / measure the Hessian of a network.\n"
+    "  nn_cli --cmd train --arch resnet --data fashion --ntrain 5000 --epochs 10 --out m.safetensors\n"
+    "  nn_cli --cmd eval --model m.safetensors --data fashion-test\n"
+    "  nn_cli --cmd hessian --model m.safetensors --measure trace,layers,topk,density --out h\n"
+    "  nn_cli --cmd info --model m.safetensors";
+
+static int has(const char *list, const char *w)
+{
+    size_t l = strlen(w);
+    for (const char *p = list; (p = strstr(p, w)); p += l)
+        if ((p == list || p[-1] == ',') && (p[l] == 0 || p[l] == ',')) return 1;
+    return 0;
+}
+
+static nn_model_f32 *load(int maxB)
+{
+    char msg[512];
+    nn_config cfg;
+    if (!*model) nso_die("--model: a checkpoint path is required for --cmd %s", cmd);
+    if (nn_st_config(model, &cfg, msg, sizeof msg)) nso_die("--model: %s", msg);
+    gsl_rng *r = nso_rng_named(seed, "nn/init");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, maxB, r, msg, sizeof msg);
+    gsl_rng_free(r);
+    if (!m) nso_die("--model: %s", msg);
+    if (nn_st_load(model, m, NULL, msg, sizeof msg)) nso_die("--model: %s", msg);
+    m->label_smoothing = smoothing;
+    return m;
+}
+
+static nn_dataset train_subset(void)
+{
+    char msg[512];
+    nn_dataset pool, part;
+    if (nn_dataset_open(data, cache, &pool, msg, sizeof msg)) nso_die("--data: %s", msg);
+    int sizes[1] = {(int)ntrain};
+    if (nn_split_balanced(&pool, seed, sizes, 1, &part, msg, sizeof msg))
+        nso_die("--ntrain: %s", msg);
+    nn_dataset_free(&pool);
+    return part;
+}
+
+typedef struct {
+    nso_progress *p;
+    size_t base;
+} pctx;
+static void pcb(void *c, size_t d)
+{
+    pctx *x = c;
+    nso_progress_update(x->p, x->base + d);
+}
+
+static void cmd_train(void)
+{
+    char msg[512], prm[2048];
+    if (!*out) nso_die("--out: a checkpoint path is required for --cmd train");
+    if (nso_file_exists(out) && !force) {
+        fprintf(stderr, "nn_cli: %s exists; training skipped (use --force to retrain)\n", out);
+        return;
+    }
+    nso_check_writable("out", out);
+    if (*logp) nso_check_writable("log", logp);
+    nn_config cfg = {0, (int)depth, (int)hidden, 1, 28, 28, 10, NN_ACT_RELU};
+    if (!strcmp(act, "softplus")) cfg.act = NN_ACT_SOFTPLUS;
+    else if (strcmp(act, "relu")) nso_die("--act: expected relu or softplus, got '%s'", act);
+    if (!strcmp(arch, "mlp")) cfg.arch = NN_ARCH_MLP;
+    else if (!strcmp(arch, "resnet")) cfg.arch = NN_ARCH_RESNET;
+    else nso_die("--arch: expected mlp or resnet, got '%s'", arch);
+    if (cfg.arch == NN_ARCH_RESNET && (depth - 2) % 6) nso_die("--depth: expected 8, 14 or 20, got %ld", depth);
+    nn_dataset tr = train_subset();
+    gsl_rng *r = nso_rng_named(seed, "nn/init");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, (int)batch, r, msg, sizeof msg);
+    gsl_rng_free(r);
+    if (!m) nso_die("%s", msg);
+    m->label_smoothing = smoothing;
+    nn_train_params tp = {lr, (int)batch, (int)epochs, (int)decay_every, decay, momentum, wd, seed};
+    float *vel = momentum > 0 ? calloc(m->nparams, sizeof(float)) : NULL;
+    nso_cli_format(specs, NSPECS, prm, sizeof prm);
+    nso_csv *log = *logp ? nso_csv_open(logp, "nn_cli", prm, seed, "epoch,lr,train_loss,train_acc") : NULL;
+    if (*logp && !log) exit(2);
+    nso_progress pg;
+    nso_progress_begin(&pg, "train", (size_t)epochs, 0);
+    for (int e = 0; e < epochs; e++) {
+        double L, A;
+        if (nn_train_epoch(m, &tr, e, &tp, vel, &L, &A)) {
+            if (log) nso_csv_abort(log);
+            nso_die("training diverged (NaN/Inf) in epoch %d; lower --lr (now %g)", e, lr);
+        }
+        if (log) nso_csv_printf(log, "%d,%g,%.6g,%.5f\n", e, nn_train_lr(&tp, e), L, A);
+        nso_progress_update(&pg, e + 1);
+    }
+    nso_progress_end(&pg);
+    if (log && nso_csv_commit(log)) exit(2);
+    double acc, L = nn_evaluate(m, &tr, tr.n, &acc);
+    printf("train: %d examples, loss %.5g, accuracy %.4f (eval mode)\n", tr.n, L, acc);
+    if (*test_data) {
+        nn_dataset te;
+        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
+        L = nn_evaluate(m, &te, te.n, &acc);
+        printf("%s: %d examples, loss %.5g, accuracy %.4f\n", test_data, te.n, L, acc);
+        nn_dataset_free(&te);
+    }
+    if (nn_st_save(out, m, msg, sizeof msg)) nso_die("--out: %s", msg);
+    printf("saved %s (%zu parameters)\n", out, m->nparams);
+    free(vel);
+    nn_dataset_free(&tr);
+    nn_model_free_f32(m);
+}
+
+static void cmd_eval(void)
+{
+    char msg[512];
+    nn_model_f32 *m = load((int)chunk);
+    nn_dataset d;
+    if (nn_dataset_open(data, cache, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
+    double acc, L = nn_evaluate(m, &d, (int)neval, &acc);
+    printf("%s: %d examples, loss %.6g, accuracy %.4f\n", data, neval && neval < d.n ? (int)neval : d.n, L, acc);
+    nn_dataset_free(&d);
+    nn_model_free_f32(m);
+}
+
+static void cmd_info(void)
+{
+    nn_model_f32 *m = load(1);
+    printf("%s depth %d, %zu parameters, %zu statistics\n", nn_arch_name(m->cfg.arch), m->cfg.depth,
+           m->nparams, m->nstats);
+    for (int t = 0; t < m->ntensors; t++) {
+        const nn_tensor *T = &m->tensors[t];
+        printf("%-36s %-5s [", T->name, T->buffer == 0 ? "param" : T->buffer == 1 ? "stat" : "count");
+        for (int d = 0; d < T->ndim; d++) printf("%s%lld", d ? "," : "", (long long)T->shape[d]);
+        printf("]\n");
+    }
+    nn_model_free_f32(m);
+}
+
+static void cmd_hessian(void)
+{
+    char msg[512], path[4200], prm[2048];
+    if (!*out) nso_die("--out: a CSV prefix is required for --cmd hessian");
+    for (const char *p = measure; *p;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (!((l == 5 && !strncmp(p, "trace", 5)) || (l == 6 && !strncmp(p, "layers", 6)) ||
+              (l == 4 && !strncmp(p, "topk", 4)) || (l == 7 && !strncmp(p, "density", 7))))
+            nso_die("--measure: expected a comma list of trace, layers, topk, density; got '%s'", measure);
+        p += l + (c ? 1 : 0);
+    }
+    snprintf(path, sizeof path, "%s_hessian.csv", out);
+    nso_check_writable("out", path);
+    if (nso_file_exists(path)) {
+        fprintf(stderr, "nn_cli: %s exists; measurement skipped (delete it to redo)\n", path);
+        return;
+    }
+    nso_cli_format(specs, NSPECS, prm, sizeof prm);
+    nn_model_f32 *m = load((int)chunk);
+    nn_dataset tr = train_subset();
+    int nm = nmeas < tr.n ? (int)nmeas : tr.n;
+    int B = per_batch > 0 ? (int)per_batch : nm;
+    if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);
+    int nb = nm / B;
+    int *idx = malloc(sizeof(int) * nm);
+    for (int i = 0; i < nm; i++) idx[i] = i;
+    gsl_rng *r = nso_rng_named(seed, "nn/hessian");
+    nso_csv *c = nso_csv_open(path, "nn_cli --cmd hessian", prm, seed, "quantity,group,value,stderr,detail");
+    if (!c) exit(2);
+    const char *conv = per_batch > 0 ? "per_batch_mean" : "full_set";
+    double loss_sum = 0, acc_sum = 0, tr_sum = 0, tr_var = 0;
+    int L = m->nlayers;
+    double *gm = calloc(L, sizeof(double)), *gse = calloc(L, sizeof(double));
+    double *gmean = calloc(L, sizeof(double)), *gvar = calloc(L, sizeof(double));
+    double *top = calloc(topk, sizeof(double));
+    size_t tprobes = 0;
+    nso_progress pg;
+    size_t work = (size_t)nb * ((has(measure, "trace") || has(measure, "layers") ? probes : 0) +
+                                (has(measure, "topk") ? iters : 0)) +
+                  (has(measure, "density") ? (size_t)slq_runs * iters : 0);
+    nso_progress_begin(&pg, "hessian", work, 0);
+    pctx pc = {&pg, 0};
+    for (int b = 0; b < nb; b++) {
+        nn_model_op mo;
+        if (nn_model_op_init(&mo, m, &tr, idx + (size_t)b * B, B, (int)chunk, params, msg, sizeof msg))
+            nso_die("--params: %s", msg);
+        double acc;
+        loss_sum += nn_model_op_loss(&mo, &acc);
+        acc_sum += acc;
+        nn_linop op = nn_model_op_linop(&mo);
+        if (has(measure, "trace") || has(measure, "layers")) {
+            nn_trace_result res = {.ngroups = L, .group_mean = gm, .group_se = gse};
+            nn_hutchinson(&op, mo.group, (size_t)minprobes, (size_t)probes, tol, r, &res, pcb, &pc);
+            pc.base += (size_t)probes;
+            tr_sum += res.mean;
+            tr_var += res.se * res.se;
+            tprobes += res.probes;
+            for (int g = 0; g < L; g++) {
+                gmean[g] += gm[g];
+                gvar[g] += gse[g] * gse[g];
+            }
+        }
+        if (has(measure, "topk")) {
+            double *al = malloc(sizeof(double) * iters), *be = malloc(sizeof(double) * iters),
+                   *th = malloc(sizeof(double) * iters);
+            size_t k = nn_lanczos(&op, (size_t)iters, r, al, be, pcb, &pc);
+            pc.base += (size_t)iters;
+            nn_tridiag_eig(k, al, be, th, NULL);
+            for (long j = 0; j < topk && j < (long)k; j++) top[j] += th[k - 1 - j];
+            free(al);
+            free(be);
+            free(th);
+        }
+        nn_model_op_free(&mo);
+    }
+    nso_csv_printf(c, "loss,all,%.9g,,%s over %d examples (eval-mode batch norm)\n", loss_sum / nb, conv, nm);
+    nso_csv_printf(c, "accuracy,all,%.6f,,\n", acc_sum / nb);
+    if (has(measure, "trace") || has(measure, "layers")) {
+        double se = sqrt(tr_var) / nb;
+        nso_csv_printf(c, "trace,%s,%.9g,%.6g,%s; %zu Rademacher probes; 95%% CI +- %.4g\n", params,
+                       tr_sum / nb, se, conv, tprobes, 1.96 * se);
+        printf("trace (%s, %s): %.6g +- %.3g (95%% CI, %zu probes)\n", params, conv, tr_sum / nb,
+               1.96 * se, tprobes);
+        if (has(measure, "layers"))
+            for (int g = 0; g < L; g++)
+                if (gmean[g] != 0 || gvar[g] != 0)
+                    nso_csv_printf(c, "layer_trace,%s,%.9g,%.6g,%s\n", m->layer_names[g], gmean[g] / nb,
+                                   sqrt(gvar[g]) / nb, conv);
+    }
+    if (has(measure, "topk")) {
+        for (long j = 0; j < topk && j < iters; j++) {
+            nso_csv_printf(c, "eigenvalue,%ld,%.9g,,%s; Lanczos %ld steps\n", j + 1, top[j] / nb, conv, iters);
+            printf("lambda_%ld = %.6g\n", j + 1, top[j] / nb);
+        }
+    }
+    if (has(measure, "density")) {
+        /* SLQ over the full evaluation set: nodes and weights of each run, and
+         * a Gaussian-smoothed density on a grid (Ghorbani et al. 2019) */
+        nn_model_op mo;
+        if (nn_model_op_init(&mo, m, &tr, idx, nm, (int)chunk, params, msg, sizeof msg)) nso_die("--params: %s", msg);
+        nn_linop op = nn_model_op_linop(&mo);
+        size_t cap = (size_t)slq_runs * iters;
+        double *nodes = malloc(sizeof(double) * cap), *wts = malloc(sizeof(double) * cap);
+        size_t nn_ = 0;
+        double *al = malloc(sizeof(double) * iters), *be = malloc(sizeof(double) * iters);
+        for (long s = 0; s < slq_runs; s++) {
+            size_t k = nn_lanczos(&op, (size_t)iters, r, al, be, pcb, &pc);
+            pc.base += (size_t)iters;
+            nn_tridiag_eig(k, al, be, nodes + nn_, wts + nn_);
+            for (size_t j = 0; j < k; j++) {
+                nso_csv_printf(c, "slq_node,%ld,%.9g,,weight %.9g\n", s, nodes[nn_ + j], wts[nn_ + j]);
+                wts[nn_ + j] /= (double)slq_runs;
+            }
+            nn_ += k;
+        }
+        double lo = nodes[0], hi = nodes[0];
+        for (size_t j = 0; j < nn_; j++) {
+            lo = fmin(lo, nodes[j]);
+            hi = fmax(hi, nodes[j]);
+        }
+        double bw = bins_sigma > 0 ? bins_sigma : (hi - lo) / 200 + 1e-12;
+        snprintf(path, sizeof path, "%s_density.csv", out);
+        nso_csv *dc = nso_csv_open(path, "nn_cli --cmd hessian (SLQ density)", prm, seed, "lambda,density");
+        if (!dc) exit(2);
+        for (int g = 0; g <= 400; g++) {
+            double x = lo - 5 * bw + (hi - lo + 10 * bw) * g / 400, dsum = 0;
+            for (size_t j = 0; j < nn_; j++)
+                dsum += wts[j] * exp(-0.5 * pow((x - nodes[j]) / bw, 2)) / (bw * sqrt(2 * M_PI));
+            nso_csv_printf(dc, "%.9g,%.9g\n", x, dsum);
+        }
+        if (nso_csv_commit(dc)) exit(2);
+        printf("density: %zu SLQ nodes in [%.4g, %.4g] -> %s\n", nn_, lo, hi, path);
+        free(nodes);
+        free(wts);
+        free(al);
+        free(be);
+        nn_model_op_free(&mo);
+    }
+    nso_progress_end(&pg);
+    if (nso_csv_commit(c)) exit(2);
+    free(gm);
+    free(gse);
+    free(gmean);
+    free(gvar);
+    free(top);
+    free(idx);
+    gsl_rng_free(r);
+    nn_dataset_free(&tr);
+    nn_model_free_f32(m);
+}
+
+int main(int argc, char **argv)
+{
+    nso_set_progname("nn_cli");
+    nso_cli_parse(argc, argv, specs, NSPECS, usage);
+    if (!strcmp(cmd, "train")) cmd_train();
+    else if (!strcmp(cmd, "eval")) cmd_eval();
+    else if (!strcmp(cmd, "hessian")) cmd_hessian();
+    else if (!strcmp(cmd, "info")) cmd_info();
+    else nso_die("--cmd: expected train, eval, hessian or info, got '%s'", cmd);
+    return 0;
+}

