@@ -243,6 +243,7 @@ int main(int argc, char **argv)
     nso_progress pr;
     nso_progress_begin(&pr, label, (size_t)steps, (size_t)t0);
     double tstart = nso_now();
+    int stopped = 0;
     for (long t = t0; t <= steps; t++) {
         /* active (not skipped, not diverged) runs */
         size_t na = 0;
@@ -316,7 +317,8 @@ int main(int argc, char **argv)
             else if (stop_after && t + 1 - t0 >= stop_after) {
                 fprintf(stderr, "%s: stopped at step %ld (checkpoint written); run again to resume\n",
                         nso_progname(), t + 1);
-                return 3;
+                stopped = 1;
+                break;
             }
         }
         nso_progress_update(&pr, (size_t)t + 1);
@@ -324,8 +326,8 @@ int main(int argc, char **argv)
     nso_progress_end(&pr);
     double elapsed = nso_now() - tstart;
 
-    int rc = 0;
-    for (size_t i = 0; i < nr; i++) {
+    int rc = stopped ? 3 : 0;
+    for (size_t i = 0; i < nr && !stopped; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
         char p2[2600];
@@ -356,7 +358,8 @@ int main(int argc, char **argv)
         if (nso_csv_commit(c) != NSO_OK || nso_csv_commit(ch) != NSO_OK) rc = 2;
     }
     if (rc == 0) unlink(ckpt);
-    fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact, steps - t0, elapsed);
+    if (!stopped)
+        fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact, steps - t0, elapsed);
     for (size_t i = 0; i < nr; i++) {
         if (runs[i].skip) continue;
         nso_optimizer_free(runs[i].o);
