@@ -14,7 +14,7 @@ for arg in "$@"; do
   extra=""
   [ "$name" != "$arg" ] && extra="; name='$name'" || name=$s
   for fmt in png pdf; do
-    gnuplot -e "indir='$indir'; outdir='$outdir'; fmt='$fmt'; label='$label profile'$extra" "plots/$s.gp" \
+    gnuplot -e "indir='$indir'; outdir='$outdir'; fmt='$fmt'; label='$label'$extra" "plots/$s.gp" \
       || { echo "plot: plots/$s.gp failed" >&2; exit 1; }
   done
   echo "plot: $outdir/$name.png, $outdir/$name.pdf"

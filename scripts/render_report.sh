@@ -74,8 +74,16 @@ ledger_table() { # PREFIX (empty: all)
         "@bench"*)
           if [ -f data/bench.tsv ]; then
             { grep '^#' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo
-            echo "| metric | value | unit | target |"; echo "|---|---|---|---|"
-            awk -F'\t' '!/^#/ {printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' data/bench.tsv
+            echo "| metric | value | unit | target | met? |"; echo "|---|---|---|---|---|"
+            # a target "<= x", "< x", ">= x" or "> x" is checked; anything else is context
+            awk -F'\t' '!/^#/ && $1 != "metric" {
+                st = "";
+                if (match($4, /^ *(<=|>=|<|>) *[0-9.eE+-]+/)) {
+                  t = substr($4, RSTART, RLENGTH); gsub(/ /, "", t);
+                  op = substr(t, 1, (substr(t, 2, 1) == "=") ? 2 : 1); x = substr(t, length(op) + 1) + 0; v = $2 + 0;
+                  ok = (op == "<=") ? v <= x : (op == "<") ? v < x : (op == ">=") ? v >= x : v > x;
+                  st = ok ? "yes" : "**no**" }
+                printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, st }' data/bench.tsv
           else echo "_No benchmark yet: run \`make bench\`._"; fi ;;
         *) printf '%s\n' "$line" ;;
       esac

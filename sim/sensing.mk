@@ -49,8 +49,8 @@ $(EXT_DIR)/fig3_summary.csv: $(EXT_DONE) | $(BIN)/sensing_report
 
 sensing: $(SENS_DIR)/fig3_summary.csv $(SENS_DIR)/prop23_summary.csv $(EXT_DIR)/fig3_summary.csv
 sensing-figures: sensing
-	@bash scripts/plot.sh $(SENS_DIR) $(FIG_DIR) $(PROFILE) fig3 fig3_trace prop23
-	@bash scripts/plot.sh $(EXT_DIR) $(FIG_DIR) "$(PROFILE), extended sigma grid" fig3=fig3_ext
+	@bash scripts/plot.sh $(SENS_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3 fig3_trace prop23
+	@bash scripts/plot.sh $(EXT_DIR) $(FIG_DIR) "$(PROFILE) profile, extended sigma grid" fig3=fig3_ext
 
 REPRO_TARGETS  += sensing
 FIGURE_TARGETS += sensing-figures
