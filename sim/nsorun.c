@@ -88,6 +88,7 @@ int main(int argc, char **argv)
                              .scale = scale};
     nso_objective *obj = prob->create(&pp);
     if (!obj) nso_die("--problem %s: could not build the problem (see above)", problem);
+    nso_sensing *sens = is_sensing ? obj->ctx : NULL; /* before any wrapping */
     if (sigma_g > 0) obj = nso_obj_additive_noise(obj, sigma_g);
     size_t n = obj->dim;
     nso_opt_params op = nso_opt_params_default;
@@ -132,11 +133,9 @@ int main(int argc, char **argv)
                             ? obj->hess_trace(obj->ctx, w) : NAN;
             double vr = NAN, te = NAN, di = NAN;
             if (is_sensing) {
-                nso_sensing *s = obj->ctx;
-                if (sigma_g > 0) s = *(nso_sensing **)obj->ctx; /* wrapper ctx holds inner first */
-                nso_sensing_residuals(s, NSO_SET_VAL, 1, w, NULL, &vr);
-                nso_sensing_residuals(s, NSO_SET_TEST, 1, w, NULL, &te);
-                di = nso_sensing_dist(s, w);
+                nso_sensing_residuals(sens, NSO_SET_VAL, 1, w, NULL, &vr);
+                nso_sensing_residuals(sens, NSO_SET_TEST, 1, w, NULL, &te);
+                di = nso_sensing_dist(sens, w);
             }
             if (!isfinite(fv) || !isfinite(gn)) {
                 if (csv) nso_csv_abort(csv);

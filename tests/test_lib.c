@@ -573,6 +573,21 @@ static void test_bad_input(void)
     CU_ASSERT(strstr(err, "--sigmas") != NULL);
 }
 
+/* sensing with a noisy oracle still reports validation error (the wrapper
+ * must not hide the sensing data) */
+static void test_nsorun_noisy_sensing(void)
+{
+    char err[1024];
+    CU_ASSERT(run(NSO_BIN "/nsorun --problem sensing --dim 5 --rank 2 --opt nso --sigma-g 0.1 --steps 20 "
+                  "--log-every 20 --out /tmp/nso_noisy.csv", err, sizeof err) == 0);
+    nso_table *t = nso_table_read("/tmp/nso_noisy.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    int c = nso_table_col(t, "val_relmse");
+    CU_ASSERT(c >= 0 && t->nrows == 2);
+    for (size_t i = 0; c >= 0 && i < t->nrows; i++) CU_ASSERT(isfinite(NSO_T(t, i, c)) && NSO_T(t, i, c) > 0);
+    nso_table_free(t);
+}
+
 /* the same seed gives byte-identical output; another seed does not */
 static void test_reproducible(void)
 {
@@ -650,6 +665,7 @@ int main(void)
     CU_add_test(s5, "atomic CSV and ledger upsert", test_csv_atomic_and_ledger);
     CU_add_test(s5, "bad input: one line, exit 2, no output", test_bad_input);
     CU_add_test(s5, "same seed, same output", test_reproducible);
+    CU_add_test(s5, "nsorun: sensing with a noisy oracle", test_nsorun_noisy_sensing);
     CU_add_test(s5, "interrupted sweep resumes to identical files", test_sweep_resume);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
