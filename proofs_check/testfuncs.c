@@ -145,42 +145,50 @@ static tf_obj *ridge_new(const char *name, size_t d, size_t m, gsl_rng *r, doubl
     return o;
 }
 
-static double cos_f(const tf_obj *o, const double *w)
+/* Ridge sums f(w) = (1/m) sum_j a_j phi(<c_j, w> + b_j): value, gradient,
+ * u' grad^2 f u and tr grad^2 f from phi, phi' and phi''. */
+static double ridge_value(const tf_obj *o, const double *w, double (*phi)(double))
 {
     const ridge_p *p = o->p;
     double s = 0;
-    for (size_t j = 0; j < p->m; j++) s += p->a[j] * (1.0 - cos(dot(p->c + j * p->d, w, p->d) + p->b[j]));
+    for (size_t j = 0; j < p->m; j++) s += p->a[j] * phi(dot(p->c + j * p->d, w, p->d) + p->b[j]);
     return s / (double)p->m;
 }
-static void cos_g(const tf_obj *o, const double *w, double *g)
+static void ridge_grad(const tf_obj *o, const double *w, double *g, double (*dphi)(double))
 {
     const ridge_p *p = o->p;
     memset(g, 0, p->d * sizeof *g);
     for (size_t j = 0; j < p->m; j++) {
-        double s = p->a[j] * sin(dot(p->c + j * p->d, w, p->d) + p->b[j]) / (double)p->m;
+        double s = p->a[j] * dphi(dot(p->c + j * p->d, w, p->d) + p->b[j]) / (double)p->m;
         for (size_t i = 0; i < p->d; i++) g[i] += s * p->c[j * p->d + i];
     }
 }
-static double cos_hq(const tf_obj *o, const double *w, const double *u)
+static double ridge_hquad(const tf_obj *o, const double *w, const double *u, double (*d2phi)(double))
 {
     const ridge_p *p = o->p;
     double s = 0;
     for (size_t j = 0; j < p->m; j++) {
         double cu = dot(p->c + j * p->d, u, p->d);
-        s += p->a[j] * cos(dot(p->c + j * p->d, w, p->d) + p->b[j]) * cu * cu;
+        s += p->a[j] * d2phi(dot(p->c + j * p->d, w, p->d) + p->b[j]) * cu * cu;
     }
     return s / (double)p->m;
 }
-static double cos_tr(const tf_obj *o, const double *w)
+static double ridge_trace(const tf_obj *o, const double *w, double (*d2phi)(double))
 {
     const ridge_p *p = o->p;
     double s = 0;
     for (size_t j = 0; j < p->m; j++) {
         const double *c = p->c + j * p->d;
-        s += p->a[j] * cos(dot(c, w, p->d) + p->b[j]) * dot(c, c, p->d);
+        s += p->a[j] * d2phi(dot(c, w, p->d) + p->b[j]) * dot(c, c, p->d);
     }
     return s / (double)p->m;
 }
+
+static double one_minus_cos(double x) { return 1.0 - cos(x); }
+static double cos_f(const tf_obj *o, const double *w) { return ridge_value(o, w, one_minus_cos); }
+static void cos_g(const tf_obj *o, const double *w, double *g) { ridge_grad(o, w, g, sin); }
+static double cos_hq(const tf_obj *o, const double *w, const double *u) { return ridge_hquad(o, w, u, cos); }
+static double cos_tr(const tf_obj *o, const double *w) { return ridge_trace(o, w, cos); }
 static double cos_F(const tf_obj *o, const double *w, const nso_noise_law *law, double sigma)
 {
     const ridge_p *p = o->p;
@@ -206,48 +214,15 @@ static double logcosh(double x)
     double a = fabs(x);
     return a + log1p(exp(-2.0 * a)) - M_LN2;
 }
-static double lc_f(const tf_obj *o, const double *w)
-{
-    const ridge_p *p = o->p;
-    double s = 0;
-    for (size_t j = 0; j < p->m; j++) s += p->a[j] * logcosh(dot(p->c + j * p->d, w, p->d) + p->b[j]);
-    return s / (double)p->m;
-}
-static void lc_g(const tf_obj *o, const double *w, double *g)
-{
-    const ridge_p *p = o->p;
-    memset(g, 0, p->d * sizeof *g);
-    for (size_t j = 0; j < p->m; j++) {
-        double s = p->a[j] * tanh(dot(p->c + j * p->d, w, p->d) + p->b[j]) / (double)p->m;
-        for (size_t i = 0; i < p->d; i++) g[i] += s * p->c[j * p->d + i];
-    }
-}
 static double sech2(double x)
 {
     double c = cosh(x);
     return isfinite(c) ? 1.0 / (c * c) : 0.0;
 }
-static double lc_hq(const tf_obj *o, const double *w, const double *u)
-{
-    const ridge_p *p = o->p;
-    double s = 0;
-    for (size_t j = 0; j < p->m; j++) {
-        double cu = dot(p->c + j * p->d, u, p->d);
-        s += p->a[j] * sech2(dot(p->c + j * p->d, w, p->d) + p->b[j]) * cu * cu;
-    }
-    return s / (double)p->m;
-}
-static double lc_tr(const tf_obj *o, const double *w)
-{
-    const ridge_p *p = o->p;
-    double s = 0;
-    for (size_t j = 0; j < p->m; j++) {
-        const double *c = p->c + j * p->d;
-        s += p->a[j] * sech2(dot(c, w, p->d) + p->b[j]) * dot(c, c, p->d);
-    }
-    return s / (double)p->m;
-}
-static double sech2(double x);
+static double lc_f(const tf_obj *o, const double *w) { return ridge_value(o, w, logcosh); }
+static void lc_g(const tf_obj *o, const double *w, double *g) { ridge_grad(o, w, g, tanh); }
+static double lc_hq(const tf_obj *o, const double *w, const double *u) { return ridge_hquad(o, w, u, sech2); }
+static double lc_tr(const tf_obj *o, const double *w) { return ridge_trace(o, w, sech2); }
 typedef struct {
     double theta, s;
 } lc_q;
