@@ -28,7 +28,7 @@ static void ms_grad_batch(void *c, size_t n, const double *U, double *G)
 static void ms_hvp(void *c, const double *U, const double *V, double *HV)
 {
     nso_sensing_hess h;
-    nso_sensing_hess_prepare(c, 1, U, &h);
+    nso_sensing_hess_prepare(c, 1, U, NULL, &h);
     nso_sensing_hvp_batch(&h, 1, V, HV);
     nso_sensing_hess_free(&h);
 }

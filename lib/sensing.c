@@ -271,21 +271,27 @@ double nso_sensing_trace(nso_sensing *s, const double *U, const double *res)
     return (2.0 * gn + (double)d * rt) / (double)m;
 }
 
-void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, nso_sensing_hess *h)
+void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, const double *given,
+                              nso_sensing_hess *h)
 {
     size_t m = s->m[0], d = s->d, dd = d * d;
     h->s = s;
     h->nb = nb;
     h->U = U;
     h->S0 = nso_xmalloc(nb * dd * sizeof(double));
-    double *res = nso_xmalloc(nb * m * sizeof(double));
-    nso_sensing_residuals(s, 0, nb, U, res, NULL);
+    double *own = NULL;
+    const double *res = given;
+    if (!res) {
+        own = nso_xmalloc(nb * m * sizeof(double));
+        nso_sensing_residuals(s, 0, nb, U, own, NULL);
+        res = own;
+    }
     ensure_cap(s, nb);
     for (size_t i = 0; i < m; i++)
         for (size_t b = 0; b < nb; b++) s->R[i * nb + b] = res[b * m + i] / (double)m;
     nso_sensing_pass2(s, nb, s->R, s->S);
     for (size_t b = 0; b < nb; b++) nso_sensing_unpack(d, s->S + b * s->p, h->S0 + b * dd);
-    free(res);
+    free(own);
 }
 
 void nso_sensing_hess_free(nso_sensing_hess *h)

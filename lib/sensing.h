@@ -78,7 +78,10 @@ typedef struct {
     const double *U;  /* nb x d*d (not owned) */
     double *S0;       /* nb x d*d, (1/m) sum r_i A_i, unpacked */
 } nso_sensing_hess;
-void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, nso_sensing_hess *h);
+/* res: the training residuals of the nb points (nb x m) when the caller has
+ * them already, or NULL to compute them (one more pass) */
+void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, const double *res,
+                              nso_sensing_hess *h);
 void nso_sensing_hess_free(nso_sensing_hess *h);
 /* out_b = H(U_b) V_b for b < nops (nops must equal h->nb) - an nso_linop_batch */
 void nso_sensing_hvp_batch(void *h, size_t nops, const double *V, double *out);

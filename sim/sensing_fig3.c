@@ -273,7 +273,7 @@ int main(int argc, char **argv)
             }
             if (do_h) {
                 nso_sensing_hess h;
-                nso_sensing_hess_prepare(s, na, Ub, &h);
+                nso_sensing_hess_prepare(s, na, Ub, res, &h); /* residuals from above */
                 gsl_rng *rl = nso_rng_indexed(seed, "fig3/lanczos", (uint64_t)t);
                 nso_lanczos_top(nso_sensing_hvp_batch, &h, na, dd, (size_t)lanczos, 1, rl, lam);
                 gsl_rng_free(rl);

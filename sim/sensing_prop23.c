@@ -113,7 +113,7 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     double *lam = nso_xmalloc(npts * sizeof(double));
     nso_sensing_residuals(s, NSO_SET_TRAIN, npts, W, res, rel);
     nso_sensing_hess h;
-    nso_sensing_hess_prepare(s, npts, W, &h);
+    nso_sensing_hess_prepare(s, npts, W, res, &h);
     gsl_rng *rl = nso_rng_indexed(seed, "prop23/lanczos", (uint64_t)m);
     size_t it = (size_t)lanczos < dd ? (size_t)lanczos : dd;
     nso_lanczos_top(nso_sensing_hvp_batch, &h, npts, dd, it, 1, rl, lam);
@@ -233,12 +233,11 @@ int main(int argc, char **argv)
         FILE *f = fopen(path, "r");
         if (!f) nso_die("cannot read '%s'", path);
         char line[512], pt[64];
-        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0}, rm, fr, tr, lm, rl;
+        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0}, fr, tr, lm, rl;
         long mm;
         while (fgets(line, sizeof line, f)) {
             if (line[0] == '#' || line[0] == 'm') continue;
             if (sscanf(line, "%ld,%63[^,],%lf,%lf,%lf,%lf", &mm, pt, &rl, &fr, &tr, &lm) != 6) continue;
-            (void)rm;
             if (strcmp(pt, "ustar") == 0) { trs = tr; ls = lm; }
             else if (strncmp(pt, "ustar_rot", 9) == 0) rotdev = fmax(rotdev, fabs(tr - trs) / trs);
             else {

@@ -398,11 +398,11 @@ static void test_sensing_hvp_batch(void)
     double U[2 * 16], V[2 * 16], out[2 * 16], o1[16];
     for (int i = 0; i < 32; i++) { U[i] = cos(0.9 * i); V[i] = sin(1.3 * i + 0.5); }
     nso_sensing_hess h;
-    nso_sensing_hess_prepare(s, 2, U, &h);
+    nso_sensing_hess_prepare(s, 2, U, NULL, &h);
     nso_sensing_hvp_batch(&h, 2, V, out);
     nso_sensing_hess_free(&h);
     for (int b = 0; b < 2; b++) {
-        nso_sensing_hess_prepare(s, 1, U + 16 * b, &h);
+        nso_sensing_hess_prepare(s, 1, U + 16 * b, NULL, &h);
         nso_sensing_hvp_batch(&h, 1, V + 16 * b, o1);
         nso_sensing_hess_free(&h);
         for (int i = 0; i < 16; i++) CHECK_CLOSE(out[16 * b + i], o1[i], 1e-12 * (1 + fabs(o1[i])));
@@ -430,7 +430,7 @@ static void test_sensing_fused(void)
         for (size_t i = 0; i < nb * dd; i++) CHECK_CLOSE(G1[i], G2[i], 1e-12 * gmax);
         for (size_t b = 0; b < nb; b++) CHECK_CLOSE(l1[b], l2[b], 1e-12 * l2[b]);
         nso_sensing_hess h;
-        nso_sensing_hess_prepare(s, nb, U, &h);
+        nso_sensing_hess_prepare(s, nb, U, NULL, &h);
         nso_sensing_use_fused = 1;
         nso_sensing_hvp_batch(&h, nb, V, G1);
         nso_sensing_use_fused = 0;
