@@ -20,6 +20,7 @@ void nso_progress_begin(nso_progress *p, const char *label, size_t total, size_t
     p->label = label;
     p->total = total;
     p->start_done = already_done;
+    p->shown = (size_t)-1;
     p->t0 = p->last = nso_now();
     p->on = force ? strcmp(force, "1") == 0 : isatty(2);
 }
@@ -37,6 +38,7 @@ void nso_progress_update(nso_progress *p, size_t done)
     double t = nso_now();
     if (t - p->last < 0.25 && done < p->total) return;
     p->last = t;
+    p->shown = done;
     double el = t - p->t0, rate = done > p->start_done ? (double)(done - p->start_done) / el : 0;
     char e[32], eta[32] = "?";
     fmt_secs(el, e, sizeof e);
@@ -49,6 +51,6 @@ void nso_progress_update(nso_progress *p, size_t done)
 void nso_progress_end(nso_progress *p)
 {
     if (!p->on) return;
-    nso_progress_update(p, p->total);
+    if (p->shown != p->total) nso_progress_update(p, p->total);
     fputc('\n', stderr);
 }

@@ -9,7 +9,7 @@
 
 typedef struct {
     const char *label;
-    size_t total, start_done;
+    size_t total, start_done, shown; /* shown: the count on the line now */
     double t0, last;
     int on;
 } nso_progress;

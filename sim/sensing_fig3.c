@@ -47,8 +47,6 @@ typedef struct {
     double *log, *hlog;
 } run_t;
 
-static uint64_t params_hash(const char *s) { return nso_hash_str(s); }
-
 static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr, size_t dd)
 {
     char tmp[4200];
@@ -213,7 +211,7 @@ int main(int argc, char **argv)
     strcat(sigstr, "|");
     /* the checkpoint must match the parameters and which runs are active */
     for (size_t i = 0; i < nr; i++) if (!runs[i].skip) strncat(sigstr, runs[i].name, 40);
-    uint64_t sighash = params_hash(sigstr);
+    uint64_t sighash = nso_hash_str(sigstr);
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
     long t0 = load_ckpt(ckpt, sighash, runs, nr, dd);
