@@ -3,6 +3,7 @@
  * and the problem registry. */
 #include "objective.h"
 #include "nso_error.h"
+#include "rng.h"
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,10 +18,11 @@ void nso_obj_grad_batch(const nso_objective *o, size_t n, const double *w, doubl
     for (size_t i = 0; i < n; i++) o->grad(o->ctx, w + i * o->dim, g + i * o->dim);
 }
 
-void nso_obj_sgrad(const nso_objective *o, const double *w, double *g, gsl_rng *r)
+int nso_obj_sgrad(const nso_objective *o, const double *w, double *g, const nso_sample *s)
 {
-    if (o->sgrad) o->sgrad(o->ctx, w, g, r);
-    else o->grad(o->ctx, w, g);
+    if (o->sgrad) return o->sgrad(o->ctx, w, g, s);
+    o->grad(o->ctx, w, g);
+    return NSO_OK;
 }
 
 void nso_obj_free(nso_objective *o)
@@ -34,6 +36,7 @@ void nso_obj_free(nso_objective *o)
 typedef struct {
     nso_objective *inner;
     double sd; /* per-coordinate std: sigma_g / sqrt(dim) */
+    gsl_rng *r; /* reseeded from each sample */
 } noisy_ctx;
 
 static double noisy_value(void *c, const double *w)
@@ -51,16 +54,24 @@ static void noisy_grad_batch(void *c, size_t k, const double *w, double *g)
     noisy_ctx *n = c;
     nso_obj_grad_batch(n->inner, k, w, g);
 }
-static void noisy_sgrad(void *c, const double *w, double *g, gsl_rng *r)
+/* z depends on (seed, step, slot) only: the same sample gives the same z */
+static int noisy_sgrad(void *c, const double *w, double *g, const nso_sample *s)
 {
     noisy_ctx *n = c;
     n->inner->grad(n->inner->ctx, w, g);
-    for (size_t i = 0; i < n->inner->dim; i++) g[i] += gsl_ran_gaussian_ziggurat(r, n->sd);
+    nso_rng_reseed(n->r, s->seed, "oracle", nso_mix64(s->step) ^ (uint64_t)s->slot);
+    for (size_t i = 0; i < n->inner->dim; i++) g[i] += gsl_ran_gaussian_ziggurat(n->r, n->sd);
+    return NSO_OK;
 }
 static void noisy_hvp(void *c, const double *w, const double *v, double *hv)
 {
     noisy_ctx *n = c;
     n->inner->hvp(n->inner->ctx, w, v, hv);
+}
+static int noisy_observe(void *c, const double *w, const nso_sample *s)
+{
+    noisy_ctx *n = c;
+    return n->inner->observe(n->inner->ctx, w, s);
 }
 static double noisy_trace(void *c, const double *w)
 {
@@ -71,6 +82,7 @@ static void noisy_free(void *c)
 {
     noisy_ctx *n = c;
     nso_obj_free(n->inner);
+    gsl_rng_free(n->r);
     free(n);
 }
 
@@ -80,6 +92,11 @@ nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g)
     noisy_ctx *c = nso_xcalloc(1, sizeof *c);
     c->inner = inner;
     c->sd = sigma_g / sqrt((double)inner->dim);
+    c->r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!c->r) {
+        free(c);
+        NSO_ERROR_NULL("out of memory", NSO_ENOMEM);
+    }
     nso_objective *o = nso_xcalloc(1, sizeof *o);
     *o = *inner;
     o->ctx = c;
@@ -89,6 +106,7 @@ nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g)
     o->sgrad = noisy_sgrad;
     o->hvp = inner->hvp ? noisy_hvp : NULL;
     o->hess_trace = inner->hess_trace ? noisy_trace : NULL;
+    o->observe = inner->observe ? noisy_observe : NULL;
     o->free = noisy_free;
     o->noise_model = "additive Gaussian: g + z, z ~ N(0, sigma_g^2/d I), E||z||^2 = sigma_g^2";
     return o;

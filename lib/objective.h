@@ -13,6 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The sample an oracle call is evaluated on: the run's oracle stream `seed`,
+ * the step index and the point's slot (0: the step's shared sample).  Two
+ * calls with equal samples see the same minibatch / the same noise draw. */
+typedef struct {
+    uint64_t seed, step;
+    uint32_t slot;
+    uint32_t base; /* 1 if the point is the unperturbed iterate */
+} nso_sample;
+
 typedef struct nso_objective nso_objective;
 struct nso_objective {
     const char *name;
@@ -22,8 +31,14 @@ struct nso_objective {
     void (*grad)(void *ctx, const double *w, double *g);
     /* optional: gradients at n points (row-major n x dim) into g (n x dim) */
     void (*grad_batch)(void *ctx, size_t n, const double *w, double *g);
-    /* optional stochastic oracle; NULL means the exact gradient is used */
-    void (*sgrad)(void *ctx, const double *w, double *g, gsl_rng *r);
+    /* optional stochastic oracle g_z(w) on an explicit sample (see
+     * nso_sample); NULL means the exact gradient is used.  Returns NSO_OK or
+     * an error status. */
+    int (*sgrad)(void *ctx, const double *w, double *g, const nso_sample *s);
+    /* optional: called by the driver once per step at the unperturbed W when
+     * the method evaluates only perturbed points, so state such as batch-norm
+     * running statistics is updated from W, never from W + U */
+    int (*observe)(void *ctx, const double *w, const nso_sample *s);
     /* optional Hessian-vector product */
     void (*hvp)(void *ctx, const double *w, const double *v, double *hv);
     /* optional closed-form Hessian trace */
@@ -32,17 +47,19 @@ struct nso_objective {
     const char *noise_model; /* words describing sgrad's noise, or "exact" */
     double min_value;        /* known minimum of f (NAN if unknown) */
     double lipschitz;        /* gradient-Lipschitz constant C (NAN if unknown) */
+    size_t ndata;            /* training-set size behind the oracle (0: synthetic) */
 };
 
 /* Gradients at n points: grad_batch when present, else n calls to grad. */
 void nso_obj_grad_batch(const nso_objective *o, size_t n, const double *w, double *g);
 /* The oracle: sgrad when present, else grad. */
-void nso_obj_sgrad(const nso_objective *o, const double *w, double *g, gsl_rng *r);
+int nso_obj_sgrad(const nso_objective *o, const double *w, double *g, const nso_sample *s);
 void nso_obj_free(nso_objective *o);
 
 /* Wrap an objective with an additive Gaussian oracle: g_z(w) = grad f(w) + z,
- * z ~ N(0, (sigma_g^2/dim) I), so E||z||^2 = sigma_g^2 (Assumption 4.1).  The
- * wrapper owns `inner`. */
+ * z ~ N(0, (sigma_g^2/dim) I), so E||z||^2 = sigma_g^2 (Assumption 4.1).  z is
+ * a function of the sample alone (stream (sample.seed, "oracle", step, slot)),
+ * so points evaluated on one sample see one z.  The wrapper owns `inner`. */
 nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g);
 
 /* ---- registry of problems ------------------------------------------- */

@@ -1,4 +1,6 @@
-/* opt_gd.c - (stochastic) gradient descent: W <- W - eta g(W). */
+/* opt_gd.c - (stochastic) gradient descent: W <- W - eta g(W).
+ * @paper eq:sgd  (the baseline of Sec. 3; "SGD" with a stochastic oracle)
+ * Sample: the step's one sample (slot 0). */
 #include "nso_error.h"
 #include "optimizer.h"
 #include <string.h>
@@ -7,19 +9,21 @@ typedef struct {
     size_t dim;
 } gd_state;
 
-static size_t gd_max(const nso_opt_params *p) { (void)p; return 1; }
-static int gd_alloc(void *s, size_t dim, const nso_opt_params *p)
+static size_t gd_max(const double *v) { (void)v; return 1; }
+static int gd_alloc(void *s, size_t dim, const double *v, const nso_objective *obj)
 {
-    (void)p;
+    (void)v;
+    (void)obj;
     ((gd_state *)s)->dim = dim;
     return NSO_OK;
 }
 static void gd_free(void *s) { (void)s; }
-static size_t gd_ask(void *s, const double *w, size_t phase, double *pts, gsl_rng *r)
+static size_t gd_ask(void *s, const double *w, size_t phase, double *pts, nso_pt *info, gsl_rng *r)
 {
     (void)r;
     if (phase > 0) return 0;
     memcpy(pts, w, ((gd_state *)s)->dim * sizeof(double));
+    info[0] = (nso_pt){0, 1};
     return 1;
 }
 static void gd_tell(void *s, double *w, size_t phase, const double *g, double eta)
@@ -29,5 +33,8 @@ static void gd_tell(void *s, double *w, size_t phase, const double *g, double et
     for (size_t i = 0; i < d; i++) w[i] -= eta * g[i];
 }
 
-const nso_opt_type nso_opt_gd_t = {"gd", "gradient descent (SGD with a stochastic oracle)",
-                                     sizeof(gd_state), gd_max, gd_alloc, gd_free, gd_ask, gd_tell};
+const nso_opt_type nso_opt_gd_t = {
+    .name = "gd", .help = "gradient descent (SGD with a stochastic oracle)",
+    .source = "the paper's SGD baseline (Sec. 3)", .params = NULL, .nparams = 0,
+    .state_size = sizeof(gd_state), .evaluates_base = 1, .max_points = gd_max,
+    .alloc = gd_alloc, .free = gd_free, .ask = gd_ask, .tell = gd_tell};

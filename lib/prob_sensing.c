@@ -43,6 +43,17 @@ static double ms_trace(void *c, const double *U)
 }
 static void ms_free(void *c) { nso_sensing_free(c); }
 
+nso_objective *nso_sensing_objective(nso_sensing *s, int owns)
+{
+    nso_objective *o = calloc(1, sizeof *o);
+    if (!o) NSO_ERROR_NULL("out of memory", NSO_ENOMEM);
+    *o = (nso_objective){.name = "sensing", .dim = s->d * s->d, .ctx = s, .value = ms_value,
+                         .grad = ms_grad, .grad_batch = ms_grad_batch, .hvp = ms_hvp,
+                         .hess_trace = ms_trace, .free = owns ? ms_free : NULL,
+                         .noise_model = "exact (full batch)", .min_value = 0.0, .lipschitz = NAN};
+    return o;
+}
+
 static nso_objective *ms_create(const nso_problem_params *pp)
 {
     size_t d = pp->dim ? pp->dim : 100;
@@ -51,11 +62,8 @@ static nso_objective *ms_create(const nso_problem_params *pp)
     nso_sensing_params sp = {.d = d, .r = r, .m = {m, m, m}, .seed = pp->seed};
     nso_sensing *s = nso_sensing_alloc(&sp);
     if (!s) return NULL;
-    nso_objective *o = nso_xcalloc(1, sizeof *o);
-    *o = (nso_objective){.name = "sensing", .dim = d * d, .ctx = s, .value = ms_value,
-                         .grad = ms_grad, .grad_batch = ms_grad_batch, .hvp = ms_hvp,
-                         .hess_trace = ms_trace, .free = ms_free,
-                         .noise_model = "exact (full batch)", .min_value = 0.0, .lipschitz = NAN};
+    nso_objective *o = nso_sensing_objective(s, 1);
+    if (!o) nso_sensing_free(s);
     return o;
 }
 

@@ -105,4 +105,9 @@ extern int nso_sensing_use_fused;
 void nso_sensing_pack_sym(size_t d, const double *X, double *xp);
 void nso_sensing_unpack(size_t d, const double *sp, double *S);
 
+/* The sensing loss as an objective (exact oracle; grad_batch in chunks of 32
+ * points sharing each pass).  owns = 1: nso_obj_free also frees s. */
+struct nso_objective;
+struct nso_objective *nso_sensing_objective(nso_sensing *s, int owns);
+
 #endif

@@ -23,21 +23,17 @@
 
 int main(int argc, char **argv)
 {
-    const char *problem = "sensing", *opt = "nso", *noise = "gaussian", *out = NULL;
+    const char *problem = "sensing", *opt = "nso", *out = NULL;
     const char *schedule = "constant", *output = "last";
-    double sigma = 0.01, mu = 0.9, eta = 0.0025, scale = 1.0, sigma_g = 0.0;
-    long k = 1, steps = 2000, log_every = 20, hess_every = 200, dim = 30, rank = 3, m = 0;
-    int no_negative = 0;
+    double eta = 0.0025, scale = 1.0, sigma_g = 0.0, hb = 0.0, wd = 0.0;
+    long steps = 2000, log_every = 20, hess_every = 200, dim = 30, rank = 3, m = 0;
     uint64_t seed = 1;
-    nso_arg_spec specs[] = {
+    nso_arg_spec base[] = {
         {"problem", NSO_ARG_STRING, &problem, 0, 0, "problem from the registry (see --list)"},
         {"opt", NSO_ARG_STRING, &opt, 0, 0, "optimizer from the registry (see --list)"},
-        {"sigma", NSO_ARG_DOUBLE, &sigma, 0, 10, "perturbation std per coordinate (wpgd, nso)"},
-        {"k", NSO_ARG_INT, &k, 1, 4096, "NSO: perturbations per step"},
-        {"no-negative", NSO_ARG_FLAG, &no_negative, 0, 0, "NSO ablation: 2k independent one-point draws"},
-        {"noise", NSO_ARG_STRING, &noise, 0, 0, "perturbation law P (see --list)"},
-        {"mu", NSO_ARG_DOUBLE, &mu, 0, 0.999999, "momentum coefficient (eq. 10)"},
         {"eta", NSO_ARG_DOUBLE, &eta, 1e-12, 100, "base step size"},
+        {"momentum", NSO_ARG_DOUBLE, &hb, 0, 0.999999, "heavy-ball momentum around any method (0: off)"},
+        {"wd", NSO_ARG_DOUBLE, &wd, 0, 1e6, "decoupled weight decay around any method (0: off)"},
         {"schedule", NSO_ARG_STRING, &schedule, 0, 0, "constant | step:<every>:<factor> | list:<e0,e1,...>"},
         {"steps", NSO_ARG_INT, &steps, 1, 100000000, "number of steps T"},
         {"output", NSO_ARG_STRING, &output, 0, 0, "reported point: last | random (Lemma B.1)"},
@@ -51,15 +47,20 @@ int main(int argc, char **argv)
         {"seed", NSO_ARG_U64, &seed, 0, 1.8e19, "random seed (data, init and noise streams)"},
         {"out", NSO_ARG_STRING, &out, 0, 0, "output CSV (written atomically); default stdout"},
     };
-    size_t ns = sizeof specs / sizeof *specs;
+    /* the method parameters (--sigma, --k, --noise, --mu, --rho, ...) come from
+     * the optimizers' parameter tables */
+    enum { NBASE = sizeof base / sizeof *base, MAXS = NBASE + 64 };
+    nso_arg_spec specs[MAXS];
+    const char *texts[64];
+    memcpy(specs, base, sizeof base);
+    size_t ns = NBASE + nso_opt_cli_specs(specs + NBASE, MAXS - NBASE, texts);
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--list") == 0) {
             printf("problems:\n");
             for (size_t j = 0; nso_problems[j]; j++)
                 printf("  %-10s %s\n", nso_problems[j]->name, nso_problems[j]->help);
-            printf("optimizers:\n");
-            for (size_t j = 0; nso_opt_types[j]; j++)
-                printf("  %-10s %s\n", nso_opt_types[j]->name, nso_opt_types[j]->help);
+            printf("optimizers (and their parameters):\n");
+            nso_opt_print_list(stdout);
             printf("perturbation laws (--noise):\n");
             for (size_t j = 0; nso_noise_laws[j]; j++)
                 printf("  %-20s %s\n", nso_noise_laws[j]->name, nso_noise_laws[j]->help);
@@ -68,13 +69,14 @@ int main(int argc, char **argv)
     nso_cli_parse(argc, argv, specs, ns,
                   "nsorun: run an optimizer on a problem and write the trajectory as CSV.\n"
                   "  nsorun --problem sensing --opt nso --sigma 0.01 --steps 3000 --out nso.csv\n"
-                  "  nsorun --list     lists problems, optimizers and perturbation laws");
+                  "  nsorun --list     lists problems, optimizers (with parameters) and laws");
     const nso_problem *prob = nso_problem_find(problem);
     if (!prob) nso_die("--problem: unknown problem '%s' (one of: %s)", problem, nso_problem_names());
     const nso_opt_type *ot = nso_opt_find(opt);
     if (!ot) nso_die("--opt: unknown optimizer '%s' (one of: %s)", opt, nso_opt_names());
-    const nso_noise_law *law = nso_noise_find(noise);
-    if (!law) nso_die("--noise: unknown law '%s' (one of: %s)", noise, nso_noise_names());
+    nso_param_set ps;
+    nso_params_clear(&ps);
+    nso_opt_cli_apply(ot, texts, &ps);
     if (strcmp(output, "last") != 0 && strcmp(output, "random") != 0)
         nso_die("--output: expected last or random, got '%s'", output);
     int is_sensing = strcmp(problem, "sensing") == 0;
@@ -91,14 +93,11 @@ int main(int argc, char **argv)
     nso_sensing *sens = is_sensing ? obj->ctx : NULL; /* before any wrapping */
     if (sigma_g > 0) obj = nso_obj_additive_noise(obj, sigma_g);
     size_t n = obj->dim;
-    nso_opt_params op = nso_opt_params_default;
-    op.sigma = sigma;
-    op.k = k;
-    op.mu = mu;
-    op.law = law;
-    op.no_negative = no_negative;
-    nso_optimizer *o = nso_optimizer_alloc(ot, n, &op);
-    if (!o) nso_die("could not create optimizer '%s'", opt);
+    char msg[512];
+    nso_optimizer *o = nso_optimizer_alloc(ot, n, &ps, obj, msg, sizeof msg);
+    if (!o) nso_die("--opt %s: %s", opt, msg);
+    if (nso_opt_compose(o, hb, wd, msg, sizeof msg)) nso_die("--momentum/--wd: %s", msg);
+    o->sample_seed = nso_mix64(seed ^ nso_hash_str("oracle"));
 
     gsl_rng *rinit = nso_rng_named(seed, "init"), *rrun = nso_rng_named(seed, "run");
     gsl_rng *rpick = nso_rng_named(seed, "output");

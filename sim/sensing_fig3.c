@@ -47,24 +47,26 @@ typedef struct {
     double *log, *hlog;
 } run_t;
 
-static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr, size_t dd)
+/* one record per active run: the whole optimizer run (nso_opt_save: step,
+ * method state, iterate, random stream; checksummed), then this program's
+ * logs */
+static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) return NSO_EIO;
-    int ok = fwrite("NSOCKPT1", 8, 1, f) == 1 && fwrite(&sig, sizeof sig, 1, f) == 1 &&
+    int ok = fwrite("NSOCKPT2", 8, 1, f) == 1 && fwrite(&sig, sizeof sig, 1, f) == 1 &&
              fwrite(&step, sizeof step, 1, f) == 1;
     for (size_t i = 0; ok && i < nr; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
-        ok = fwrite(u->w, sizeof(double), dd, f) == dd && gsl_rng_fwrite(f, u->r) == 0 &&
+        ok = nso_opt_save(u->o, u->w, u->r, f) == NSO_OK &&
              fwrite(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
              fwrite(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
              fwrite(&u->nlog, sizeof u->nlog, 1, f) == 1 && fwrite(&u->nh, sizeof u->nh, 1, f) == 1 &&
              fwrite(u->log, sizeof(double), u->nlog * LOGCOLS, f) == u->nlog * LOGCOLS &&
              fwrite(u->hlog, sizeof(double), u->nh * HCOLS, f) == u->nh * HCOLS;
-        /* optimizer state: only momentum has any, and it is not used here */
     }
     if (fclose(f) != 0) ok = 0;
     if (!ok || rename(tmp, path) != 0) {
@@ -74,19 +76,20 @@ static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, siz
     return NSO_OK;
 }
 
-static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, size_t dd)
+static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     char magic[8];
     uint64_t s2;
     long step = 0;
-    int ok = fread(magic, 8, 1, f) == 1 && memcmp(magic, "NSOCKPT1", 8) == 0 &&
+    char msg[256] = "";
+    int ok = fread(magic, 8, 1, f) == 1 && memcmp(magic, "NSOCKPT2", 8) == 0 &&
              fread(&s2, sizeof s2, 1, f) == 1 && s2 == sig && fread(&step, sizeof step, 1, f) == 1;
     for (size_t i = 0; ok && i < nr; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
-        ok = fread(u->w, sizeof(double), dd, f) == dd && gsl_rng_fread(f, u->r) == 0 &&
+        ok = nso_opt_load(u->o, u->w, u->r, f, msg, sizeof msg) == NSO_OK &&
              fread(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
              fread(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
              fread(&u->nlog, sizeof u->nlog, 1, f) == 1 && fread(&u->nh, sizeof u->nh, 1, f) == 1;
@@ -95,8 +98,8 @@ static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, si
     }
     fclose(f);
     if (!ok) {
-        fprintf(stderr, "%s: checkpoint '%s' does not match these parameters; starting over\n",
-                nso_progname(), path);
+        fprintf(stderr, "%s: checkpoint '%s' does not match these parameters%s%s; starting over\n",
+                nso_progname(), path, msg[0] ? ": " : "", msg);
         return -1;
     }
     return step;
@@ -193,10 +196,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nr; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
-        nso_opt_params op = nso_opt_params_default;
-        op.sigma = u->sigma;
-        op.k = k;
-        u->o = nso_optimizer_alloc(u->type, dd, &op);
+        nso_param_set ps;
+        nso_params_clear(&ps);
+        if (u->type != nso_opt_gd) nso_params_set(&ps, "sigma", u->sigma);
+        if (u->type == nso_opt_nso) nso_params_set(&ps, "k", (double)k);
+        char msg[256];
+        u->o = nso_optimizer_alloc(u->type, dd, &ps, NULL, msg, sizeof msg);
+        if (!u->o) nso_die("--sigmas/--k: %s", msg);
         char nm[96];
         snprintf(nm, sizeof nm, "fig3/%s", u->name);
         u->r = nso_rng_named(seed, nm);
@@ -214,7 +220,7 @@ int main(int argc, char **argv)
     uint64_t sighash = nso_hash_str(sigstr);
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
-    long t0 = load_ckpt(ckpt, sighash, runs, nr, dd);
+    long t0 = load_ckpt(ckpt, sighash, runs, nr);
     if (t0 < 0) {
         t0 = 0;
         for (size_t i = 0; i < nr; i++) {
@@ -224,6 +230,7 @@ int main(int argc, char **argv)
             snprintf(nm, sizeof nm, "fig3/%s", u->name);
             nso_rng_reseed(u->r, seed, nm, 0);
             memcpy(u->w, U0, dd * sizeof(double));
+            u->o->step = 0;
             u->nlog = u->nh = 0;
             u->diverged = 0;
         }
@@ -231,11 +238,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s: resuming at step %ld\n", nso_progname(), dir, t0);
     }
 
-    double *P = nso_xmalloc(maxpts * dd * sizeof(double)), *G = nso_xmalloc(maxpts * dd * sizeof(double));
+    nso_objective *obj = nso_sensing_objective(s, 0);
+    nso_driver *drv = nso_driver_alloc(nr, dd, maxpts);
+    if (!obj || !drv) nso_die("out of memory");
+    nso_optimizer *ov[MAXRUNS];
+    double *wv[MAXRUNS], etav[MAXRUNS];
+    gsl_rng *rv[MAXRUNS];
+    int stv[MAXRUNS];
+    size_t map[MAXRUNS];
     double *Ub = nso_xmalloc(nr * dd * sizeof(double));
     double *res = nso_xmalloc(nr * (size_t)m * sizeof(double));
     double *rel = nso_xmalloc(3 * nr * sizeof(double)), *lam = nso_xmalloc(nr * sizeof(double));
-    size_t *idx = nso_xmalloc(nr * sizeof(size_t)), *cnt = nso_xmalloc(nr * sizeof(size_t));
+    size_t *idx = nso_xmalloc(nr * sizeof(size_t));
     char label[128];
     snprintf(label, sizeof label, "fig3 seed %llu", (unsigned long long)seed);
     nso_progress pr;
@@ -288,29 +302,27 @@ int main(int argc, char **argv)
             }
         }
         if (t == steps) break;
-        /* gather every run's gradient points, one batched evaluation, tell */
-        size_t np = 0;
+        /* one lock-step step of every live run (the driver pools their
+         * points into batched passes over the data) */
+        size_t nl = 0;
         for (size_t a = 0; a < na; a++) {
             run_t *u = &runs[idx[a]];
-            if (u->diverged) { cnt[a] = 0; continue; }
-            cnt[a] = u->type->ask(u->o->state, u->w, 0, P + np * dd, u->r);
-            np += cnt[a];
+            if (u->diverged) continue;
+            ov[nl] = u->o;
+            wv[nl] = u->w;
+            rv[nl] = u->r;
+            etav[nl] = eta;
+            map[nl++] = idx[a];
         }
-        for (size_t q = 0; q < np; q += 32)
-            nso_sensing_grad(s, np - q < 32 ? np - q : 32, P + q * dd, G + q * dd, NULL);
-        np = 0;
-        for (size_t a = 0; a < na; a++) {
-            run_t *u = &runs[idx[a]];
-            if (!cnt[a]) continue;
-            u->type->tell(u->o->state, u->w, 0, G + np * dd, eta);
-            np += cnt[a];
-            if (!nso_all_finite(u->w, dd)) {
-                u->diverged = 1;
-                u->div_step = t + 1;
+        int drc = nso_driver_step(drv, ov, obj, wv, etav, rv, nl, stv);
+        if (drc != NSO_OK && drc != NSO_EDIVERGE) nso_die("step %ld: the driver failed (status %d)", t + 1, drc);
+        for (size_t a = 0; a < nl; a++)
+            if (stv[a] != NSO_OK) {
+                runs[map[a]].diverged = 1;
+                runs[map[a]].div_step = t + 1;
             }
-        }
         if ((t + 1) % ckpt_every == 0 && t + 1 < steps) {
-            if (save_ckpt(ckpt, sighash, t + 1, runs, nr, dd) != NSO_OK)
+            if (save_ckpt(ckpt, sighash, t + 1, runs, nr) != NSO_OK)
                 fprintf(stderr, "%s: warning: cannot write checkpoint '%s'\n", nso_progname(), ckpt);
             else if (stop_after && t + 1 - t0 >= stop_after) {
                 fprintf(stderr, "%s: stopped at step %ld (checkpoint written); run again to resume\n",
@@ -364,7 +376,9 @@ int main(int argc, char **argv)
         gsl_rng_free(runs[i].r);
         free(runs[i].w); free(runs[i].log); free(runs[i].hlog);
     }
-    free(P); free(G); free(Ub); free(res); free(rel); free(lam); free(idx); free(cnt); free(U0);
+    nso_driver_free(drv);
+    nso_obj_free(obj);
+    free(Ub); free(res); free(rel); free(lam); free(idx); free(U0);
     nso_sensing_free(s);
     return rc;
 }

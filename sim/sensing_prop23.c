@@ -64,30 +64,29 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     for (size_t i = 0; i < dd; i++) W[i] = gsl_ran_gaussian(ri, 1.0);
     for (int a = 1; a < 3; a++) memcpy(W + a * dd, W, dd * sizeof(double));
     for (int a = 0; a < 3; a++) {
-        nso_opt_params p = nso_opt_params_default;
-        p.sigma = sigma;
-        o[a] = nso_optimizer_alloc(types[a], dd, &p);
+        nso_param_set ps;
+        nso_params_clear(&ps);
+        if (a > 0) nso_params_set(&ps, "sigma", sigma);
+        char msg[256];
+        o[a] = nso_optimizer_alloc(types[a], dd, &ps, NULL, msg, sizeof msg);
+        if (!o[a]) nso_die("--sigma: %s", msg);
         char nm[64];
         snprintf(nm, sizeof nm, "prop23/%s", names[a]);
         rr[a] = nso_rng_indexed(seed, nm, (uint64_t)m);
     }
-    double *P = nso_xmalloc(4 * dd * sizeof(double)), *G = nso_xmalloc(4 * dd * sizeof(double));
+    /* the three runs step in lock-step through the driver: one pass over the
+     * data serves their four gradient points */
+    nso_objective *obj = nso_sensing_objective(s, 0);
+    nso_driver *drv = nso_driver_alloc(3, dd, 4);
+    if (!obj || !drv) nso_die("out of memory");
+    double *wv[3] = {W, W + dd, W + 2 * dd}, etav[3] = {eta, eta, eta};
     char label[64];
     snprintf(label, sizeof label, "prop2.3 m=%ld", m);
     nso_progress pr;
     nso_progress_begin(&pr, label, (size_t)steps, 0);
     for (long t = 0; t < steps; t++) {
-        size_t np = 0, cnt[3];
-        for (int a = 0; a < 3; a++) {
-            cnt[a] = types[a]->ask(o[a]->state, W + a * dd, 0, P + np * dd, rr[a]);
-            np += cnt[a];
-        }
-        nso_sensing_grad(s, np, P, G, NULL);
-        np = 0;
-        for (int a = 0; a < 3; a++) {
-            types[a]->tell(o[a]->state, W + a * dd, 0, G + np * dd, eta);
-            np += cnt[a];
-        }
+        int rc = nso_driver_step(drv, o, obj, wv, etav, rr, 3, NULL);
+        if (rc != NSO_OK && rc != NSO_EDIVERGE) nso_die("m=%ld: the driver failed (status %d)", m, rc);
         nso_progress_update(&pr, (size_t)t + 1);
     }
     nso_progress_end(&pr);
@@ -134,7 +133,9 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     if (nso_csv_commit(c) != NSO_OK) exit(2);
     for (int a = 0; a < 3; a++) { nso_optimizer_free(o[a]); gsl_rng_free(rr[a]); }
     gsl_rng_free(ri); gsl_rng_free(rq); gsl_rng_free(rl);
-    free(W); free(P); free(G); free(Q); free(res); free(rel); free(lam);
+    nso_driver_free(drv);
+    nso_obj_free(obj);
+    free(W); free(Q); free(res); free(rel); free(lam);
     nso_sensing_free(s);
 }
 

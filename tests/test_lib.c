@@ -135,6 +135,30 @@ static nso_objective *make(const char *name, size_t dim)
     return nso_problem_find(name)->create(&pp);
 }
 
+/* an optimizer from a "name=value name=value" list (test helper; fails the
+ * test loudly on a bad list) */
+static nso_optimizer *mkopt(const nso_opt_type *t, size_t dim, const char *spec)
+{
+    nso_param_set ps;
+    char buf[256], msg[256], *save = NULL;
+    nso_params_clear(&ps);
+    snprintf(buf, sizeof buf, "%s", spec ? spec : "");
+    for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        CU_ASSERT_FATAL(eq != NULL);
+        *eq = 0;
+        if (nso_opt_param_index(t, tok) < 0) continue; /* not this method's */
+        if (nso_params_set_str(&ps, t, tok, eq + 1, msg, sizeof msg) != NSO_OK) {
+            fprintf(stderr, "\n  mkopt: %s\n", msg);
+            CU_FAIL_FATAL("bad optimizer parameter");
+        }
+    }
+    nso_optimizer *o = nso_optimizer_alloc(t, dim, &ps, NULL, msg, sizeof msg);
+    if (!o) fprintf(stderr, "\n  mkopt: %s\n", msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    return o;
+}
+
 /* On a quadratic, [g(w+u) + g(w-u)]/2 = g(w) for every u (Prop. 2.1 is exact):
  * one NSO step with any sigma equals one GD step (tolerance 1e-12 relative). */
 static void test_two_point_quadratic(void)
@@ -144,10 +168,9 @@ static void test_two_point_quadratic(void)
     gsl_rng *r = nso_rng_named(1, "tp");
     for (int i = 0; i < 17; i++) w0[i] = sin(2.385 * i);
     for (double sigma = 0.01; sigma < 20; sigma *= 7) {
-        nso_opt_params p = nso_opt_params_default;
-        p.sigma = sigma;
-        p.k = 3;
-        nso_optimizer *on = nso_optimizer_alloc(nso_opt_nso, 17, &p), *og = nso_optimizer_alloc(nso_opt_gd, 17, &p);
+        char spec[64];
+        snprintf(spec, sizeof spec, "sigma=%.17g k=3", sigma);
+        nso_optimizer *on = mkopt(nso_opt_nso, 17, spec), *og = mkopt(nso_opt_gd, 17, NULL);
         memcpy(w1, w0, sizeof w0);
         memcpy(w2, w0, sizeof w0);
         nso_opt_step(on, q, w1, 0.3, r);
@@ -176,8 +199,7 @@ static void test_gd_closed_form(void)
         c[i] = -g[i] / lam[i];
         w0[i] = w[i] = 1.0 + 0.5 * cos(1.7 * i);
     }
-    nso_opt_params p = nso_opt_params_default;
-    nso_optimizer *o = nso_optimizer_alloc(nso_opt_gd, 9, &p);
+    nso_optimizer *o = mkopt(nso_opt_gd, 9, NULL);
     const double eta = 0.85;
     for (int t = 0; t < 40; t++) nso_opt_step(o, q, w, eta, NULL);
     for (int i = 0; i < 9; i++) {
@@ -197,9 +219,7 @@ static void test_momentum_recursion(void)
     q->grad(q->ctx, &zero, &g);
     q->hvp(q->ctx, &zero, &one, &lam);
     double c = -g / lam, wr = 3.0, mr = 0;
-    nso_opt_params p = nso_opt_params_default;
-    p.mu = 0.7;
-    nso_optimizer *o = nso_optimizer_alloc(nso_opt_momentum, 1, &p);
+    nso_optimizer *o = mkopt(nso_opt_momentum, 1, "mu=0.7");
     for (int t = 0; t < 25; t++) {
         nso_opt_step(o, q, &w, 0.2, NULL);
         mr = 0.7 * mr - 0.2 * lam * (wr - c);
@@ -216,11 +236,8 @@ static void test_no_negative_differs(void)
 {
     nso_objective *q = make("quadratic", 5);
     double w1[5] = {1, 2, 3, 4, 5}, w2[5] = {1, 2, 3, 4, 5};
-    nso_opt_params p = nso_opt_params_default;
-    p.sigma = 0.5;
-    p.no_negative = 1;
     gsl_rng *r = nso_rng_named(2, "nn");
-    nso_optimizer *o = nso_optimizer_alloc(nso_opt_nso, 5, &p), *g = nso_optimizer_alloc(nso_opt_gd, 5, &p);
+    nso_optimizer *o = mkopt(nso_opt_nso, 5, "sigma=0.5 no-negative=1"), *g = mkopt(nso_opt_gd, 5, NULL);
     nso_opt_step(o, q, w1, 0.5, r);
     nso_opt_step(g, q, w2, 0.5, r);
     double diff = 0;
@@ -248,11 +265,7 @@ static void test_all_opts_all_problems(void)
         double f0 = o->value(o->ctx, w0);
         double eta = sensing ? 0.002 : 0.5 / (isfinite(o->lipschitz) ? o->lipschitz : 1.0);
         for (size_t ti = 0; nso_opt_types[ti]; ti++) {
-            nso_opt_params p = nso_opt_params_default;
-            p.sigma = 0.01;
-            p.k = 2;
-            p.mu = 0.5;
-            nso_optimizer *opt = nso_optimizer_alloc(nso_opt_types[ti], o->dim, &p);
+            nso_optimizer *opt = mkopt(nso_opt_types[ti], o->dim, "sigma=0.01 k=2 mu=0.5");
             memcpy(w, w0, o->dim * sizeof(double));
             int st = NSO_OK;
             for (int t = 0; t < 200 && st == NSO_OK; t++) st = nso_opt_step(opt, o, w, eta, r);

@@ -336,9 +336,12 @@ static void test_nsovec_vs_library(void)
     tf_sepcos f = {2, 1.0, 1.0, 2.0};
     nso_objective obj = {0};
     obj.name = "sepcos", obj.dim = 2, obj.ctx = &f, obj.value = sep_value, obj.grad = sep_grad;
-    nso_opt_params p = nso_opt_params_default;
-    p.sigma = 0.6, p.k = 2, p.law = &nso_noise_gaussian;
-    nso_optimizer *opt = nso_optimizer_alloc(nso_opt_nso, 2, &p);
+    nso_param_set ps;
+    char msg[256];
+    nso_params_clear(&ps);
+    nso_params_set(&ps, "sigma", 0.6);
+    nso_params_set(&ps, "k", 2);
+    nso_optimizer *opt = nso_optimizer_alloc(nso_opt_nso, 2, &ps, NULL, msg, sizeof msg);
     CU_ASSERT_FATAL(opt != NULL);
     nv_cfg c = {&f, &nso_noise_gaussian, 0.6, 0.0, 0.05, 2, 40};
     const int R = 3000;
