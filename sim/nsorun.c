@@ -34,7 +34,7 @@ int main(int argc, char **argv)
         {"eta", NSO_ARG_DOUBLE, &eta, 1e-12, 100, "base step size"},
         {"momentum", NSO_ARG_DOUBLE, &hb, 0, 0.999999, "heavy-ball momentum around any method (0: off)"},
         {"wd", NSO_ARG_DOUBLE, &wd, 0, 1e6, "decoupled weight decay around any method (0: off)"},
-        {"schedule", NSO_ARG_STRING, &schedule, 0, 0, "constant | step:<every>:<factor> | list:<e0,e1,...>"},
+        {"schedule", NSO_ARG_STRING, &schedule, 0, 0, "constant | step:<every>:<factor> | milestones:<factor>:<t1,t2,...> | list:<e0,e1,...>"},
         {"steps", NSO_ARG_INT, &steps, 1, 100000000, "number of steps T"},
         {"output", NSO_ARG_STRING, &output, 0, 0, "reported point: last | random (Lemma B.1)"},
         {"sigma-g", NSO_ARG_DOUBLE, &sigma_g, 0, 1e6, "oracle noise: E||g - grad f||^2 = sigma_g^2 (additive Gaussian)"},
@@ -84,7 +84,9 @@ int main(int argc, char **argv)
     if (out) nso_check_writable("out", out);
     double listbuf[4096];
     nso_schedule sched;
-    nso_schedule_parse(schedule, eta, listbuf, 4096, &sched);
+    char smsg[256];
+    if (nso_schedule_parse(schedule, eta, listbuf, 4096, &sched, smsg, sizeof smsg) != NSO_OK)
+        nso_die("--schedule: %s", smsg);
 
     nso_problem_params pp = {.dim = (size_t)dim, .rank = (size_t)rank, .m = (size_t)m, .seed = seed,
                              .scale = scale};

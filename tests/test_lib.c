@@ -287,8 +287,9 @@ static void test_all_opts_all_problems(void)
 static void test_random_iterate(void)
 {
     double buf[8];
+    char msg[256];
     nso_schedule s;
-    nso_schedule_parse("list:0.1,0.2,0.3,0.4", 1.0, buf, 8, &s);
+    CU_ASSERT_FATAL(nso_schedule_parse("list:0.1,0.2,0.3,0.4", 1.0, buf, 8, &s, msg, sizeof msg) == NSO_OK);
     size_t cnt[4] = {0}, N = 200000;
     gsl_rng *r = nso_rng_named(9, "ri");
     for (size_t i = 0; i < N; i++) cnt[nso_random_iterate(&s, 4, r)]++;
@@ -296,9 +297,23 @@ static void test_random_iterate(void)
         double p = 0.1 * (j + 1);
         CHECK_CLOSE(cnt[j] / (double)N, p, 5 * sqrt(p * (1 - p) / (double)N));
     }
-    nso_schedule_parse("step:10:0.5", 2.0, buf, 8, &s);
+    CU_ASSERT_FATAL(nso_schedule_parse("step:10:0.5", 2.0, buf, 8, &s, msg, sizeof msg) == NSO_OK);
     CHECK_CLOSE(nso_schedule_eta(&s, 0), 2.0, 0);
     CHECK_CLOSE(nso_schedule_eta(&s, 25), 0.5, 1e-15);
+    /* milestones: x0.1 at steps 300 and 600 (App. C's 1/3 and 2/3 of 900) */
+    CU_ASSERT_FATAL(nso_schedule_parse("milestones:0.1:300,600", 0.05, buf, 8, &s, msg, sizeof msg) == NSO_OK);
+    CHECK_CLOSE(nso_schedule_eta(&s, 299), 0.05, 0);
+    CHECK_CLOSE(nso_schedule_eta(&s, 300), 0.005, 1e-17);
+    CHECK_CLOSE(nso_schedule_eta(&s, 599), 0.005, 1e-17);
+    CHECK_CLOSE(nso_schedule_eta(&s, 600), 0.0005, 1e-18);
+    /* malformed specs are refused with a message, never used */
+    const char *bad[] = {"milestones:0.1:600,300", "milestones:0:10", "milestones:0.1:", "step:0:0.5",
+                         "step:10:1.5", "list:", "list:0.1,x", "cosine"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        msg[0] = 0;
+        CU_ASSERT(nso_schedule_parse(bad[i], 1.0, buf, 8, &s, msg, sizeof msg) == NSO_EINVAL);
+        CU_ASSERT(strstr(msg, "expected") != NULL);
+    }
     gsl_rng_free(r);
 }
 
