@@ -103,10 +103,12 @@ repro: check-deps all
 figures: $(FIGURE_TARGETS)
 
 report:
+	@bash scripts/paper_index.sh
 	@bash scripts/render_report.sh $(PROFILE) $(OUT) $(REPORT)
 
 test: check-deps all $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do echo "== $$t"; ./$$t || fail=1; done; \
+	echo "== paper tags (docs/paper_refs.tsv)"; bash scripts/paper_index.sh --check || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
 
 # the same suites under AddressSanitizer + UndefinedBehaviorSanitizer

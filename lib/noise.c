@@ -74,6 +74,7 @@ static double trunc_gaussian(const gsl_rng *r, double sigma, double a)
     return u;
 }
 
+/* @paper lemma:B.5 (two-sided P-truncation) */
 void nso_noise_fill_trunc(const nso_noise_law *law, const gsl_rng *r, double sigma, size_t n,
                           const double *a, int mode, double *out)
 {

@@ -1,5 +1,5 @@
 /* opt_gd.c - (stochastic) gradient descent: W <- W - eta g(W).
- * @paper eq:sgd  (the baseline of Sec. 3; "SGD" with a stochastic oracle)
+ * The baseline of Sec. 3 ("SGD" with a stochastic oracle).
  * Sample: the step's one sample (slot 0). */
 #include "nso_error.h"
 #include "optimizer.h"

@@ -1,6 +1,6 @@
 /* opt_wpgd.c - weight-perturbed GD (WP-GD / WP-SGD, paper Sec. 2, Table 1 and
  * Sec. 3.1):   U ~ P,   W <- W - eta g(W + U)      (one-point perturbation)
- * @paper eq:wpsgd
+ * @paper table:1 (WP-SGD with each perturbation law)
  * Sample: the step's one sample (slot 0).  Stateless between steps. */
 #include "nso_error.h"
 #include "optimizer.h"

@@ -93,6 +93,7 @@ int nso_schedule_parse(const char *spec, double eta, double *buf, size_t cap, ns
     return NSO_OK;
 }
 
+/* @paper lemma:B.1 */
 size_t nso_random_iterate(const nso_schedule *s, size_t T, gsl_rng *r)
 {
     double total = 0;

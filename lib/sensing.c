@@ -173,6 +173,7 @@ void nso_sensing_free(nso_sensing *s)
     free(s);
 }
 
+/* residuals <A_i, UU'> - y_i and the loss of @paper eq:4 */
 void nso_sensing_residuals(nso_sensing *s, int set, size_t nb, const double *U, double *res,
                            double *relmse)
 {
@@ -191,6 +192,7 @@ void nso_sensing_residuals(nso_sensing *s, int set, size_t nb, const double *U, 
     }
 }
 
+/* @paper eq:22 */
 void nso_sensing_grad(nso_sensing *s, size_t nb, const double *U, double *G, double *loss)
 {
     size_t m = s->m[0], d = s->d, dd = d * d;
@@ -257,6 +259,7 @@ static void compute_M(nso_sensing *s)
     free(tmp);
 }
 
+/* closed-form trace of the Hessian of @paper eq:23 */
 double nso_sensing_trace(nso_sensing *s, const double *U, const double *res)
 {
     size_t d = s->d, m = s->m[0];

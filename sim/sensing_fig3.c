@@ -1,5 +1,5 @@
 /* sensing_fig3.c - the matrix-sensing simulation of paper Sec. 3.1 / Fig. 3,
- * one seed per invocation (one job).
+ * one seed per invocation (one job).  @paper sec:3.1
  *
  * Runs GD, WP-GD at every sigma and NSO (Algorithm 1, k draws) at every sigma
  * from the same U_0, in lock-step: at every step the gradient points of all

@@ -45,6 +45,8 @@ static void random_orthogonal(size_t d, gsl_rng *r, double *Q)
     free(tau);
 }
 
+/* GD, WP-GD and NSO to interpolation, then the Hessian at each solution and at
+ * U* (and rotations): @paper prop:2.3 @paper eq:5 */
 static void run_m(long d, long r, long m, long steps, double eta, double sigma, long rot,
                   long lanczos, uint64_t seed, const char *path, const char *params)
 {
@@ -184,7 +186,8 @@ int main(int argc, char **argv)
         if (nso_file_exists(path)) continue;
         run_m(d, r, (long)msv[i], steps, eta, sigma, rot, lanczos, seed, path, params);
     }
-    /* concentration of the proof's eq. (24) at U*: RMS over reps data sets */
+    /* concentration of the proof's eq. (24) at U*: RMS over reps data sets
+     * @paper eq:24 */
     char cpath[4096];
     snprintf(cpath, sizeof cpath, "%s/prop23_concentration.csv", outdir);
     nso_csv *cc = nso_csv_open(cpath, "sensing_prop23", params, seed, "m,rms_delta,reps");
