@@ -241,12 +241,13 @@ int main(int argc, char **argv)
     nn_model_op mo;
     char msg[200];
     if (nn_model_op_init(&mo, m, &d, idx, (int)nex, 100, "all", msg, sizeof msg)) nso_die("%s", msg);
-    nn_linop op = nn_model_op_linop(&mo);
-    nn_trace_result res = {0};
+    nso_linop op = nn_model_op_linop(&mo);
+    nso_trace_est res = {0};
+    nso_hutch_opts ho = {.min_probes = (size_t)probes, .max_probes = (size_t)probes};
     nso_progress pg;
     nso_progress_begin(&pg, "hutchinson", (size_t)probes, 0);
     double tt = nso_now();
-    nn_hutchinson(&op, NULL, (size_t)probes, (size_t)probes, 0.0, r, &res, NULL, NULL);
+    nso_hutchinson(&op, &ho, r, &res);
     tt = nso_now() - tt;
     nso_progress_end(&pg);
     char name[96];

@@ -115,7 +115,8 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     nso_sensing_hess_prepare(s, npts, W, res, &h);
     gsl_rng *rl = nso_rng_indexed(seed, "prop23/lanczos", (uint64_t)m);
     size_t it = (size_t)lanczos < dd ? (size_t)lanczos : dd;
-    nso_lanczos_top(nso_sensing_hvp_batch, &h, npts, dd, it, 1, rl, lam);
+    nso_linop op = nso_sensing_hess_linop(&h);
+    nso_lanczos_top(&op, it, 1, rl, lam);
     nso_sensing_hess_free(&h);
     nso_csv *c = nso_csv_open(path, "sensing_prop23", params, seed,
                               "m,point,train_relmse,fro2,trace,lambda1");

@@ -210,15 +210,17 @@ static void run(const experiment *e, result *r)
     if (nn_model_op_init(&mo, m, tr, idx, nm, maxB, e->params, msg, sizeof msg)) nso_die("%s", msg);
     r->f0 = nn_model_op_loss(&mo, &r->acc);
     r->nmeas = nm;
-    nn_linop op = nn_model_op_linop(&mo);
+    nso_linop op = nn_model_op_linop(&mo);
     gsl_rng *rh = nso_rng_named(seed, "table2/hutchinson");
-    nn_trace_result tres = {0};
+    nso_trace_est tres = {0};
     size_t draws = draws_opt > 0 ? (size_t)draws_opt : (size_t)e->draws;
     nso_progress pg;
     size_t total = (size_t)e->probes + NSIG * draws;
     nso_progress_begin(&pg, e->name, total, 0);
     prog_ctx pc = {&pg, 0};
-    nn_hutchinson(&op, NULL, (size_t)e->probes, (size_t)e->probes, 0.0, rh, &tres, prog_cb, &pc);
+    nso_hutch_opts ho = {.min_probes = (size_t)e->probes, .max_probes = (size_t)e->probes,
+                         .progress = {prog_cb, &pc}};
+    nso_hutchinson(&op, &ho, rh, &tres); /* a non-finite trace stops the run just below */
     gsl_rng_free(rh);
     r->tr = tres.mean;
     r->tr_se = tres.se;
