@@ -66,15 +66,13 @@ static void write_tsv(void)
         }
         fclose(f);
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", tsv, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) nso_die("--tsv: cannot write '%s'", tsv);
-    fprintf(f, "metric\tvalue\tunit\ttarget\n");
-    for (int i = 0; i < n; i++) fputs(lines[i], f);
+    nso_csv *out = nso_atomic_open(tsv);
+    if (!out) exit(2);
+    nso_csv_printf(out, "metric\tvalue\tunit\ttarget\n");
+    for (int i = 0; i < n; i++) nso_csv_printf(out, "%s", lines[i]);
     for (int i = 0; i < nrows; i++)
-        fprintf(f, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
-    if (fclose(f) || rename(tmp, tsv)) nso_die("--tsv: cannot write '%s'", tsv);
+        nso_csv_printf(out, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
+    if (nso_csv_commit(out)) exit(2);
 }
 
 static double sgemm_peak(void)

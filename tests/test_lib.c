@@ -596,7 +596,9 @@ static void test_nsorun_noisy_sensing(void)
     char err[1024];
     CU_ASSERT(run(NSO_BIN "/nsorun --problem sensing --dim 5 --rank 2 --opt nso --sigma-g 0.1 --steps 20 "
                   "--log-every 20 --out /tmp/nso_noisy.csv", err, sizeof err) == 0);
-    nso_table *t = nso_table_read("/tmp/nso_noisy.csv");
+    char msg[512] = "";
+    nso_table *t = nso_table_read("/tmp/nso_noisy.csv", NULL, msg, sizeof msg);
+    if (!t) fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     int c = nso_table_col(t, "val_relmse");
     CU_ASSERT(c >= 0 && t->nrows == 2);
