@@ -392,12 +392,13 @@ nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg
     if (ferror(f)) TABLE_FAIL("'%s' line %zu: read error: %s", path, lineno + 1, strerror(errno));
     if (!t->names && !(have_program && t->diverged)) { /* a diverged run may stop after its header */
         if (!have_program)
-            TABLE_FAIL("'%s' line %zu: missing header: expected '# program: ...' lines and a column-name line",
-                       path, lineno + 1);
-        TABLE_FAIL("'%s' line %zu: no column-name line after the header", path, lineno + 1);
+            TABLE_FAIL("'%s' line %zu (end of file): missing header: expected '# program: ...' lines and "
+                       "a column-name line", path, lineno + 1);
+        TABLE_FAIL("'%s' line %zu (end of file): no column-name line after the header", path, lineno + 1);
     }
     if (opt->nrows && t->nrows != opt->nrows)
-        TABLE_FAIL("'%s' line %zu: %zu data rows, expected %zu", path, lineno + 1, t->nrows, opt->nrows);
+        TABLE_FAIL("'%s' line %zu (end of file): %zu data rows, expected %zu", path, lineno + 1, t->nrows,
+                   opt->nrows);
     free(is_text);
     free(line);
     fclose(f);

@@ -67,7 +67,7 @@ static nso_arg_spec specs[] = {
     {"params", NSO_ARG_STRING, &params, 0, 0, "hessian: all, or parameter-name prefixes (fc,layer3)"},
     {"probes", NSO_ARG_INT, &probes, 1, 100000, "hessian: max Hutchinson probes"},
     {"min-probes", NSO_ARG_INT, &minprobes, 2, 100000, "hessian: probes before the stopping rule"},
-    {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop when the running mean moves < tol (rel.)"},
+    {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop once the running mean moves <= tol (relative)"},
     {"k", NSO_ARG_INT, &topk, 1, 1000, "hessian: number of top eigenvalues"},
     {"iters", NSO_ARG_INT, &iters, 2, 5000, "hessian: Lanczos steps (topk and density)"},
     {"slq-runs", NSO_ARG_INT, &slq_runs, 1, 1000, "hessian: SLQ start vectors"},
