@@ -1,8 +1,9 @@
 /* opt_bsam.c - Bayesian SAM (bSAM), a baseline of the paper's comparison
  * @paper table:3 (its rho grid {0.01, 0.02, 0.05}: App. C).
  * Source: T. Moellenhoff, M. E. Khan, "SAM as an Optimal Relaxation of
- * Bayes", ICLR 2023, Algorithm 1 (bSAM), as in the authors' code
- * (team-approx-bayes/bayesian-sam, optim.py build_bsam_optimizer).  The NSO
+ * Bayes", ICLR 2023, the bSAM algorithm, as implemented in the authors' code
+ * (team-approx-bayes/bayesian-sam, optim.py build_bsam_optimizer, which is
+ * what this file follows line by line).  The NSO
  * authors' "BSAM" is a simpler noise + SAM + Adam variant; this is the real
  * one.  A Gaussian posterior N(w, 1/(N s)) with mean w (the iterate W),
  * momentum m and per-coordinate precision s:
@@ -66,6 +67,14 @@ static int bsam_check(const double *v, const nso_objective *obj, char *msg, size
     return NSO_EINVAL;
 }
 
+static void bsam_free(void *s)
+{
+    bsam_state *st = s;
+    free(st->m);
+    free(st->s);
+    free(st->g);
+}
+
 static size_t bsam_max(const double *v) { (void)v; return 1; }
 static int bsam_alloc(void *s, size_t dim, const double *v, const nso_objective *obj)
 {
@@ -81,16 +90,12 @@ static int bsam_alloc(void *s, size_t dim, const double *v, const nso_objective 
     st->m = calloc(dim, sizeof(double));
     st->s = malloc(dim * sizeof(double));
     st->g = malloc(dim * sizeof(double));
-    if (!st->m || !st->s || !st->g) return NSO_ENOMEM;
+    if (!st->m || !st->s || !st->g) {
+        bsam_free(s); /* the caller frees only the state block */
+        return NSO_ENOMEM;
+    }
     for (size_t i = 0; i < dim; i++) st->s[i] = v[5];
     return NSO_OK;
-}
-static void bsam_free(void *s)
-{
-    bsam_state *st = s;
-    free(st->m);
-    free(st->s);
-    free(st->g);
 }
 
 static size_t bsam_ask(void *s, const double *w, size_t phase, double *pts, nso_pt *info, gsl_rng *r)
@@ -139,7 +144,7 @@ static void bsam_set(void *s, const double *in)
 
 const nso_opt_type nso_opt_bsam_t = {
     .name = "bsam", .help = "Bayesian SAM: noisy sample, ascent rho g/s, Adam-like mean/precision",
-    .source = "Moellenhoff & Khan, ICLR 2023, Algorithm 1 (bSAM; authors' code)",
+    .source = "Moellenhoff & Khan, ICLR 2023: bSAM as in the authors' code",
     .params = bsam_params, .nparams = 7, .state_size = sizeof(bsam_state), .evaluates_base = 0,
     .max_points = bsam_max, .alloc = bsam_alloc, .free = bsam_free, .ask = bsam_ask,
     .tell = bsam_tell, .state_len = bsam_len, .state_get = bsam_get, .state_set = bsam_set,

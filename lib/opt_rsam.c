@@ -2,12 +2,11 @@
  * paper's comparison @paper table:3 (its grids rho {0.01, 0.02, 0.05} x
  * sigma {0.008, 0.01, 0.012}: App. C).
  * Source: Y. Liu, S. Mai, M. Cheng, X. Chen, C.-J. Hsieh, Y. You, "Random
- * Sharpness-Aware Minimization", NeurIPS 2022, Algorithm 1: smooth the loss
- * with a random perturbation, then take SAM's one-step ascent on the
- * smoothed loss:
+ * Sharpness-Aware Minimization", NeurIPS 2022: smooth the loss with a random
+ * perturbation, then take SAM's one-step ascent on the smoothed loss:
  *     delta ~ P  (sigma per coordinate)       phase 0: g_d = g(W + delta)
- *     v = g_d + kappa delta                   (the paper's delta_0 + lambda g_d,
- *                                              divided by lambda: kappa = 1/lambda)
+ *     v = g_d + kappa delta                   (delta + lambda g_d of the authors'
+ *                                              code, over lambda: kappa = 1/lambda)
  *     e = rho v / ||v||_2                      (e = 0 if v = 0)
  *     g' = g(W + e)                           phase 1, the SAME sample
  *     W <- W - eta g'
@@ -93,7 +92,7 @@ static void rsam_tell(void *s, double *w, size_t phase, const double *g, double 
 
 const nso_opt_type nso_opt_rsam_t = {
     .name = "rsam", .help = "random SAM: ascent from the gradient at W + delta, delta ~ P",
-    .source = "Liu et al., NeurIPS 2022, Algorithm 1 (as in the authors' code)",
+    .source = "Liu et al., NeurIPS 2022, as in the authors' code (ascent at W + e)",
     .params = rsam_params, .nparams = 6, .state_size = sizeof(rsam_state), .evaluates_base = 0,
     .max_points = rsam_max, .alloc = rsam_alloc, .free = rsam_free, .ask = rsam_ask,
     .tell = rsam_tell};
