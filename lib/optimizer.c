@@ -11,7 +11,8 @@
 #include <string.h>
 
 const nso_opt_type *const nso_opt_types[] = {&nso_opt_gd_t,   &nso_opt_momentum_t, &nso_opt_wpgd_t,
-                                             &nso_opt_nso_t,  NULL};
+                                             &nso_opt_nso_t,  &nso_opt_sam_t,      &nso_opt_asam_t,
+                                             &nso_opt_rsam_t, &nso_opt_bsam_t,     NULL};
 
 const nso_opt_type *nso_opt_find(const char *name)
 {
@@ -179,6 +180,10 @@ nso_optimizer *nso_optimizer_alloc(const nso_opt_type *t, size_t dim, const nso_
     o->type = t;
     o->dim = dim;
     if (nso_params_resolve(t, s, o->vals, msg, len)) {
+        free(o);
+        return NULL;
+    }
+    if (t->check && t->check(o->vals, obj, msg, len) != NSO_OK) {
         free(o);
         return NULL;
     }

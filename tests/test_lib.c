@@ -265,7 +265,7 @@ static void test_all_opts_all_problems(void)
         double f0 = o->value(o->ctx, w0);
         double eta = sensing ? 0.002 : 0.5 / (isfinite(o->lipschitz) ? o->lipschitz : 1.0);
         for (size_t ti = 0; nso_opt_types[ti]; ti++) {
-            nso_optimizer *opt = mkopt(nso_opt_types[ti], o->dim, "sigma=0.01 k=2 mu=0.5");
+            nso_optimizer *opt = mkopt(nso_opt_types[ti], o->dim, "sigma=0.01 k=2 mu=0.5 ndata=1000");
             memcpy(w, w0, o->dim * sizeof(double));
             int st = NSO_OK;
             for (int t = 0; t < 200 && st == NSO_OK; t++) st = nso_opt_step(opt, o, w, eta, r);
