@@ -190,6 +190,7 @@ nso_optimizer *nso_optimizer_alloc(const nso_opt_type *t, size_t dim, const nso_
     o->state = calloc(1, t->state_size ? t->state_size : 1);
     if (!o->state) goto nomem;
     if (t->alloc(o->state, dim, o->vals, obj) != NSO_OK) {
+        t->free(o->state); /* the state was zeroed: free() of what alloc did not set is a no-op */
         free(o->state);
         free(o);
         snprintf(msg, len, "%s: could not allocate its state (dim %zu)", t->name, dim);
