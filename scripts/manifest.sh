@@ -12,6 +12,7 @@
 #   manifest.sh [-j N] [-v|-q] [--logdir DIR] MANIFEST   run the jobs not yet complete
 #   manifest.sh --status MANIFEST                       count done / to do / busy jobs
 #   manifest.sh --line K MANIFEST                       print job K (1-based; Slurm arrays)
+#   manifest.sh --count MANIFEST                        print the number of jobs
 #
 # It checks every line first (exit 2 naming the line), prints the job count
 # and an ETA, runs the jobs still to do with xargs -P N (each job's output to
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
     -q) verbose=0; shift ;;
     --logdir) [ $# -ge 2 ] || die "--logdir: expected a directory"; logdir=$2; shift 2 ;;
     --status) mode=status; shift ;;
+    --count) mode=count; shift ;;
     --line) [ $# -ge 2 ] || die "--line: expected a job number"; mode=line; lineno=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
@@ -81,6 +83,10 @@ while IFS= read -r line || [ -n "$line" ]; do
 done <"$manifest"
 total=${#lines[@]}
 
+if [ $mode = count ]; then
+  echo "$total"
+  exit 0
+fi
 if [ $mode = line ]; then
   case "$lineno" in '' | *[!0-9]*) die "--line: expected a job number in [1, $total], got '$lineno'" ;; esac
   [ "$lineno" -ge 1 ] && [ "$lineno" -le "$total" ] || die "--line: expected a job number in [1, $total], got '$lineno'"

@@ -193,6 +193,7 @@ check "nothing of a bad manifest ran" [ ! -e r/x.csv ] && [ -d r ]
 } >m_arr
 for k in 1 2 3; do line=$("$M" --line $k m_arr) && bash -c "$line"; done
 check "array-style execution completes the manifest" "$M" --status m_arr >/dev/null
+check "--count counts job lines only" [ "$("$M" --count m_arr)" = 3 ]
 check "--line picks job 2" [ "$("$M" --line 2 m_arr)" = "$J r/q2.csv -- ./fake.sh r/q2.csv" ]
 "$M" --line 4 m_arr 2>/dev/null; check "--line out of range rejected" [ $? -eq 2 ]
 rm -f r/q2.csv
