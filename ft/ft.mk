@@ -9,6 +9,9 @@ FT_SRC   := $(wildcard ft/*.c)
 FT_OBJ   := $(FT_SRC:%.c=$(BUILD)/%.o)
 LIBFT    := $(BUILD)/libft.a
 FT_TOOLS := $(patsubst ft/tools/%.c,$(BIN)/%,$(wildcard ft/tools/*.c))
+# nn/nn.mk is included after this file: name its library by path here (the same
+# path as its LIBNN), since prerequisites are expanded when the rule is read
+FT_LIBNN := $(BUILD)/libnn.a
 
 $(BUILD)/ft/%.o: CFLAGS += -Inn -Ift
 $(BUILD)/tests/ft/%.o: CFLAGS += -Inn -Ift
@@ -17,13 +20,13 @@ $(LIBFT): $(FT_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/ft_%: $(BUILD)/ft/tools/ft_%.o $(LIBFT) $(LIBNN) $(LIBNSO)
+$(BIN)/ft_%: $(BUILD)/ft/tools/ft_%.o $(LIBFT) $(FT_LIBNN) $(LIBNSO)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $< $(LIBFT) $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -o $@
+	$(CC) $(CFLAGS) $< $(LIBFT) $(FT_LIBNN) $(LIBNSO) $(NN_LDLIBS) -o $@
 
-$(BIN)/test_ft: $(BUILD)/tests/ft/test_ft.o $(LIBFT) $(LIBNN) $(LIBNSO)
+$(BIN)/test_ft: $(BUILD)/tests/ft/test_ft.o $(LIBFT) $(FT_LIBNN) $(LIBNSO)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $< $(LIBFT) $(LIBNN) $(LIBNSO) -lcunit $(NN_LDLIBS) -o $@
+	$(CC) $(CFLAGS) $< $(LIBFT) $(FT_LIBNN) $(LIBNSO) -lcunit $(NN_LDLIBS) -o $@
 
 # shell test suites: installed into $(BIN) with the checkout and $(BIN) baked in
 FT_SH_TESTS := $(BIN)/test_manifest $(BIN)/test_ft_tasks

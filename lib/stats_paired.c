@@ -2,7 +2,7 @@
  * t-interval and paired t-test (Student 1908), and Holm's adjustment of
  * several p-values.  The t quantile and tail probability come from GSL
  * (gsl_cdf_tdist_Pinv, gsl_cdf_tdist_Q).  Used for the seed statistics of
- * the fine-tuning tables, @paper sec:3 (mean +- std over seeds, "statistically
+ * the fine-tuning tables (paper Sec. 3: mean +- std over seeds, "statistically
  * significant" gains). */
 #include "nso_error.h"
 #include "stats.h"

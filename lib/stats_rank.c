@@ -3,7 +3,7 @@
  * textbook definition when ties are present (the 1 - 6 sum d^2 / (n(n^2-1))
  * shortcut holds only without ties).  Used to ask whether the evaluated
  * Theorem 2.2 bound ranks the methods as their measured generalisation gaps
- * do, @paper thm:2.2 (row thm2.2.ranking of ISSUE 8). */
+ * do (row thm2.2.ranking of ISSUE 8). */
 #include "nso_error.h"
 #include "stats.h"
 #include <math.h>
