@@ -1,5 +1,7 @@
 /* drori_shamir.c - pieces of Theorem 4.5's constructions (eq. 8, eq. 45) and
- * truncated-Gaussian expectations; see drori_shamir.h. */
+ * truncated-Gaussian expectations; the two instances with the adversarial
+ * oracle (eq. 40) as objectives; see drori_shamir.h.
+ * @paper eq:8  @paper eq:45  @paper eq:40 */
 #include "drori_shamir.h"
 #include "noise.h"
 #include "nso_error.h"

@@ -1,4 +1,5 @@
-/* lower_bound.c - Theorem 4.5 (eq. 9): the Drori-Shamir lower bound for NSO.
+/* lower_bound.c - Theorem 4.5 (eq. 9): the Drori-Shamir lower bound for NSO,
+ * @paper thm:4.5
  * Notation: sigma_g is the oracle noise (the theorem's sigma, --sigma-g),
  * sigma the weight-perturbation std (--sigma).
  *
