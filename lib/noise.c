@@ -52,6 +52,22 @@ const char *nso_noise_names(void)
     return buf;
 }
 
+double nso_noise_cf(const nso_noise_law *law, double s)
+{
+    if (law == &nso_noise_gaussian) return exp(-0.5 * s * s);
+    if (law == &nso_noise_laplace) return 1.0 / (1.0 + 0.5 * s * s); /* scale 1/sqrt 2 */
+    if (law == &nso_noise_uniform) {
+        double a = sqrt(3.0) * s;
+        return fabs(a) < 1e-8 ? 1.0 - a * a / 6.0 : sin(a) / a;
+    }
+    if (law == &nso_noise_binomial) { /* sum of four +-1/2 coins */
+        double c = cos(0.5 * s);
+        return c * c * c * c;
+    }
+    if (law == &nso_noise_rademacher) return cos(s);
+    return NAN;
+}
+
 void nso_noise_fill(const nso_noise_law *law, const gsl_rng *r, double sigma, size_t n,
                     double *out)
 {
@@ -74,7 +90,7 @@ static double trunc_gaussian(const gsl_rng *r, double sigma, double a)
     return u;
 }
 
-/* @paper lemma:B.5 (two-sided P-truncation) */
+/* the truncated perturbation distribution of @paper lemma:B.2 (App. B.2) */
 void nso_noise_fill_trunc(const nso_noise_law *law, const gsl_rng *r, double sigma, size_t n,
                           const double *a, int mode, double *out)
 {

@@ -34,6 +34,12 @@ const nso_noise_law *nso_noise_find(const char *name);
 /* "gaussian, laplace, ..." for error messages (static buffer) */
 const char *nso_noise_names(void);
 
+/* Characteristic function E cos(s X) of the unit-variance law X (real for a
+ * symmetric law): Gaussian exp(-s^2/2), Laplace 1/(1 + s^2/2), uniform
+ * sin(sqrt3 s)/(sqrt3 s), centred binomial cos(s/2)^4, Rademacher cos(s).
+ * NAN for a law without a closed form here (the uncentred binomial). */
+double nso_noise_cf(const nso_noise_law *law, double s);
+
 enum { NSO_TRUNC_NONE = 0, NSO_TRUNC_TWO_SIDED = 1, NSO_TRUNC_ONE_SIDED = 2 };
 
 /* out[i] = sigma * draw(), i < n */

@@ -32,11 +32,27 @@ void nso_obj_free(nso_objective *o)
     free(o);
 }
 
+double nso_obj_hquad(const nso_objective *o, const double *w, const double *u)
+{
+    if (o->hquad) return o->hquad(o->ctx, w, u);
+    if (!o->hvp) return NAN;
+    double *hu = malloc(o->dim * sizeof(double)), s = 0;
+    if (!hu) return NAN;
+    o->hvp(o->ctx, w, u, hu);
+    for (size_t i = 0; i < o->dim; i++) s += u[i] * hu[i];
+    free(hu);
+    return s;
+}
+
 /* ---- additive Gaussian oracle ---------------------------------------- */
 typedef struct {
     nso_objective *inner;
-    double sd; /* per-coordinate std: sigma_g / sqrt(dim) */
+    double sd;  /* per-coordinate std: sigma_g / sqrt(dim) */
     gsl_rng *r; /* reseeded from each sample */
+    double *z;  /* the last sample's draw */
+    int have;   /* z holds the draw of (zseed, zstep, zslot) */
+    uint64_t zseed, zstep;
+    uint32_t zslot;
 } noisy_ctx;
 
 static double noisy_value(void *c, const double *w)
@@ -54,13 +70,19 @@ static void noisy_grad_batch(void *c, size_t k, const double *w, double *g)
     noisy_ctx *n = c;
     nso_obj_grad_batch(n->inner, k, w, g);
 }
-/* z depends on (seed, step, slot) only: the same sample gives the same z */
+/* z depends on (seed, step, slot) only: the same sample gives the same z
+ * (drawn once, reused while the sample repeats) */
 static int noisy_sgrad(void *c, const double *w, double *g, const nso_sample *s)
 {
     noisy_ctx *n = c;
+    size_t d = n->inner->dim;
     n->inner->grad(n->inner->ctx, w, g);
-    nso_rng_reseed(n->r, s->seed, "oracle", nso_mix64(s->step) ^ (uint64_t)s->slot);
-    for (size_t i = 0; i < n->inner->dim; i++) g[i] += gsl_ran_gaussian_ziggurat(n->r, n->sd);
+    if (!n->have || n->zseed != s->seed || n->zstep != s->step || n->zslot != s->slot) {
+        nso_rng_reseed(n->r, s->seed, "oracle", nso_mix64(s->step) ^ (uint64_t)s->slot);
+        for (size_t i = 0; i < d; i++) n->z[i] = gsl_ran_gaussian_ziggurat(n->r, n->sd);
+        n->have = 1, n->zseed = s->seed, n->zstep = s->step, n->zslot = s->slot;
+    }
+    for (size_t i = 0; i < d; i++) g[i] += n->z[i];
     return NSO_OK;
 }
 static void noisy_hvp(void *c, const double *w, const double *v, double *hv)
@@ -78,26 +100,46 @@ static double noisy_trace(void *c, const double *w)
     noisy_ctx *n = c;
     return n->inner->hess_trace(n->inner->ctx, w);
 }
+static double noisy_hquad(void *c, const double *w, const double *u)
+{
+    noisy_ctx *n = c;
+    return n->inner->hquad(n->inner->ctx, w, u);
+}
+static double noisy_smoothed(void *c, const double *w, const nso_noise_law *l, double s)
+{
+    noisy_ctx *n = c;
+    return n->inner->smoothed(n->inner->ctx, w, l, s);
+}
+static int noisy_smoothed_grad(void *c, const double *w, const nso_noise_law *l, double s, double *g)
+{
+    noisy_ctx *n = c;
+    return n->inner->smoothed_grad(n->inner->ctx, w, l, s, g);
+}
 static void noisy_free(void *c)
 {
     noisy_ctx *n = c;
     nso_obj_free(n->inner);
     gsl_rng_free(n->r);
+    free(n->z);
     free(n);
 }
 
 nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g)
 {
     if (!inner || !(sigma_g >= 0)) NSO_ERROR_NULL("sigma_g must be >= 0", NSO_EINVAL);
-    noisy_ctx *c = nso_xcalloc(1, sizeof *c);
-    c->inner = inner;
-    c->sd = sigma_g / sqrt((double)inner->dim);
-    c->r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!c->r) {
+    noisy_ctx *c = calloc(1, sizeof *c);
+    nso_objective *o = calloc(1, sizeof *o);
+    if (c) c->r = gsl_rng_alloc(gsl_rng_taus2);
+    if (c) c->z = malloc(inner->dim * sizeof(double));
+    if (!c || !o || !c->r || !c->z) {
+        if (c && c->r) gsl_rng_free(c->r);
+        if (c) free(c->z);
         free(c);
+        free(o);
         NSO_ERROR_NULL("out of memory", NSO_ENOMEM);
     }
-    nso_objective *o = nso_xcalloc(1, sizeof *o);
+    c->inner = inner;
+    c->sd = sigma_g / sqrt((double)inner->dim);
     *o = *inner;
     o->ctx = c;
     o->value = noisy_value;
@@ -107,14 +149,19 @@ nso_objective *nso_obj_additive_noise(nso_objective *inner, double sigma_g)
     o->hvp = inner->hvp ? noisy_hvp : NULL;
     o->hess_trace = inner->hess_trace ? noisy_trace : NULL;
     o->observe = inner->observe ? noisy_observe : NULL;
+    o->hquad = inner->hquad ? noisy_hquad : NULL;
+    o->smoothed = inner->smoothed ? noisy_smoothed : NULL;
+    o->smoothed_grad = inner->smoothed_grad ? noisy_smoothed_grad : NULL;
     o->free = noisy_free;
     o->noise_model = "additive Gaussian: g + z, z ~ N(0, sigma_g^2/d I), E||z||^2 = sigma_g^2";
     return o;
 }
 
 /* ---- registry -------------------------------------------------------- */
-const nso_problem *const nso_problems[] = {&nso_problem_quadratic, &nso_problem_cosquad,
-                                           &nso_problem_logistic, &nso_problem_sensing, NULL};
+const nso_problem *const nso_problems[] = {
+    &nso_problem_quadratic, &nso_problem_quadratic_dense, &nso_problem_cosquad, &nso_problem_sepcos,
+    &nso_problem_cossum,    &nso_problem_logcosh,         &nso_problem_logistic, &nso_problem_sensing,
+    NULL};
 
 const nso_problem *nso_problem_find(const char *name)
 {

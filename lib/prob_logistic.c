@@ -2,7 +2,9 @@
  *     f(w) = (1/n) sum_j log(1 + exp(-y_j <x_j, w>)) + (lam/2) ||w||^2,
  * x_j ~ N(0, I/d), y_j = sign(<x_j, w*>) flipped with probability 0.1.
  * Hessian (1/n) sum_j s_j (1 - s_j) x_j x_j^T + lam I with s_j = sigmoid(y_j <x_j,w>).
- * n = 4 d examples, lam = 1e-3; C <= max_j ||x_j||^2 / 4 + lam. */
+ * n = m examples (default 4 d), lam = 1e-3; C <= max_j ||x_j||^2 / 4 + lam.
+ * Data drawn in this order: w* ~ N(0, 9 I), then per example x_j, its label
+ * and the flip. */
 #include "nso_error.h"
 #include "objective.h"
 #include "rng.h"
@@ -55,6 +57,17 @@ static void lg_hvp(void *p, const double *w, const double *v, double *hv)
         for (size_t i = 0; i < c->d; i++) hv[i] += coef * x[i];
     }
 }
+static double lg_hquad(void *p, const double *w, const double *u)
+{
+    lg_ctx *c = p;
+    double q = c->lam * dot(u, u, c->d);
+    for (size_t j = 0; j < c->n; j++) {
+        const double *x = c->x + j * c->d;
+        double s = sigm(c->y[j] * dot(x, w, c->d)), xu = dot(x, u, c->d);
+        q += s * (1 - s) * xu * xu / (double)c->n;
+    }
+    return q;
+}
 static double lg_trace(void *p, const double *w)
 {
     lg_ctx *c = p;
@@ -74,20 +87,31 @@ static void lg_free(void *p)
     free(c);
 }
 
-static nso_objective *lg_create(const nso_problem_params *pp)
+static nso_objective *lg_create(const nso_problem_params *pp, char *msg, size_t len)
 {
-    if (pp->dim < 1 || pp->dim > 100000) {
-        fprintf(stderr, "logistic: --dim must be in [1, 100000]\n");
+    size_t d = pp->dim, n = pp->m ? pp->m : 4 * pp->dim;
+    if (d < 1 || d > 100000 || n > 10000000 || (double)n * (double)d > 1e9) {
+        snprintf(msg, len, "logistic: need dim in [1, 100000] and m (examples) with m dim <= 1e9, "
+                           "got dim %zu, m %zu", d, n);
         return NULL;
     }
-    lg_ctx *c = nso_xcalloc(1, sizeof *c);
-    c->d = pp->dim;
-    c->n = 4 * c->d;
+    lg_ctx *c = calloc(1, sizeof *c);
+    nso_objective *o = calloc(1, sizeof *o);
+    double *ws = malloc(d * sizeof(double));
+    gsl_rng *r = pp->data_rng ? pp->data_rng : gsl_rng_alloc(gsl_rng_mt19937);
+    if (c) c->x = malloc(n * d * sizeof(double)), c->y = malloc(n * sizeof(double));
+    if (!c || !o || !ws || !r || !c->x || !c->y) {
+        if (c) lg_free(c);
+        free(o), free(ws);
+        if (r && r != pp->data_rng) gsl_rng_free(r);
+        snprintf(msg, len, "logistic: out of memory for dim %zu, m %zu", d, n);
+        return NULL;
+    }
+    if (!pp->data_rng) nso_rng_reseed(r, pp->seed, "logistic/data", 0);
+    c->d = d;
+    c->n = n;
     c->lam = 1e-3;
-    c->x = nso_xmalloc(c->n * c->d * sizeof(double));
-    c->y = nso_xmalloc(c->n * sizeof(double));
-    gsl_rng *r = nso_rng_named(pp->seed, "logistic/data");
-    double *ws = nso_xmalloc(c->d * sizeof(double)), xmax = 0;
+    double xmax = 0;
     for (size_t i = 0; i < c->d; i++) ws[i] = gsl_ran_gaussian(r, 3.0);
     for (size_t j = 0; j < c->n; j++) {
         double *x = c->x + j * c->d;
@@ -99,11 +123,10 @@ static nso_objective *lg_create(const nso_problem_params *pp)
         if (nx > xmax) xmax = nx;
     }
     free(ws);
-    gsl_rng_free(r);
-    nso_objective *o = nso_xcalloc(1, sizeof *o);
+    if (r != pp->data_rng) gsl_rng_free(r);
     *o = (nso_objective){.name = "logistic", .dim = c->d, .ctx = c, .value = lg_value,
-                         .grad = lg_grad, .hvp = lg_hvp, .hess_trace = lg_trace, .free = lg_free,
-                         .noise_model = "exact (full batch)", .min_value = NAN,
+                         .grad = lg_grad, .hvp = lg_hvp, .hess_trace = lg_trace, .hquad = lg_hquad,
+                         .free = lg_free, .noise_model = "exact (full batch)", .min_value = NAN,
                          .lipschitz = 0.25 * xmax + c->lam};
     return o;
 }
@@ -114,5 +137,5 @@ static void lg_init(const nso_objective *o, double *w0, gsl_rng *r)
 }
 
 const nso_problem nso_problem_logistic = {
-    "logistic", "L2-regularised logistic regression on synthetic Gaussian data (n = 4 dim)",
+    "logistic", "L2-regularised logistic regression on synthetic Gaussian data (m examples, default 4 dim)",
     lg_create, lg_init};

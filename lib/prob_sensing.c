@@ -2,12 +2,14 @@
  * for the registry, the teaching CLI and the tests.  Full-batch: the oracle is
  * the exact gradient.  dim = d, rank = r (default min(5, d)), m = training
  * measurements (default 5 d r, as in the paper); validation and test sets of
- * the same size are generated too. */
+ * the same size are generated too.  The data come from the seed (the
+ * registry's data_rng is not used: sensing.c names its own streams). */
 #include "nso_error.h"
 #include "objective.h"
 #include "sensing.h"
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static double ms_value(void *c, const double *U)
@@ -54,16 +56,31 @@ nso_objective *nso_sensing_objective(nso_sensing *s, int owns)
     return o;
 }
 
-static nso_objective *ms_create(const nso_problem_params *pp)
+static nso_objective *ms_create(const nso_problem_params *pp, char *msg, size_t len)
 {
     size_t d = pp->dim ? pp->dim : 100;
     size_t r = pp->rank ? pp->rank : (d < 5 ? d : 5);
     size_t m = pp->m ? pp->m : 5 * d * r;
+    /* the ranges nso_sensing_alloc accepts, checked here so it never prints */
+    if (d > 2000) {
+        snprintf(msg, len, "sensing: dim d must be in [1, 2000], got %zu", d);
+        return NULL;
+    }
+    if (r > d) {
+        snprintf(msg, len, "sensing: rank r must be in [1, d = %zu], got %zu", d, r);
+        return NULL;
+    }
+    if (m > 10000000) {
+        snprintf(msg, len, "sensing: measurements m must be in [1, 1e7], got %zu", m);
+        return NULL;
+    }
     nso_sensing_params sp = {.d = d, .r = r, .m = {m, m, m}, .seed = pp->seed};
     nso_sensing *s = nso_sensing_alloc(&sp);
-    if (!s) return NULL;
-    nso_objective *o = nso_sensing_objective(s, 1);
-    if (!o) nso_sensing_free(s);
+    nso_objective *o = s ? nso_sensing_objective(s, 1) : NULL;
+    if (!o) {
+        if (s) nso_sensing_free(s);
+        snprintf(msg, len, "sensing: could not build the problem (out of memory?)");
+    }
     return o;
 }
 

@@ -20,10 +20,15 @@ uint64_t nso_hash_str(const char *s)
     return nso_mix64(h);
 }
 
-static unsigned long stream_seed(uint64_t seed, const char *name, uint64_t index)
+uint64_t nso_stream_id(uint64_t seed, const char *name, uint64_t index)
 {
     uint64_t h = nso_mix64(nso_mix64(seed) ^ nso_hash_str(name));
-    h = nso_mix64(h ^ nso_mix64(index + 0x51ed27ULL));
+    return nso_mix64(h ^ nso_mix64(index + 0x51ed27ULL));
+}
+
+static unsigned long stream_seed(uint64_t seed, const char *name, uint64_t index)
+{
+    uint64_t h = nso_stream_id(seed, name, index);
     unsigned long s = (unsigned long)(h & 0xffffffffUL);
     return s ? s : 4357UL; /* mt19937 treats 0 as its default seed */
 }

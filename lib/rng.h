@@ -18,6 +18,9 @@ uint64_t nso_hash_str(const char *s);
 gsl_rng *nso_rng_named(uint64_t seed, const char *name);
 /* Same, for (seed, name, index): e.g. one stream per Monte Carlo repetition. */
 gsl_rng *nso_rng_indexed(uint64_t seed, const char *name, uint64_t index);
+/* A 64-bit id of (seed, name, index), e.g. a run's oracle stream
+ * (nso_optimizer.sample_seed): distinct arguments give distinct ids. */
+uint64_t nso_stream_id(uint64_t seed, const char *name, uint64_t index);
 /* Reseed an existing generator in place (no allocation). */
 void nso_rng_reseed(gsl_rng *r, uint64_t seed, const char *name, uint64_t index);
 

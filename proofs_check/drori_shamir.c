@@ -1,11 +1,16 @@
 /* drori_shamir.c - pieces of Theorem 4.5's constructions (eq. 8, eq. 45) and
- * truncated-Gaussian expectations; see drori_shamir.h. */
+ * truncated-Gaussian expectations; the two instances with the adversarial
+ * oracle (eq. 40) as objectives; see drori_shamir.h.
+ * @paper eq:8  @paper eq:45  @paper eq:40 */
 #include "drori_shamir.h"
 #include "noise.h"
+#include "nso_error.h"
+#include "rng.h"
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 #include <math.h>
+#include <stdlib.h>
 
 double ds_h(double x, double a, double C)
 {
@@ -173,4 +178,51 @@ double ds_trunc_mean(double s, double t, int mode)
     /* E min(Z, t) = -s phi(t/s) + t Q(t/s) */
     double z = t / s;
     return -s * exp(-0.5 * z * z) / sqrt(2 * M_PI) + t * gsl_cdf_ugaussian_Q(z);
+}
+
+/* ---- the instances as objectives ---------------------------------------- */
+static double chain_value(void *p, const double *w)
+{
+    const ds_chain *c = p;
+    double v = c->kind == DS_CHAIN_B2 ? w[0] * w[0] / (2 * c->G) : ds_g(w[0], c->alpha[0], c->C);
+    for (size_t i = 1; i < c->dim; i++)
+        v += c->kind == DS_CHAIN_B2 ? ds_h(w[i], c->alpha[i - 1], c->C) : 0.5 * c->C * w[i] * w[i];
+    return v;
+}
+static void chain_grad(void *p, const double *w, double *g)
+{
+    ds_chain *c = p;
+    if (c->kind == DS_CHAIN_B3) {
+        g[0] = ds_dg(w[0], c->alpha[0], c->C);
+        for (size_t i = 1; i < c->dim; i++) g[i] = c->C * w[i];
+        return;
+    }
+    g[0] = w[0] / c->G;
+    for (size_t i = 1; i < c->dim; i++) {
+        g[i] = ds_dh(w[i], c->alpha[i - 1], c->C);
+        c->felt += g[i] != 0;
+    }
+    c->evals += c->dim - 1;
+}
+double ds_oracle_sign(const nso_sample *s)
+{
+    uint64_t h = nso_mix64(nso_mix64(s->seed ^ nso_mix64(s->step)) ^ ((uint64_t)s->slot + 0x9e37ULL));
+    return (h >> 63) ? 1.0 : -1.0;
+}
+static int chain_sgrad(void *p, const double *w, double *g, const nso_sample *s)
+{
+    ds_chain *c = p;
+    chain_grad(p, w, g);
+    if (s->step + 1 < c->dim) g[s->step + 1] += ds_oracle_sign(s) * c->noise;
+    return NSO_OK;
+}
+
+nso_objective *ds_chain_objective(ds_chain *c)
+{
+    nso_objective *o = nso_xcalloc(1, sizeof *o);
+    *o = (nso_objective){.name = c->kind == DS_CHAIN_B2 ? "thm4.5/B.2 chain (eq. 8)" : "thm4.5/B.3 chain (eq. 45)",
+                         .dim = c->dim, .ctx = c, .value = chain_value, .grad = chain_grad,
+                         .sgrad = chain_sgrad, .noise_model = "adversarial: +-noise on e_{t+1} at step t",
+                         .min_value = NAN, .lipschitz = c->C};
+    return o;
 }

@@ -16,6 +16,7 @@
  * writes: an atom at t and the whole left tail), NSO_TRUNC_NONE. */
 #ifndef DRORI_SHAMIR_H
 #define DRORI_SHAMIR_H
+#include "objective.h"
 #include <stddef.h>
 
 typedef struct {
@@ -41,5 +42,28 @@ double ds_expect(const ds_piece *p, size_t n, double x, double s, double t, int 
 double ds_expect_quad(const ds_piece *p, size_t n, double x, double s, double t, int mode);
 /* E[U] under the truncation (0 for two-sided and none) */
 double ds_trunc_mean(double s, double t, int mode);
+
+/* ---- the hard instances behind the objective interface ---------------
+ * For the engine (nso_opt_step) to run Algorithm 1 on them:
+ *   DS_CHAIN_B2  f(W) = W_0^2/(2G) + sum_{i < dim-1} h_i(W_{i+1}), h_i with
+ *                alpha_i = alpha[i]                               (eq. 8)
+ *   DS_CHAIN_B3  f(W) = g(W_0) (alpha = alpha[0]) + sum_{i >= 1} (C/2) W_i^2
+ *                                                                  (eq. 45)
+ * The adversarial oracle (eqs. 40, 45): at step t the noise is s * noise on
+ * e_{t+1} (none once t + 1 >= dim), s = ds_oracle_sign(sample) = +-1 with
+ * probability 1/2 each, a function of the sample alone, so the points of one
+ * sample (W + U_j and W - U_j with nso's pair-samples) see one sign. */
+enum { DS_CHAIN_B2 = 0, DS_CHAIN_B3 = 1 };
+typedef struct {
+    size_t dim;
+    int kind;
+    double C, G;
+    const double *alpha;
+    double noise;
+    unsigned long felt, evals; /* B.2: nonzero h_i' evaluations, all h_i' evaluations */
+} ds_chain;
+/* the objective over c (which it does not own; c must outlive it) */
+nso_objective *ds_chain_objective(ds_chain *c);
+double ds_oracle_sign(const nso_sample *s);
 
 #endif

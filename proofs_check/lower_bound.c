@@ -1,17 +1,24 @@
-/* lower_bound.c - Theorem 4.5 (eq. 9): the Drori-Shamir lower bound for NSO.
+/* lower_bound.c - Theorem 4.5 (eq. 9): the Drori-Shamir lower bound for NSO,
+ * @paper thm:4.5
+ * Notation: sigma_g is the oracle noise (the theorem's sigma, --sigma-g),
+ * sigma the weight-perturbation std (--sigma).
  *
- * Lemma B.2 (small step sizes, sum eta_i <= sqrt(D^2 k T / (2 sigma^2 C))):
+ * Lemma B.2 (small step sizes, sum eta_i <= sqrt(D^2 k T / (2 sigma_g^2 C))):
  *   f(W) = <W,e_0>^2/(2G) + sum_{i<T} h_i(<W,e_{i+1}>)            (eq. 8)
- *   alpha_i = 2 eta_i sigma / sqrt(k) (eq. 41), G = max{1/C, 2 sum eta_i},
- *   W_0 = D sqrt(G) e_0, perturbation N(0, sigma_p^2) with coordinate i+1
- *   truncated at a_{i+1} = eta_i sigma / sqrt(k) = alpha_i / 2, adversarial
- *   oracle: at step i the noise is +-sigma/sqrt(k) on e_{i+1} (eq. 40), the
- *   same for g(W+U_j) and g(W-U_j) (one minibatch per pair).
+ *   alpha_i = 2 eta_i sigma_g / sqrt(k) (eq. 41), G = max{1/C, 2 sum eta_i},
+ *   W_0 = D sqrt(G) e_0, perturbation N(0, sigma^2) truncated at
+ *   |U_{i+1}| <= eta_i sigma_g / sqrt(k) = alpha_i / 2 (the engine's one level
+ *   for every coordinate: the smallest, see b2_run), adversarial oracle: at
+ *   step i the noise is +-sigma_g/sqrt(k) on e_{i+1} (eq. 40), the same for
+ *   g(W+U_j) and g(W-U_j) (one sample per pair, nso's pair-samples).
  *   Checked: grad h_i is C-Lipschitz, F(W_0) - min F <= D^2, the iterates
- *   follow eq. (42), and min_t E||grad F(W_t)||^2 >= D sqrt(C sigma^2/(32 k T)).
- * Lemma B.3 (fixed eta >= sqrt(D^2 k / (2 sigma^2 C T))): the chain eq. (45)
+ *   follow eq. (42), and min_t E||grad F(W_t)||^2 >= D sqrt(C sigma_g^2/(32 k T)).
+ * Lemma B.3 (fixed eta >= sqrt(D^2 k / (2 sigma_g^2 C T))): the chain eq. (45)
  *   f(W) = g(<W,e_0>) + sum_{t<d} (C/2)<W,e_{t+1}>^2, W_0 = sum_i sqrt(D^2/(Cd)) e_i,
- *   oracle noise +-sigma on e_{t+1} at step t (c = 1), averaged over k.
+ *   oracle noise +-sigma_g on e_{t+1} at step t (c = 1), averaged over k.
+ * Every NSO step is the engine's (registry optimizer "nso", nso_opt_step) on
+ * the instance objectives of drori_shamir.h, with the perturbation's
+ * trunc / one-sided parameters.
  * grad F needs E h_i'(x + U) under the truncated Gaussian: closed form
  * (drori_shamir.c), spot-checked against GSL quadrature here and in the tests.
  * Truncation erratum: the text writes min(U_i, a_i); the proof needs
@@ -20,6 +27,8 @@
 #include "drori_shamir.h"
 #include "noise.h"
 #include "nso_error.h"
+#include "objective.h"
+#include "optimizer.h"
 #include "pc_util.h"
 #include "progress.h"
 #include "rng.h"
@@ -30,7 +39,7 @@
 #include <string.h>
 
 typedef struct {
-    double C, D, sigma, sigma_p;
+    double C, D, sigma_g, sigma; /* sigma_g: oracle noise; sigma: perturbation std */
     long k, T, d;
     int mode;          /* truncation */
     const double *eta; /* T step sizes */
@@ -46,6 +55,32 @@ typedef struct {
     double G, qcheck;     /* max |closed form - quadrature| at spot checks */
 } b2_res;
 
+/* Algorithm 1 through the engine: nso with perturbation N(0, sigma^2) truncated
+ * at `level` (two-sided, or one-sided with mode ONE_SIDED) on every
+ * coordinate, k pairs, each pair on its own oracle sample */
+static nso_optimizer *nso_engine(size_t dim, double sigma, long k, double level, int mode)
+{
+    nso_param_set ps;
+    char msg[256];
+    nso_params_clear(&ps);
+    nso_params_set(&ps, "sigma", sigma);
+    nso_params_set(&ps, "k", (double)k);
+    nso_params_set(&ps, "trunc", level);
+    nso_params_set(&ps, "one-sided", mode == NSO_TRUNC_ONE_SIDED);
+    nso_params_set(&ps, "pair-samples", 1);
+    nso_optimizer *o = nso_optimizer_alloc(nso_opt_nso, dim, &ps, NULL, msg, sizeof msg);
+    if (!o) nso_die("--sigma/--sigma-g/--C: the truncated perturbation is out of the engine's range: %s", msg);
+    return o;
+}
+
+/* the averaged oracle noise of step t: (1/k) sum_j s_j noise (pair j on slot j+1) */
+static double xi_bar(const nso_optimizer *o, uint64_t t, long k, double noise)
+{
+    double z = 0;
+    for (long j = 0; j < k; j++) z += ds_oracle_sign(&(nso_sample){o->sample_seed, t, (uint32_t)(j + 1), 0}) * noise;
+    return z / (double)k;
+}
+
 static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
 {
     long T = c->T;
@@ -53,27 +88,34 @@ static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
     for (long i = 0; i < T; i++) S += c->eta[i];
     double G = fmax(1.0 / c->C, 2.0 * S);
     res->G = G;
-    double *alpha = nso_xmalloc((size_t)(T + 1) * sizeof(double)), *a = nso_xmalloc((size_t)(T + 1) * sizeof(double));
-    a[0] = INFINITY; /* coordinate 0 is not truncated */
-    for (long i = 0; i < T; i++) alpha[i] = 2 * c->eta[i] * c->sigma / sk, a[i + 1] = alpha[i] / 2;
-    double *W = nso_xmalloc((size_t)(T + 1) * sizeof(double)), *g = nso_xmalloc((size_t)(T + 1) * sizeof(double));
-    double *U = nso_xmalloc((size_t)(T + 1) * sizeof(double)), *xib = nso_xmalloc((size_t)T * sizeof(double));
+    /* The construction truncates coordinate i+1 at eta_i sigma_g / sqrt(k) =
+     * alpha_i/2; the engine's perturbation has one level for every coordinate,
+     * so we use the smallest, min_i alpha_i/2: still |U_{i+1}| <= alpha_i/2
+     * (Sec. 4: "at most"), h_i is flat on |x| <= alpha_i, and coordinate 0
+     * (a quadratic) cancels exactly in the two-point average, so every
+     * quantity of Lemma B.2 is unchanged (equal levels for constant steps). */
+    double *alpha = nso_xmalloc((size_t)(T + 1) * sizeof(double)), level = INFINITY;
+    for (long i = 0; i < T; i++) alpha[i] = 2 * c->eta[i] * c->sigma_g / sk, level = fmin(level, alpha[i] / 2);
+    double *W = nso_xmalloc((size_t)(T + 1) * sizeof(double)), *xib = nso_xmalloc((size_t)T * sizeof(double));
     res->gf2 = nso_xcalloc((size_t)T + 1, sizeof(double));
     res->gf2_sq = nso_xcalloc((size_t)T + 1, sizeof(double));
     res->max_dev42 = 0;
     res->qcheck = 0;
-    double felt = 0, evals = 0;
-    /* init gap: D^2/2 + sum_i E h_i(U_{i+1}) - min (min F - sigma_p^2/(2G) = 0) */
+    /* init gap: D^2/2 + sum_i E h_i(U_{i+1}) - min (min F - sigma^2/(2G) = 0) */
     double ig = 0.5 * c->D * c->D;
     ds_piece hp[DS_MAXPIECES], dhp[DS_MAXPIECES];
     for (long i = 0; i < T; i++) {
         size_t n = ds_h_pieces(alpha[i], c->C, hp);
-        ig += ds_expect(hp, n, 0.0, c->sigma_p, a[i + 1], c->mode);
+        ig += ds_expect(hp, n, 0.0, c->sigma, level, c->mode);
     }
     res->init_gap = ig;
-    double W00 = c->D * sqrt(G), scale = fmax(W00, 2 * c->eta[0] * c->sigma / sk);
+    ds_chain ch = {(size_t)T + 1, DS_CHAIN_B2, c->C, G, alpha, c->sigma_g / sk, 0, 0};
+    nso_objective *obj = ds_chain_objective(&ch);
+    double W00 = c->D * sqrt(G), scale = fmax(W00, 2 * c->eta[0] * c->sigma_g / sk);
     for (long rep = 0; rep < c->reps; rep++) {
         gsl_rng *r = nso_rng_indexed(seed, pc_fmt("lower/b2/%s", c->name), (uint64_t)rep);
+        nso_optimizer *opt = nso_engine((size_t)T + 1, c->sigma, c->k, level, c->mode);
+        opt->sample_seed = nso_stream_id(seed, pc_fmt("lower/b2/%s/oracle", c->name), (uint64_t)rep);
         memset(W, 0, (size_t)(T + 1) * sizeof(double));
         W[0] = W00;
         double prod = 1.0;
@@ -82,12 +124,12 @@ static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
             double nrm = W[0] / G * (W[0] / G);
             for (long i = 0; i < T; i++) {
                 double x = W[i + 1], v;
-                if (c->mode == NSO_TRUNC_TWO_SIDED && fabs(x) + a[i + 1] <= alpha[i]) continue; /* h' = 0 there */
+                if (c->mode == NSO_TRUNC_TWO_SIDED && fabs(x) + level <= alpha[i]) continue; /* h' = 0 there */
                 size_t n = ds_h_pieces(alpha[i], c->C, hp);
                 ds_pieces_deriv(hp, n, dhp);
-                v = ds_expect(dhp, n, x, c->sigma_p, a[i + 1], c->mode);
+                v = ds_expect(dhp, n, x, c->sigma, level, c->mode);
                 if (rep == 0 && t == T / 2 && i < 3) {
-                    double q = ds_expect_quad(dhp, n, x, c->sigma_p, a[i + 1], c->mode);
+                    double q = ds_expect_quad(dhp, n, x, c->sigma, level, c->mode);
                     if (fabs(q - v) > res->qcheck) res->qcheck = fabs(q - v);
                 }
                 nrm += v * v;
@@ -95,24 +137,9 @@ static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
             res->gf2[t] += nrm;
             res->gf2_sq[t] += nrm * nrm;
             if (t == T) break;
-            /* one NSO step (Algorithm 1) with the adversarial oracle */
-            memset(g, 0, (size_t)(T + 1) * sizeof(double));
-            double zsum = 0;
-            for (long j = 0; j < c->k; j++) {
-                nso_noise_fill_trunc(&nso_noise_gaussian, r, c->sigma_p, (size_t)T + 1, a, c->mode, U);
-                g[0] += 0.5 * ((W[0] + U[0]) + (W[0] - U[0])) / G;
-                for (long i = 0; i < T; i++) {
-                    double p = ds_dh(W[i + 1] + U[i + 1], alpha[i], c->C), m = ds_dh(W[i + 1] - U[i + 1], alpha[i], c->C);
-                    felt += (p != 0) + (m != 0);
-                    evals += 2;
-                    g[i + 1] += 0.5 * (p + m);
-                }
-                zsum += (gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0) * c->sigma / sk;
-            }
-            for (long i = 0; i <= T; i++) g[i] /= (double)c->k;
-            xib[t] = zsum / (double)c->k;
-            g[t + 1] += xib[t];
-            for (long i = 0; i <= T; i++) W[i] -= c->eta[t] * g[i];
+            /* one step of Algorithm 1 (the engine) with the adversarial oracle */
+            if (nso_opt_step(opt, obj, W, c->eta[t], r) != NSO_OK) pc_check_finite(NAN, "the Lemma B.2 iterates");
+            xib[t] = xi_bar(opt, (uint64_t)t, c->k, ch.noise);
             /* eq. (42): W_{t+1} = W_0 prod (1 - eta_i/G) - sum_{i<=t} eta_i xi_i */
             prod *= 1.0 - c->eta[t] / G;
             double dev = fabs(W[0] - W00 * prod);
@@ -121,12 +148,13 @@ static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
                 if (fabs(W[i + 1] - e42) > dev) dev = fabs(W[i + 1] - e42);
             }
             if (dev / scale > res->max_dev42) res->max_dev42 = dev / scale;
-            pc_check_finite(W[0], "the Lemma B.2 iterates");
         }
+        nso_optimizer_free(opt);
         gsl_rng_free(r);
     }
-    res->felt = evals > 0 ? felt / evals : 0;
-    free(alpha), free(a), free(W), free(g), free(U), free(xib);
+    res->felt = ch.evals > 0 ? (double)ch.felt / (double)ch.evals : 0;
+    nso_obj_free(obj);
+    free(alpha), free(W), free(xib);
 }
 
 /* max over a dense grid of |psi'(x) - psi'(y)| / |x - y| / C, for h (which=0) or g */
@@ -151,30 +179,35 @@ typedef struct {
     double mc_min, mc_min_se, exact_min, init_gap, dev_correct, dev_printed, max_z;
 } b3_res;
 
-static b3_res b3_run(double C, double D, double sigma, double sigma_p, long k, long T, double eta, long reps,
+static b3_res b3_run(double C, double D, double sigma_g, double sigma, long k, long T, double eta, long reps,
                      int mode, uint64_t seed, const char *name)
 {
     long d = T; /* quadratic coordinates 1..d; noise reaches coordinates 1..T */
     double rho = C * eta, sk = (double)k;
-    double alpha = (1 - pow(rho, (double)T)) / (1 - rho) * 2 * eta * sigma; /* c = 1 */
-    double a0 = eta * sigma;
+    double alpha = (1 - pow(rho, (double)T)) / (1 - rho) * 2 * eta * sigma_g; /* c = 1 */
+    /* the construction truncates coordinate 0 at eta sigma_g; the engine's one
+     * level also truncates 1..d, quadratics whose perturbation cancels exactly
+     * in the two-point average, so the dynamics are unchanged */
+    double a0 = eta * sigma_g;
     ds_piece gp[DS_MAXPIECES], dgp[DS_MAXPIECES];
     size_t ng = ds_g_pieces(alpha, C, gp);
     ds_pieces_deriv(gp, ng, dgp);
     b3_res o = {0};
-    o.init_gap = 0.5 * D * D + ds_expect(gp, ng, 0.0, sigma_p, a0, mode);
-    double *W = nso_xmalloc((size_t)(d + 1) * sizeof(double)), *U = nso_xmalloc((size_t)(d + 1) * sizeof(double));
-    double *a = nso_xmalloc((size_t)(d + 1) * sizeof(double)), *xib = nso_xmalloc((size_t)T * sizeof(double));
+    o.init_gap = 0.5 * D * D + ds_expect(gp, ng, 0.0, sigma, a0, mode);
+    double *W = nso_xmalloc((size_t)(d + 1) * sizeof(double)), *xib = nso_xmalloc((size_t)T * sizeof(double));
     double *s1 = nso_xcalloc((size_t)T + 1, sizeof(double)), *s2 = nso_xcalloc((size_t)T + 1, sizeof(double));
-    for (long i = 0; i <= d; i++) a[i] = i == 0 ? a0 : INFINITY;
+    ds_chain ch = {(size_t)d + 1, DS_CHAIN_B3, C, 0, &alpha, sigma_g, 0, 0};
+    nso_objective *obj = ds_chain_objective(&ch);
     double w0 = sqrt(D * D / (C * (double)d)), ta1 = 0, ta2 = 0;
     for (long rep = 0; rep < reps; rep++) {
         double tavg = 0; /* time average over t = 1..T of ||grad F(W_t)||^2 in this run */
         gsl_rng *r = nso_rng_indexed(seed, pc_fmt("lower/b3/%s", name), (uint64_t)rep);
+        nso_optimizer *opt = nso_engine((size_t)d + 1, sigma, k, a0, mode);
+        opt->sample_seed = nso_stream_id(seed, pc_fmt("lower/b3/%s/oracle", name), (uint64_t)rep);
         W[0] = 0;
         for (long i = 1; i <= d; i++) W[i] = w0;
         for (long t = 0; t <= T; t++) {
-            double e0 = ds_expect(dgp, ng, W[0], sigma_p, a0, mode), nrm = e0 * e0;
+            double e0 = ds_expect(dgp, ng, W[0], sigma, a0, mode), nrm = e0 * e0;
             for (long i = 1; i <= d; i++) nrm += C * C * W[i] * W[i];
             s1[t] += nrm, s2[t] += nrm * nrm;
             if (t > 0) tavg += nrm / (double)T;
@@ -189,23 +222,12 @@ static b3_res b3_run(double C, double D, double sigma, double sigma_p, long k, l
                 o.dev_correct = fmax(o.dev_correct, dc / w0), o.dev_printed = fmax(o.dev_printed, dp / w0);
             }
             if (t == T) break;
-            double g0 = 0, zs = 0;
-            double *gq = U; /* reuse: accumulate the quadratic part in place below */
-            (void)gq;
-            double *acc = nso_xcalloc((size_t)d + 1, sizeof(double));
-            for (long j = 0; j < k; j++) {
-                nso_noise_fill_trunc(&nso_noise_gaussian, r, sigma_p, (size_t)d + 1, a, mode, U);
-                g0 += 0.5 * (ds_dg(W[0] + U[0], alpha, C) + ds_dg(W[0] - U[0], alpha, C));
-                for (long i = 1; i <= d; i++) acc[i] += 0.5 * C * ((W[i] + U[i]) + (W[i] - U[i]));
-                zs += gsl_rng_uniform(r) < 0.5 ? -sigma : sigma;
-            }
-            xib[t] = zs / sk;
-            W[0] -= eta * g0 / sk;
-            for (long i = 1; i <= d; i++) W[i] -= eta * acc[i] / sk;
-            W[t + 1] -= eta * xib[t];
-            free(acc);
+            /* one step of Algorithm 1 (the engine); the oracle adds +-sigma_g on e_{t+1} per pair */
+            if (nso_opt_step(opt, obj, W, eta, r) != NSO_OK) pc_check_finite(NAN, "the Lemma B.3 iterates");
+            xib[t] = xi_bar(opt, (uint64_t)t, k, sigma_g);
         }
         ta1 += tavg, ta2 += tavg * tavg;
+        nso_optimizer_free(opt);
         gsl_rng_free(r);
     }
     /* min_t of the exact E||grad F(W_t)||^2; the MC means are checked against it
@@ -215,21 +237,22 @@ static b3_res b3_run(double C, double D, double sigma, double sigma_p, long k, l
     for (long t = 1; t <= T; t++) {
         pc_ci ci = pc_ci_sums(s1[t], s2[t], (size_t)reps);
         double ex = C * D * D * pow(1 - rho, 2.0 * (double)t);
-        for (long i = 0; i < t; i++) ex += C * C * eta * eta * sigma * sigma / sk * pow(1 - rho, 2.0 * (double)(t - 1 - i));
+        for (long i = 0; i < t; i++) ex += C * C * eta * eta * sigma_g * sigma_g / sk * pow(1 - rho, 2.0 * (double)(t - 1 - i));
         if (ex < o.exact_min) o.exact_min = ex, o.mc_min = ci.mean, o.mc_min_se = ci.se;
         exavg += ex / (double)T;
     }
     /* MC check on the time average (one number per run, so the interval is honest) */
     pc_ci ta = pc_ci_sums(ta1, ta2, (size_t)reps);
     o.max_z = fabs(ta.mean - exavg) / fmax(ta.se, 1e-14 * exavg);
-    free(W), free(U), free(a), free(xib), free(s1), free(s2);
+    nso_obj_free(obj);
+    free(W), free(xib), free(s1), free(s2);
     return o;
 }
 
 int main(int argc, char **argv)
 {
     pc_ctx c = {.seed = 20240601, .profile = "quick", .out = "out/quick/proofs", .ledger = "out/quick/claims.tsv"};
-    double C = 1.0, D = 1.0, sigma = 1.0, sigma_p = 1.0;
+    double C = 1.0, D = 1.0, sigma_g = 1.0, sigma = 1.0;
     long Tmax = 0, dflag = 0, reps = 0;
     nso_arg_spec specs[] = {
         {"seed", NSO_ARG_U64, &c.seed, 0, 1.8e19, "random seed"},
@@ -238,8 +261,8 @@ int main(int argc, char **argv)
         {"ledger", NSO_ARG_STRING, &c.ledger, 0, 0, "claims ledger (TSV)"},
         {"C", NSO_ARG_DOUBLE, &C, 1e-6, 1e6, "gradient-Lipschitz constant C"},
         {"D", NSO_ARG_DOUBLE, &D, 1e-6, 1e6, "initial gap bound D"},
-        {"sigma", NSO_ARG_DOUBLE, &sigma, 1e-9, 1e6, "oracle noise level sigma"},
-        {"sigma-p", NSO_ARG_DOUBLE, &sigma_p, 1e-9, 1e6, "perturbation std before truncation"},
+        {"sigma-g", NSO_ARG_DOUBLE, &sigma_g, 1e-9, 1e6, "oracle noise level sigma_g (the theorem's sigma)"},
+        {"sigma", NSO_ARG_DOUBLE, &sigma, 1e-9, 10, "weight-perturbation std before truncation"},
         {"T", NSO_ARG_INT, &Tmax, 0, 1e6, "largest T simulated (0 = profile default)"},
         {"d", NSO_ARG_INT, &dflag, 0, 1e7, "dimension (0 = T + 1); must be >= T + 1"},
         {"reps", NSO_ARG_INT, &reps, 0, 1e7, "Monte Carlo repetitions (0 = profile default)"},
@@ -253,8 +276,10 @@ int main(int argc, char **argv)
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e7], got %ld", reps);
     if (dflag != 0 && dflag < Tmax + 1)
         nso_die("--d: the construction uses e_0..e_T, so d must be >= T + 1 = %ld; got %ld", Tmax + 1, dflag);
+    if (sigma_g / C > 1e6) /* the largest truncation level, eta sigma_g with eta <= 1/C */
+        nso_die("--sigma-g/--C: sigma_g / C must be <= 1e6 (the engine's truncation range), got %g", sigma_g / C);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
-    double LBc = sqrt(C * sigma * sigma / 32.0);
+    double LBc = sqrt(C * sigma_g * sigma_g / 32.0);
 
     long Ts[8], nT = 0;
     for (long T = 10; T <= Tmax; T *= 10) Ts[nT++] = T;
@@ -276,23 +301,23 @@ int main(int argc, char **argv)
             for (int ic = 0; ic < 3; ic++) {
                 long T = Ts[iT], k = ks[ik];
                 double *eta = nso_xmalloc((size_t)T * sizeof(double));
-                double emax = fmin(1.0 / C, sqrt((double)k * D * D / (2 * C * sigma * sigma * (double)T)));
+                double emax = fmin(1.0 / C, sqrt((double)k * D * D / (2 * C * sigma_g * sigma_g * (double)T)));
                 double h = 0;
                 for (long i = 0; i < T; i++) h += 1.0 / (double)(i + 1);
                 for (long i = 0; i < T; i++) {
                     if (ic == 0) eta[i] = emax;
                     else if (ic == 1) eta[i] = 0.3 * emax;
                     else /* sum eta^2 = k D^2 / (2 C sigma^2) */
-                        eta[i] = fmin(1.0 / C, sqrt((double)k * D * D / (2 * C * sigma * sigma) / h / (double)(i + 1)));
+                        eta[i] = fmin(1.0 / C, sqrt((double)k * D * D / (2 * C * sigma_g * sigma_g) / h / (double)(i + 1)));
                 }
-                b2_cfg cfg = {C, D, sigma, sigma_p, k, T, T + 1, NSO_TRUNC_TWO_SIDED, eta,
+                b2_cfg cfg = {C, D, sigma_g, sigma, k, T, T + 1, NSO_TRUNC_TWO_SIDED, eta,
                               T >= 1000 ? (reps + 3) / 4 : reps, pc_fmt("T%ld_k%ld_%s", T, k, cfgs[ic])};
                 b2_res r;
                 b2_run(&cfg, c.seed, &r);
                 double mn = INFINITY;
                 for (long t = 1; t <= T; t++) mn = fmin(mn, r.gf2[t] / (double)cfg.reps);
                 double lb = D * LBc / sqrt((double)(k * T)), ratio = mn / lb;
-                for (long i = 0; i < T; i += T / 10 + 1) worst_lip = fmax(worst_lip, lipschitz_ratio(2 * eta[i] * sigma / sqrt((double)k), C, 0));
+                for (long i = 0; i < T; i += T / 10 + 1) worst_lip = fmax(worst_lip, lipschitz_ratio(2 * eta[i] * sigma_g / sqrt((double)k), C, 0));
                 nso_csv_printf(csv, "%ld,%ld,%s,%.8e,%.8e,%.6f,%.6g,%.6f,%.3e,%.3e,%.2e\n", T, k, cfgs[ic], mn, lb, ratio, r.G,
                                r.init_gap / (D * D), r.max_dev42, r.felt, r.qcheck);
                 worst_ratio = fmin(worst_ratio, ratio);
@@ -316,13 +341,13 @@ int main(int argc, char **argv)
     for (long iT = 0; iT < nT; iT++)
         for (int ik = 0; ik < 2; ik++) {
             long T = Ts[iT], k = ks[ik];
-            double emin = sqrt(D * D * (double)k / (2 * sigma * sigma * C * (double)T));
+            double emin = sqrt(D * D * (double)k / (2 * sigma_g * sigma_g * C * (double)T));
             for (double eta = emin; eta < 1.0 / C; eta *= 3.0) {
                 double e = fmin(eta, 0.95 / C);
-                b3_res o = b3_run(C, D, sigma, sigma_p, k, T, e, T >= 1000 ? (reps + 3) / 4 : reps, NSO_TRUNC_TWO_SIDED,
+                b3_res o = b3_run(C, D, sigma_g, sigma, k, T, e, T >= 1000 ? (reps + 3) / 4 : reps, NSO_TRUNC_TWO_SIDED,
                                   c.seed, pc_fmt("T%ld_k%ld_eta%.4g", T, k, e));
                 double lb = D * LBc / sqrt((double)(k * T)), lo = o.exact_min / lb;
-                double alpha = (1 - pow(C * e, (double)T)) / (1 - C * e) * 2 * e * sigma;
+                double alpha = (1 - pow(C * e, (double)T)) / (1 - C * e) * 2 * e * sigma_g;
                 lipg = fmax(lipg, lipschitz_ratio(alpha, C, 1));
                 nso_csv_printf(c3, "%ld,%ld,%.6g,%.6g,%.8e,%.3e,%.8e,%.8e,%.5f,%.5f,%.2e,%.2e,%.2f\n", T, k, e, C * e, o.mc_min,
                                o.mc_min_se, o.exact_min, lb, lo, o.init_gap / (D * D), o.dev_correct, o.dev_printed, o.max_z);
@@ -344,26 +369,26 @@ int main(int argc, char **argv)
                                "mode,t,mean_gradF2,bound,trunc_mean_over_a");
     if (!ce) exit(2);
     double *eta = nso_xmalloc((size_t)Te * sizeof(double));
-    double emax = fmin(1.0 / C, sqrt(D * D / (2 * C * sigma * sigma * (double)Te)));
+    double emax = fmin(1.0 / C, sqrt(D * D / (2 * C * sigma_g * sigma_g * (double)Te)));
     for (long i = 0; i < Te; i++) eta[i] = emax;
     b2_res tr[2];
     const int modes[2] = {NSO_TRUNC_TWO_SIDED, NSO_TRUNC_ONE_SIDED};
     const char *mname[2] = {"two_sided", "one_sided"};
     double lbE = D * LBc / sqrt((double)Te), minr[2];
     for (int m = 0; m < 2; m++) {
-        b2_cfg cfg = {C, D, sigma, sigma_p, 1, Te, Te + 1, modes[m], eta, c.full ? 200 : 40, pc_fmt("trunc_%s", mname[m])};
+        b2_cfg cfg = {C, D, sigma_g, sigma, 1, Te, Te + 1, modes[m], eta, c.full ? 200 : 40, pc_fmt("trunc_%s", mname[m])};
         b2_run(&cfg, c.seed, &tr[m]);
         minr[m] = INFINITY;
-        double a1 = emax * sigma;
+        double a1 = emax * sigma_g;
         for (long t = 0; t <= Te; t++) {
             double v = tr[m].gf2[t] / (double)cfg.reps;
             if (t) minr[m] = fmin(minr[m], v / lbE);
-            nso_csv_printf(ce, "%s,%ld,%.8e,%.8e,%.5f\n", mname[m], t, v, lbE, ds_trunc_mean(sigma_p, a1, modes[m]) / a1);
+            nso_csv_printf(ce, "%s,%ld,%.8e,%.8e,%.5f\n", mname[m], t, v, lbE, ds_trunc_mean(sigma, a1, modes[m]) / a1);
         }
         nso_csv_printf(ce, "\n\n");
     }
     if (nso_csv_commit(ce) != NSO_OK) exit(2);
-    double a1 = emax * sigma, mean1 = ds_trunc_mean(sigma_p, a1, NSO_TRUNC_ONE_SIDED);
+    double a1 = emax * sigma_g, mean1 = ds_trunc_mean(sigma, a1, NSO_TRUNC_ONE_SIDED);
 
     pc_claim(&c, "thm4.5.lipschitz", "Sec 4: each h_i (and Lemma B.3's g) has a C-Lipschitz derivative",
              pc_fmt("max |h'(x)-h'(y)|/(C|x-y|) = %.6f, g: %.6f (dense grid, every alpha used); 1/(CG) <= 1", worst_lip, lipg),

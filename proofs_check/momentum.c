@@ -1,10 +1,15 @@
-/* momentum.c - Appendix B.3: momentum lower bound (Theorem B.4, Lemmas B.5-B.7).
+/* momentum.c - Appendix B.3: momentum lower bound (Theorem B.4, Lemmas B.5-B.7),
+ * @paper thm:B.4
+ * Notation: sigma_g is the oracle noise (the lemmas' sigma, --sigma-g), sigma
+ * the weight-perturbation std (--sigma).
  *
  * f = (C/2)||W||^2 (|W_0| = D sqrt(2/C), so F(W_0) - min F = D^2) and
  * f = ||W||^2/(2 kappa), kappa = max{1/C, 2 sum eta_i} (eq. 50, |W_0|^2 = 2 D^2 kappa).
- * Momentum SGD (eq. 10) with the NSO gradient: Gaussian perturbations (they
- * cancel in the two-point average on a quadratic) and an additive Gaussian
- * oracle shared by the pair W +- U_j, so E||xi_bar||^2 = sigma^2 / k.
+ * Momentum SGD (eq. 10) with the NSO gradient, through the engine (registry
+ * optimizer "nso" with heavy-ball composition, nso_opt_step): Gaussian
+ * perturbations (they cancel in the two-point average on a quadratic) and the
+ * additive Gaussian oracle nso_obj_additive_noise, one sample per pair W +- U_j
+ * (pair-samples), so E||xi_bar||^2 = sigma_g^2 / k.
  *   - E||grad F(W_t)||^2 exactly from the 2x2 second-moment recursion
  *     (secmom.c), checked against Monte Carlo for mu in {0, 0.5, 0.9};
  *   - Lemma B.5's closed form: C or C^2 in front of sigma^2/k;
@@ -14,6 +19,8 @@
 #include "cli.h"
 #include "noise.h"
 #include "nso_error.h"
+#include "objective.h"
+#include "optimizer.h"
 #include "pc_util.h"
 #include "rng.h"
 #include "secmom.h"
@@ -22,6 +29,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* f = (c/2)||W||^2: the quadratics of Lemmas B.5 / B.6 */
+typedef struct {
+    size_t d;
+    double c;
+} iso_ctx;
+static double iso_value(void *p, const double *w)
+{
+    const iso_ctx *q = p;
+    double s = 0;
+    for (size_t i = 0; i < q->d; i++) s += 0.5 * q->c * w[i] * w[i];
+    return s;
+}
+static void iso_grad(void *p, const double *w, double *g)
+{
+    const iso_ctx *q = p;
+    for (size_t i = 0; i < q->d; i++) g[i] = q->c * w[i];
+}
 
 /* min over t = 1..T of E||grad F(W_t)||^2 for constant eta on curvature c */
 static double min_grad2(double c, double w0sq, double eta, double mu, double noise2, long T)
@@ -39,7 +64,7 @@ static double min_grad2(double c, double w0sq, double eta, double mu, double noi
 int main(int argc, char **argv)
 {
     pc_ctx c = {.seed = 20240601, .profile = "quick", .out = "out/quick/proofs", .ledger = "out/quick/claims.tsv"};
-    double C = 2.385, D = 1.0, sigma = 1.0, sigma_p = 0.05;
+    double C = 2.385, D = 1.0, sigma_g = 1.0, sigma = 0.05;
     long reps = 0, d = 10;
     nso_arg_spec specs[] = {
         {"seed", NSO_ARG_U64, &c.seed, 0, 1.8e19, "random seed"},
@@ -48,8 +73,8 @@ int main(int argc, char **argv)
         {"ledger", NSO_ARG_STRING, &c.ledger, 0, 0, "claims ledger (TSV)"},
         {"C", NSO_ARG_DOUBLE, &C, 1e-6, 1e6, "curvature / Lipschitz constant C (not 1, so C and C^2 differ)"},
         {"D", NSO_ARG_DOUBLE, &D, 1e-6, 1e6, "initial gap D"},
-        {"sigma", NSO_ARG_DOUBLE, &sigma, 0, 1e6, "oracle noise: E||z||^2 = sigma^2"},
-        {"sigma-p", NSO_ARG_DOUBLE, &sigma_p, 0, 1e6, "perturbation std"},
+        {"sigma-g", NSO_ARG_DOUBLE, &sigma_g, 0, 1e6, "oracle noise: E||z||^2 = sigma_g^2 (the lemmas' sigma)"},
+        {"sigma", NSO_ARG_DOUBLE, &sigma, 0, 10, "weight-perturbation std (Gaussian)"},
         {"d", NSO_ARG_INT, &d, 1, 1e6, "dimension of the Monte Carlo runs"},
         {"reps", NSO_ARG_INT, &reps, 0, 1e8, "Monte Carlo runs (0 = profile default)"},
     };
@@ -60,7 +85,7 @@ int main(int argc, char **argv)
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e8], got %ld", reps);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
     const long k = 4, Tmc = 200;
-    double noise2 = sigma * sigma / (double)k;
+    double noise2 = sigma_g * sigma_g / (double)k;
 
     /* ---- Lemma B.5 closed form vs recursion, and Monte Carlo vs recursion ---- */
     char pm[1024];
@@ -72,33 +97,40 @@ int main(int argc, char **argv)
     const double mus[3] = {0.0, 0.5, 0.9};
     double *etas = nso_xmalloc((size_t)Tmc * sizeof(double));
     for (long i = 0; i < Tmc; i++) etas[i] = eta;
-    double *W = nso_xmalloc((size_t)(2 * d) * sizeof(double)), *M = W + d;
+    double *W = nso_xmalloc((size_t)d * sizeof(double));
     double *s1 = nso_xmalloc((size_t)(Tmc + 1) * 2 * sizeof(double)), *s2 = s1 + Tmc + 1;
+    /* f = (C/2)||W||^2 with the additive Gaussian oracle (one z per +-U pair) */
+    iso_ctx iso = {(size_t)d, C};
+    nso_objective *fq = nso_xcalloc(1, sizeof *fq);
+    *fq = (nso_objective){.name = "momentum/(C/2)|W|^2", .dim = (size_t)d, .ctx = &iso, .value = iso_value,
+                          .grad = iso_grad, .noise_model = "exact", .min_value = 0, .lipschitz = C};
+    nso_objective *obj = nso_obj_additive_noise(fq, sigma_g);
+    nso_param_set ps;
+    char msg[256];
+    nso_params_clear(&ps);
+    nso_params_set(&ps, "sigma", sigma);
+    nso_params_set(&ps, "k", (double)k);
+    nso_params_set(&ps, "pair-samples", 1);
     for (int im = 0; im < 3; im++) {
         double mu = mus[im], ta1 = 0, ta2 = 0;
         memset(s1, 0, (size_t)(Tmc + 1) * 2 * sizeof(double));
         for (long rep = 0; rep < reps; rep++) {
             gsl_rng *r = nso_rng_indexed(c.seed, pc_fmt("momentum/mu%g", mu), (uint64_t)rep);
-            for (long i = 0; i < d; i++) W[i] = sqrt(w0sq / (double)d), M[i] = 0;
+            /* eq. (10) through the engine: Algorithm 1's gradient, heavy ball composed */
+            nso_optimizer *o = nso_optimizer_alloc(nso_opt_nso, (size_t)d, &ps, obj, msg, sizeof msg);
+            if (!o || nso_opt_compose(o, mu, 0.0, msg, sizeof msg) != NSO_OK) nso_die("--sigma: %s", msg);
+            o->sample_seed = nso_stream_id(c.seed, pc_fmt("momentum/mu%g/oracle", mu), (uint64_t)rep);
+            for (long i = 0; i < d; i++) W[i] = sqrt(w0sq / (double)d);
             double tavg = 0;
             for (long t = 1; t <= Tmc; t++) {
+                if (nso_opt_step(o, obj, W, eta, r) != NSO_OK) pc_check_finite(NAN, "the momentum iterates");
                 double n2 = 0;
-                for (long i = 0; i < d; i++) {
-                    double g = 0;
-                    for (long j = 0; j < k; j++) {
-                        double u = gsl_ran_gaussian_ziggurat(r, sigma_p);
-                        double z = gsl_ran_gaussian_ziggurat(r, sigma / sqrt((double)d));
-                        g += 0.5 * (C * (W[i] + u) + z + C * (W[i] - u) + z);
-                    }
-                    g /= (double)k;
-                    M[i] = mu * M[i] - eta * g;
-                    W[i] += M[i];
-                    n2 += C * C * W[i] * W[i];
-                }
+                for (long i = 0; i < d; i++) n2 += C * C * W[i] * W[i];
                 s1[t] += n2, s2[t] += n2 * n2;
                 tavg += n2 / (double)Tmc;
             }
             ta1 += tavg, ta2 += tavg * tavg;
+            nso_optimizer_free(o);
             gsl_rng_free(r);
         }
         sm_state s = {w0sq, 0, 0};
@@ -140,7 +172,7 @@ int main(int argc, char **argv)
     long Ts[] = {10, 30, 100, 300, 1000, 3000, 10000, 30000, 100000};
     size_t nT = c.full ? 9 : 7;
     const size_t NE = 80;
-    double b6_worst = INFINITY, b7_worst = INFINITY, x = sqrt(2 * sigma * sigma * C / ((double)k * D * D));
+    double b6_worst = INFINITY, b7_worst = INFINITY, x = sqrt(2 * sigma_g * sigma_g * C / ((double)k * D * D));
     double slope[3], slo[3], shi[3], rmin[3], sslope[3], sslo[3], sshi[3], srmin[3];
     for (int im = 0; im < 3; im++) {
         double mu = mus[im], lx[16], ly[16], lys[16];
@@ -148,7 +180,7 @@ int main(int argc, char **argv)
         rmin[im] = INFINITY, srmin[im] = INFINITY;
         for (size_t iT = 0; iT < nT; iT++) {
             long T = Ts[iT];
-            double sbest = INFINITY, best = INFINITY, best_eta = NAN, lb = D * sqrt(C * sigma * sigma / (32.0 * (double)k * (double)T));
+            double sbest = INFINITY, best = INFINITY, best_eta = NAN, lb = D * sqrt(C * sigma_g * sigma_g / (32.0 * (double)k * (double)T));
             for (size_t ie = 0; ie < NE; ie++) {
                 double e = 0.99 / C * pow(10.0, -5.0 * (double)ie / (double)(NE - 1));
                 double kap = fmax(1.0 / C, 2.0 * (double)T * e);
@@ -167,7 +199,7 @@ int main(int argc, char **argv)
                 double w6 = min_grad2(1.0 / ks, 2 * D * D * ks, e, mu, noise2, T);
                 sbest = fmin(sbest, fmax(v5, w6));
             }
-            double ref = D * sqrt(C * sigma * sigma / ((double)k * (double)T));
+            double ref = D * sqrt(C * sigma_g * sigma_g / ((double)k * (double)T));
             nso_csv_printf(cl, "%g,%ld,%.6g,%.8e,%.8e,%.5f,%.8e,%.8e,%.5f\n", mu, T, best_eta, best, lb, best / lb, ref,
                            sbest, sbest / lb);
             rmin[im] = fmin(rmin[im], best / ref);
@@ -204,6 +236,7 @@ int main(int argc, char **argv)
                     srmin[2]),
              "slope CI overlaps [-0.6, -0.4] and ratio >= 1 for every mu", okS, pl);
     pc_claims_md(&c, "momentum");
+    nso_obj_free(obj);
     free(etas), free(W), free(s1);
     return 0;
 }

@@ -9,9 +9,14 @@
 # One output file per job: a job whose CSV exists is skipped, so `make -j2 proofs`
 # runs jobs in parallel and an interrupted run resumes.  `make proofs-clean`
 # removes $(OUT)/proofs to force a rerun.
+#
+# Every program takes --sigma (weight-perturbation std) and, where the check has
+# an oracle, --sigma-g (oracle noise); the jobs below use the programs' defaults.
+# The objectives come from the problem registry (lib/prob_*.c) and every NSO
+# step from the optimizer engine (lib/opt_nso.c).
 
 PROOFS_SEED ?= 20240601
-PROOFS_SUP  := pc_util testfuncs drori_shamir secmom nsovec
+PROOFS_SUP  := pc_util drori_shamir secmom thm43
 PROOFS_PROG := taylor_gap lower_bound momentum upper_bound nso_variance
 PROOFS_SUP_OBJ := $(PROOFS_SUP:%=$(BUILD)/proofs_check/%.o)
 PROOFS_BINS := $(PROOFS_PROG:%=$(BIN)/proofs_%)

@@ -1,5 +1,5 @@
-/* taylor_gap.c - Proposition 2.1 (eq. 1): the Taylor gap of the two-point
- * smoothed objective
+/* taylor_gap.c - Proposition 2.1 (eq. 1), @paper prop:2.1
+ * The Taylor gap of the two-point smoothed objective
  *     F(W) = E_U[(f(W+U) + f(W-U))/2] = f(W) + 1/2 <Sigma, grad^2 f(W)> + R,
  * claimed R = O(||Sigma||^{3/2}) (slope >= 3 in sigma for Sigma = sigma^2 I).
  * Also the paper's Table 2 analog (gap +- std over 100 draws beside
@@ -11,8 +11,13 @@
  *   rem(U) = gap(U) - 1/2 U' grad^2 f(W) U         (E[U U'] = sigma^2 I, so
  *            E rem(U) = R exactly; rem(U) = O(|U|^4), a control variate that
  *            resolves R down to tiny sigma)
- * Where F is known in closed form (cossum: characteristic functions; logcosh:
- * GSL quadrature, Gaussian P) the exact R is written beside the estimate.
+ * Where F is known in closed form (the objective's smoothed: cossum through
+ * characteristic functions, logcosh by GSL quadrature for a Gaussian P,
+ * quadratic_dense exactly) the exact R is written beside the estimate.
+ * The objectives are registry problems (lib/prob_*.c); each is built with its
+ * data drawn from the stream taylor/data/<name> (data_rng), and the point W is
+ * the problem's initial point drawn next from that stream (sensing: data from
+ * the seed, W random or the interpolating [U*, 0]).
  *
  * Run once per objective (--objective NAME, one CSV per job) and once with
  * --objective summary to pool the constant of the quadratic term. */
@@ -21,8 +26,9 @@
 #include "nso_error.h"
 #include "pc_util.h"
 #include "progress.h"
+#include "objective.h"
 #include "rng.h"
-#include "testfuncs.h"
+#include "sensing.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,19 +43,44 @@ static const char *const OBJECTIVES[] = {"quadratic", "cossum", "logcosh", "logi
                                          "sensing_random", "sensing_interp"};
 #define NOBJ 6
 
-static tf_obj *build(const char *name, uint64_t seed)
+/* a registry objective, the point W it is checked at and the top of the sigma
+ * sweep (the curvature scale of the problem) */
+typedef struct {
+    nso_objective *f;
+    double *w;
+    double sigma_max;
+} tg_obj;
+
+static int build(const char *name, uint64_t seed, tg_obj *o)
 {
+    static const struct {
+        const char *name, *problem;
+        size_t dim, rank, m;
+        double sigma_max;
+    } T[] = {{"quadratic", "quadratic_dense", 30, 0, 0, 0.5}, {"cossum", "cossum", 20, 0, 40, 0.5},
+             {"logcosh", "logcosh", 20, 0, 40, 0.5},           {"logistic", "logistic", 10, 0, 200, 0.5},
+             {"sensing_random", "sensing", 8, 2, 80, 0.1},      {"sensing_interp", "sensing", 8, 2, 80, 0.1}};
+    size_t i = 0;
+    while (i < sizeof T / sizeof T[0] && strcmp(T[i].name, name)) i++;
+    if (i == sizeof T / sizeof T[0]) return NSO_EINVAL;
+    const nso_problem *pr = nso_problem_find(T[i].problem);
     gsl_rng *r = nso_rng_named(seed, pc_fmt("taylor/data/%s", name));
-    tf_obj *o = NULL;
-    if (!strcmp(name, "quadratic")) o = tf_quadratic(30, r);
-    else if (!strcmp(name, "cossum")) o = tf_cossum(20, 40, r);
-    else if (!strcmp(name, "logcosh")) o = tf_logcosh(20, 40, r);
-    else if (!strcmp(name, "logistic")) o = tf_logistic(10, 200, 1e-2, r);
-    /* matrix sensing on the data of the library's registry problem (small d) */
-    else if (!strcmp(name, "sensing_random")) o = tf_sensing_registry(8, 2, 80, seed, 0, r);
-    else if (!strcmp(name, "sensing_interp")) o = tf_sensing_registry(8, 2, 80, seed, 1, r);
+    nso_problem_params pp = {.dim = T[i].dim, .rank = T[i].rank, .m = T[i].m, .seed = seed, .scale = 1.0,
+                             .data_rng = r};
+    char msg[256];
+    o->f = pr->create(&pp, msg, sizeof msg);
+    if (!o->f) nso_die("--objective %s: %s", name, msg);
+    o->w = nso_xcalloc(o->f->dim, sizeof(double));
+    o->sigma_max = T[i].sigma_max;
+    if (!strcmp(name, "sensing_interp")) { /* U = [U*, 0] interpolates */
+        const nso_sensing *s = o->f->ctx;
+        for (size_t a = 0; a < s->d; a++)
+            for (size_t b = 0; b < s->r; b++) o->w[a * s->d + b] = s->Ustar[a * s->r + b];
+    } else {
+        pr->init(o->f, o->w, r);
+    }
     gsl_rng_free(r);
-    return o;
+    return NSO_OK;
 }
 
 typedef struct {
@@ -57,16 +88,17 @@ typedef struct {
 } mc_out;
 
 /* N two-point draws at sigma with law; u, wp, wm: dim scratch */
-static mc_out mc(const tf_obj *o, const nso_noise_law *law, double sigma, size_t N, gsl_rng *r,
+static mc_out mc(const tg_obj *o, const nso_noise_law *law, double sigma, size_t N, gsl_rng *r,
                  double f0, double *u, double *wp, double *wm)
 {
-    size_t d = o->dim;
+    const nso_objective *f = o->f;
+    size_t d = f->dim;
     double sg = 0, sg2 = 0, sr = 0, sr2 = 0;
     for (size_t n = 0; n < N; n++) {
         nso_noise_fill(law, r, sigma, d, u);
-        for (size_t i = 0; i < d; i++) wp[i] = o->w_eval[i] + u[i], wm[i] = o->w_eval[i] - u[i];
-        double g = 0.5 * (o->f(o, wp) + o->f(o, wm)) - f0;
-        double rem = g - 0.5 * o->hquad(o, o->w_eval, u);
+        for (size_t i = 0; i < d; i++) wp[i] = o->w[i] + u[i], wm[i] = o->w[i] - u[i];
+        double g = 0.5 * (f->value(f->ctx, wp) + f->value(f->ctx, wm)) - f0;
+        double rem = g - 0.5 * nso_obj_hquad(f, o->w, u);
         sg += g, sg2 += g * g, sr += rem, sr2 += rem * rem;
     }
     pc_ci a = pc_ci_sums(sg, sg2, N), b = pc_ci_sums(sr, sr2, N);
@@ -77,12 +109,12 @@ static mc_out mc(const tf_obj *o, const nso_noise_law *law, double sigma, size_t
 
 static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
 {
-    tf_obj *o = build(name, c->seed);
-    if (!o) nso_die("--objective: expected one of quadratic, cossum, logcosh, logistic, "
+    tg_obj obj, *o = &obj;
+    if (build(name, c->seed, o) != NSO_OK) nso_die("--objective: expected one of quadratic, cossum, logcosh, logistic, "
                     "sensing_random, sensing_interp, summary; got '%s'", name);
-    size_t d = o->dim;
+    size_t d = o->f->dim;
     double *u = nso_xmalloc(3 * d * sizeof(double)), *wp = u + d, *wm = u + 2 * d;
-    double f0 = o->f(o, o->w_eval), tr = o->htrace(o, o->w_eval);
+    double f0 = o->f->value(o->f->ctx, o->w), tr = o->f->hess_trace(o->f->ctx, o->w);
     pc_check_finite(f0 + tr, "f(W) or tr grad^2 f(W)");
     int is_quad = !strcmp(name, "quadratic");
 
@@ -107,7 +139,7 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
             mc_out m = mc(o, LAWS[l], sigma, (size_t)draws, r, f0, u, wp, wm);
             gsl_rng_free(r);
             double pred = 0.5 * sigma * sigma * tr;
-            double Fx = o->smoothed(o, o->w_eval, LAWS[l], sigma);
+            double Fx = o->f->smoothed ? o->f->smoothed(o->f->ctx, o->w, LAWS[l], sigma) : NAN;
             double rex = isnan(Fx) ? NAN : Fx - f0 - pred;
             nso_csv_printf(csv, "%zu,%.6g,%ld,%.10e,%.4e,%.10e,%.6e,%.4e,%.6e,%.10g,%s\n", l, sigma,
                            draws, m.gap_mean, m.gap_se, pred, m.rem_mean, m.rem_se, rex, tr,
@@ -240,7 +272,8 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
     pc_claims_md(c, pc_fmt("taylor_%s", name));
     free(rel);
     free(u);
-    tf_free(o);
+    free(o->w);
+    nso_obj_free(o->f);
 }
 
 /* Pool c_hat = gap / (sigma^2 tr H) at the smallest sigma over every objective

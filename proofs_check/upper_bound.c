@@ -1,45 +1,60 @@
-/* upper_bound.c - Theorem 4.3 (eq. 6): E||grad F(W_t)||^2 of Algorithm 1's
- * random iterate (Lemma B.1: t uniform in 0..T-1 for a constant step) is at most
+/* upper_bound.c - Theorem 4.3 (eq. 6), @paper thm:4.3
+ * E||grad F(W_t)||^2 of Algorithm 1's random iterate (Lemma B.1: t uniform in
+ * 0..T-1 for a constant step) is at most
  *   sqrt(2 C D^2 (sigma_g^2 + C^2 H(P)) / (k T)) + 2 C D^2 / T,
- * on the separable cosine f = sum lam w^2/2 + beta (1 - cos(omega w)) whose
- * Gaussian smoothing F and grad F are closed-form (testfuncs.h), C = lam +
- * beta omega^2, D^2 = F(W_0) - min F exactly, an additive Gaussian oracle with
- * E||z||^2 = sigma_g^2, and the proof's step (App. B.1, eqs. 35-39):
+ * on the registry problem sepcos (d = 10): f = sum lam w^2/2 + beta (1 -
+ * cos(omega w)) whose Gaussian smoothing F and grad F are closed-form (the
+ * objective's smoothed / smoothed_grad), C = lam + beta omega^2 (its
+ * lipschitz), W_0 its initial point (1.3 * ones), D^2 = F(W_0) - min F = F(W_0)
+ * - F(0) exactly, an additive Gaussian oracle with E||z||^2 = sigma_g^2 (one z
+ * per +-U pair), perturbation N(0, sigma^2 I), every run through the engine
+ * (thm43.h: registry optimizer "nso", nso_opt_step), and the proof's step
+ * (App. B.1, eqs. 35-39):
  *   Delta = (sigma_g^2 + C^2 H)/k;  eta = sqrt(2 D^2/(C Delta T)) if Delta >= 2CD^2/T, else 1/C.
  * One job per k (--k K, file upper_k<K>.csv); --pool pools the jobs into the
  * ledger rows (rates in T and k, tightness) and the markdown table. */
 #include "cli.h"
 #include "noise.h"
 #include "nso_error.h"
-#include "nsovec.h"
 #include "pc_util.h"
 #include "progress.h"
 #include "rng.h"
-#include "testfuncs.h"
+#include "thm43.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const tf_sepcos FUN = {10, 1.0, 1.0, 2.0};
-#define W0VAL 1.3
+#define DIM 10
 static const long KS[] = {1, 2, 4, 8, 16};
 #define NK 5
 
 typedef struct {
-    double C, D2, H, e, sigma_p, sigma_g;
+    double C, D2, H, sigma, sigma_g;
+    nso_objective *f, *oracle; /* registry sepcos, and behind the additive oracle */
+    double *w0;       /* its initial point */
 } prob;
 
-static prob setup_prob(double sigma_p, double sigma_g)
+static prob setup_prob(double sigma, double sigma_g)
 {
     prob p;
-    p.C = tf_sepcos_C(&FUN);
-    p.e = tf_sepcos_e(&FUN, &nso_noise_gaussian, sigma_p);
-    double w0[64];
-    for (size_t i = 0; i < FUN.d; i++) w0[i] = W0VAL;
-    p.D2 = tf_sepcos_gap(&FUN, w0, p.e);
-    p.H = (double)FUN.d * sigma_p * sigma_p;
-    p.sigma_p = sigma_p, p.sigma_g = sigma_g;
+    char msg[256];
+    nso_problem_params pp = {.dim = DIM, .scale = 1.0};
+    p.f = nso_problem_sepcos.create(&pp, msg, sizeof msg);
+    nso_objective *inner = p.f ? nso_problem_sepcos.create(&pp, msg, sizeof msg) : NULL;
+    if (!p.f || !inner) nso_die("sepcos: %s", msg);
+    p.oracle = nso_obj_additive_noise(inner, sigma_g);
+    if (!p.oracle) nso_die("--sigma-g: the additive oracle could not be built");
+    p.w0 = nso_xmalloc(DIM * sizeof(double));
+    nso_problem_sepcos.init(p.f, p.w0, NULL);
+    double *zero = nso_xcalloc(DIM, sizeof(double));
+    p.C = p.f->lipschitz;
+    /* min F is at 0 (lib/prob_cosquad.c: beta e >= 0 for the Gaussian) */
+    p.D2 = p.f->smoothed(p.f->ctx, p.w0, &nso_noise_gaussian, sigma) -
+           p.f->smoothed(p.f->ctx, zero, &nso_noise_gaussian, sigma);
+    free(zero);
+    p.H = (double)DIM * sigma * sigma;
+    p.sigma = sigma, p.sigma_g = sigma_g;
     return p;
 }
 
@@ -63,8 +78,7 @@ static void run_k(pc_ctx *c, const prob *p, long k, long Tmax, long reps)
     nso_csv *csv = nso_csv_open(path, "proofs_upper_bound", c->params, c->seed,
                                 "k,T,eta,noise_regime,mean,se,lo,hi,bound,ratio,random_iter_mean,random_iter_se");
     if (!csv) exit(2);
-    double w0[64], *avg = nso_xmalloc((size_t)reps * 2 * sizeof(double)), *atr = avg + reps;
-    for (size_t i = 0; i < FUN.d; i++) w0[i] = W0VAL;
+    double *avg = nso_xmalloc((size_t)reps * 2 * sizeof(double)), *atr = avg + reps;
     long nT = 0;
     for (long T = 10; T <= Tmax; T *= 10) nT++;
     nso_progress pr;
@@ -72,8 +86,8 @@ static void run_k(pc_ctx *c, const prob *p, long k, long Tmax, long reps)
     long it = 0;
     for (long T = 10; T <= Tmax; T *= 10) {
         int regime;
-        nv_cfg cfg = {&FUN, &nso_noise_gaussian, p->sigma_p, p->sigma_g, proof_eta(p, k, T, &regime), k, T};
-        nv_run(&cfg, w0, c->seed, pc_fmt("thm4.3/k%ld/T%ld", k, T), 0, reps, avg, atr);
+        t43_cfg cfg = {p->f, p->oracle, &nso_noise_gaussian, p->sigma, proof_eta(p, k, T, &regime), k, T};
+        t43_run(&cfg, p->w0, c->seed, pc_fmt("thm4.3/k%ld/T%ld", k, T), 0, reps, avg, atr);
         pc_ci a = pc_ci_of(avg, (size_t)reps), b = pc_ci_of(atr, (size_t)reps);
         double bd = upper_bound_eq6(p, k, T);
         /* throughput is measured by proofs_bench, not here: outputs depend on the seed only */
@@ -193,7 +207,7 @@ int main(int argc, char **argv)
     pc_ctx c = {.seed = 20240601, .profile = "quick", .out = "out/quick/proofs", .ledger = "out/quick/claims.tsv"};
     long k = 1, Tmax = 0, reps = 0;
     int pool = 0;
-    double sigma_p = 0.1, sigma_g = 3.0;
+    double sigma = 0.1, sigma_g = 3.0;
     nso_arg_spec specs[] = {
         {"seed", NSO_ARG_U64, &c.seed, 0, 1.8e19, "random seed"},
         {"profile", NSO_ARG_STRING, &c.profile, 0, 0, "quick or full"},
@@ -203,7 +217,7 @@ int main(int argc, char **argv)
         {"pool", NSO_ARG_FLAG, &pool, 0, 0, "pool the k = 1..16 jobs into ledger rows, tables and the sandwich"},
         {"T-max", NSO_ARG_INT, &Tmax, 0, 1e8, "largest T (powers of 10 from 10; 0 = profile default)"},
         {"reps", NSO_ARG_INT, &reps, 0, 1e8, "independent runs per (k, T) (0 = profile default)"},
-        {"sigma-p", NSO_ARG_DOUBLE, &sigma_p, 1e-9, 10, "perturbation std (Gaussian P)"},
+        {"sigma", NSO_ARG_DOUBLE, &sigma, 1e-9, 10, "weight-perturbation std (Gaussian P)"},
         {"sigma-g", NSO_ARG_DOUBLE, &sigma_g, 0, 1e3, "oracle noise: E||z||^2 = sigma_g^2"},
     };
     size_t ns = sizeof specs / sizeof specs[0];
@@ -214,8 +228,11 @@ int main(int argc, char **argv)
     if (Tmax < 10) nso_die("--T-max: expected an integer in [10, 1e8], got %ld", Tmax);
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e8], got %ld", reps);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
-    prob p = setup_prob(sigma_p, sigma_g);
+    prob p = setup_prob(sigma, sigma_g);
     if (pool) summary(&c, &p);
     else run_k(&c, &p, k, Tmax, reps);
+    nso_obj_free(p.f);
+    nso_obj_free(p.oracle);
+    free(p.w0);
     return 0;
 }

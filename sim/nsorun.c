@@ -90,12 +90,12 @@ int main(int argc, char **argv)
 
     nso_problem_params pp = {.dim = (size_t)dim, .rank = (size_t)rank, .m = (size_t)m, .seed = seed,
                              .scale = scale};
-    nso_objective *obj = prob->create(&pp);
-    if (!obj) nso_die("--problem %s: could not build the problem (see above)", problem);
+    char msg[512];
+    nso_objective *obj = prob->create(&pp, msg, sizeof msg);
+    if (!obj) nso_die("--problem %s: %s (see --dim, --rank, --m, --scale)", problem, msg);
     nso_sensing *sens = is_sensing ? obj->ctx : NULL; /* before any wrapping */
     if (sigma_g > 0) obj = nso_obj_additive_noise(obj, sigma_g);
     size_t n = obj->dim;
-    char msg[512];
     nso_optimizer *o = nso_optimizer_alloc(ot, n, &ps, obj, msg, sizeof msg);
     if (!o) nso_die("--opt %s: %s", opt, msg);
     if (nso_opt_compose(o, hb, wd, msg, sizeof msg)) nso_die("--momentum/--wd: %s", msg);

@@ -132,7 +132,11 @@ static void test_rng_streams(void)
 static nso_objective *make(const char *name, size_t dim)
 {
     nso_problem_params pp = {.dim = dim, .rank = 2, .m = 0, .seed = 7, .scale = 1.0};
-    return nso_problem_find(name)->create(&pp);
+    char msg[256];
+    nso_objective *o = nso_problem_find(name)->create(&pp, msg, sizeof msg);
+    if (!o) fprintf(stderr, "\n  make(%s): %s\n", name, msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    return o;
 }
 
 /* an optimizer from a "name=value name=value" list (test helper; fails the
@@ -257,7 +261,9 @@ static void test_all_opts_all_problems(void)
         const nso_problem *pb = nso_problems[pi];
         int sensing = strcmp(pb->name, "sensing") == 0;
         nso_problem_params pp = {.dim = sensing ? 6 : 12, .rank = 2, .m = 0, .seed = 3, .scale = 1.0};
-        nso_objective *o = pb->create(&pp);
+        char msg[256];
+        nso_objective *o = pb->create(&pp, msg, sizeof msg);
+        if (!o) fprintf(stderr, "\n  %s: %s\n", pb->name, msg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o);
         double *w0 = nso_xmalloc(o->dim * sizeof(double)), *w = nso_xmalloc(o->dim * sizeof(double));
         gsl_rng *r = nso_rng_named(4, pb->name);
@@ -368,7 +374,9 @@ static void test_hessian_tools(void)
     for (int i = 0; i < 4; i++) {
         int sensing = i == 3;
         nso_problem_params pp = {.dim = sensing ? 4 : 8, .rank = 2, .m = 0, .seed = 5, .scale = 1.3};
-        nso_objective *o = nso_problem_find(names[i])->create(&pp);
+        char msg[256];
+        nso_objective *o = nso_problem_find(names[i])->create(&pp, msg, sizeof msg);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
         double *w = nso_xmalloc(o->dim * sizeof(double));
         for (size_t j = 0; j < o->dim; j++) w[j] = 0.4 * sin(2.385 * (double)j + 0.3) + 0.1;
         check_hessian_tools(o, w, 1e-6); /* central differences, h = 1e-5: O(h^2) */

@@ -384,7 +384,9 @@ static nso_objective *make_problem(const nso_problem *pb, int noisy)
 {
     int sensing = strcmp(pb->name, "sensing") == 0;
     nso_problem_params pp = {.dim = sensing ? 6 : 12, .rank = 2, .m = 0, .seed = 3, .scale = 1.0};
-    nso_objective *o = pb->create(&pp);
+    char msg[256];
+    nso_objective *o = pb->create(&pp, msg, sizeof msg);
+    if (!o) fprintf(stderr, "\n  %s: %s\n", pb->name, msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     if (noisy) o = nso_obj_additive_noise(o, 0.3);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
