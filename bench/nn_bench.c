@@ -72,15 +72,13 @@ static void write_tsv(void)
         }
         fclose(f);
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", tsv, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) nso_die("--tsv: cannot write '%s'", tsv);
-    fprintf(f, "metric\tvalue\tunit\ttarget\n");
-    for (int i = 0; i < n; i++) fputs(lines[i], f);
+    nso_csv *out = nso_atomic_open(tsv);
+    if (!out) exit(2);
+    nso_csv_printf(out, "metric\tvalue\tunit\ttarget\n");
+    for (int i = 0; i < n; i++) nso_csv_printf(out, "%s", lines[i]);
     for (int i = 0; i < nrows; i++)
-        fprintf(f, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
-    if (fclose(f) || rename(tmp, tsv)) nso_die("--tsv: cannot write '%s'", tsv);
+        nso_csv_printf(out, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
+    if (nso_csv_commit(out)) exit(2);
 }
 
 static double sgemm_peak(void)
@@ -315,12 +313,13 @@ int main(int argc, char **argv)
     nn_model_op mo;
     char msg[200];
     if (nn_model_op_init(&mo, m, &d, idx, (int)nex, 100, "all", msg, sizeof msg)) nso_die("%s", msg);
-    nn_linop op = nn_model_op_linop(&mo);
-    nn_trace_result res = {0};
+    nso_linop op = nn_model_op_linop(&mo);
+    nso_trace_est res = {0};
+    nso_hutch_opts ho = {.min_probes = (size_t)probes, .max_probes = (size_t)probes};
     nso_progress pg;
     nso_progress_begin(&pg, "hutchinson", (size_t)probes, 0);
     double tt = nso_now();
-    nn_hutchinson(&op, NULL, (size_t)probes, (size_t)probes, 0.0, r, &res, NULL, NULL);
+    nso_hutchinson(&op, &ho, r, &res);
     tt = nso_now() - tt;
     nso_progress_end(&pg);
     char name[96];

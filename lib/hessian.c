@@ -1,7 +1,8 @@
-/* hessian.c - dense Hessian + LAPACKE eigenvalues, Hutchinson trace, Lanczos
- * (full re-orthogonalisation, lock-step over a batch of operators) and power
- * iteration.  Conventions follow PyHessian (../shared/reference-notes.md):
- * Rademacher probes, relative-change stopping rule, Gaussian start vectors. */
+/* hessian.c - dense Hessian + LAPACKE eigenvalues, the operators of the
+ * toolkit (the Hessian of an objective at a point, dense matrices) and power
+ * iteration (PyHessian's top-eigenvalue method: Gaussian start, relative
+ * tolerance on the Rayleigh quotient).  See hessian.h; Hutchinson and Lanczos
+ * live in hutchinson.c and lanczos.c. */
 #include "hessian.h"
 #include "nso_error.h"
 #include <gsl/gsl_cblas.h> /* OpenBLAS provides these symbols */
@@ -51,130 +52,50 @@ int nso_eig_sym(size_t n, const double *H, double *evals)
     return NSO_OK;
 }
 
-int nso_hutchinson(const nso_objective *o, const double *w, size_t min_probes, size_t max_probes,
-                   double rel_tol, gsl_rng *r, nso_trace_est *out)
+/* ---- operators ------------------------------------------------------ */
+
+static void hess_apply(void *c, size_t nv, const double *v, double *out)
 {
-    if (!o->hvp) NSO_ERROR("Hutchinson needs a Hessian-vector product", NSO_EINVAL);
-    if (max_probes < 1) NSO_ERROR("max_probes must be >= 1", NSO_EINVAL);
-    size_t n = o->dim, k = 0;
-    double *v = nso_xmalloc(n * sizeof(double)), *hv = nso_xmalloc(n * sizeof(double));
-    double mean = 0, m2 = 0;
-    for (k = 0; k < max_probes;) {
-        for (size_t i = 0; i < n; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
-        o->hvp(o->ctx, w, v, hv);
-        double q = cblas_ddot((int)n, v, 1, hv, 1);
-        k++;
-        double old = mean, delta = q - mean;
-        mean += delta / (double)k;
-        m2 += delta * (q - mean);
-        if (k >= min_probes && k >= 2 && fabs(mean - old) <= rel_tol * fabs(mean)) break;
+    nso_hess_at *h = c;
+    for (size_t j = 0; j < nv; j++)
+        h->o->hvp(h->o->ctx, h->w, v + j * h->o->dim, out + j * h->o->dim);
+}
+
+nso_linop nso_hess_linop(nso_hess_at *h)
+{
+    return (nso_linop){.n = h->o->dim, .nops = 1, .block = 1, .apply = hess_apply, .ctx = h};
+}
+
+static void dense_apply(void *c, size_t nv, const double *v, double *out)
+{
+    nso_dense_op *d = c;
+    size_t n = d->n;
+    for (size_t j = 0; j < nv; j++) {
+        const double *A = d->A + (d->nops > 1 ? j : 0) * n * n;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, A, (int)n, v + j * n, 1, 0.0,
+                    out + j * n, 1);
     }
-    out->mean = mean;
-    out->probes = k;
-    out->stderr_ = k > 1 ? sqrt(m2 / (double)(k - 1) / (double)k) : INFINITY;
-    out->ci95 = 1.96 * out->stderr_;
-    free(v);
-    free(hv);
-    return NSO_OK;
 }
 
-static int cmp_desc(const void *a, const void *b)
+nso_linop nso_dense_linop(nso_dense_op *d, size_t block)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x < y) - (x > y);
+    return (nso_linop){.n = d->n, .nops = d->nops ? d->nops : 1, .block = block ? block : 1,
+                       .apply = dense_apply, .ctx = d};
 }
 
-int nso_lanczos_top(nso_linop_batch *op, void *ctx, size_t nops, size_t n, size_t iters,
-                    size_t ktop, gsl_rng *r, double *evals)
-{
-    if (iters < 1 || iters > n) iters = n < 1 ? 1 : (iters < 1 ? 1 : n);
-    if (ktop < 1 || ktop > iters) NSO_ERROR("need 1 <= ktop <= iters", NSO_EINVAL);
-    /* Q: nops x (iters+1) x n basis; alpha, beta per operator */
-    double *Q = nso_xmalloc(nops * (iters + 1) * n * sizeof(double));
-    double *V = nso_xmalloc(nops * n * sizeof(double)), *AV = nso_xmalloc(nops * n * sizeof(double));
-    double *alpha = nso_xcalloc(nops * iters, sizeof(double));
-    double *beta = nso_xcalloc(nops * iters, sizeof(double));
-    size_t *len = nso_xcalloc(nops, sizeof(size_t));
-    int *done = nso_xcalloc(nops, sizeof(int));
-    for (size_t b = 0; b < nops; b++) {
-        double *q0 = Q + b * (iters + 1) * n;
-        for (size_t i = 0; i < n; i++) q0[i] = gsl_ran_gaussian(r, 1.0);
-        double nr = cblas_dnrm2((int)n, q0, 1);
-        cblas_dscal((int)n, 1.0 / nr, q0, 1);
-    }
-    for (size_t j = 0; j < iters; j++) {
-        for (size_t b = 0; b < nops; b++)
-            memcpy(V + b * n, Q + (b * (iters + 1) + j) * n, n * sizeof(double));
-        op(ctx, nops, V, AV);
-        for (size_t b = 0; b < nops; b++) {
-            if (done[b]) continue;
-            double *Qb = Q + b * (iters + 1) * n, *z = AV + b * n;
-            double a = cblas_ddot((int)n, Qb + j * n, 1, z, 1);
-            alpha[b * iters + j] = a;
-            /* full re-orthogonalisation, twice (classical Gram-Schmidt x2) */
-            for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i <= j; i++) {
-                    double c = cblas_ddot((int)n, Qb + i * n, 1, z, 1);
-                    cblas_daxpy((int)n, -c, Qb + i * n, 1, z, 1);
-                }
-            double bn = cblas_dnrm2((int)n, z, 1);
-            len[b] = j + 1;
-            if (bn < 1e-12 * (fabs(a) + 1e-300) || j + 1 == iters) {
-                done[b] = 1;
-                continue;
-            }
-            beta[b * iters + j] = bn;
-            double *qn = Qb + (j + 1) * n;
-            for (size_t i = 0; i < n; i++) qn[i] = z[i] / bn;
-        }
-    }
-    int status = NSO_OK;
-    double *d = nso_xmalloc(iters * sizeof(double)), *e = nso_xmalloc(iters * sizeof(double));
-    for (size_t b = 0; b < nops; b++) {
-        size_t m = len[b];
-        memcpy(d, alpha + b * iters, m * sizeof(double));
-        memcpy(e, beta + b * iters, m * sizeof(double));
-        lapack_int info = LAPACKE_dstev(LAPACK_COL_MAJOR, 'N', (lapack_int)m, d, e, NULL, 1);
-        if (info != 0) status = NSO_EINVAL;
-        qsort(d, m, sizeof(double), cmp_desc);
-        for (size_t t = 0; t < ktop; t++) evals[b * ktop + t] = t < m ? d[t] : NAN;
-    }
-    free(d); free(e); free(Q); free(V); free(AV); free(alpha); free(beta); free(len); free(done);
-    if (status) NSO_ERROR("LAPACKE_dstev failed", status);
-    return NSO_OK;
-}
+/* ---- power iteration ------------------------------------------------- */
 
-typedef struct {
-    const nso_objective *o;
-    const double *w;
-} hess_op_ctx;
-
-static void hess_op(void *c, size_t nops, const double *v, double *out)
+int nso_power_top(const nso_linop *op, size_t max_iter, double rel_tol, gsl_rng *r,
+                  double *lambda)
 {
-    hess_op_ctx *h = c;
-    for (size_t b = 0; b < nops; b++)
-        h->o->hvp(h->o->ctx, h->w, v + b * h->o->dim, out + b * h->o->dim);
-}
-
-int nso_hessian_top(const nso_objective *o, const double *w, size_t iters, size_t ktop,
-                    gsl_rng *r, double *evals)
-{
-    if (!o->hvp) NSO_ERROR("Lanczos needs a Hessian-vector product", NSO_EINVAL);
-    hess_op_ctx c = {o, w};
-    return nso_lanczos_top(hess_op, &c, 1, o->dim, iters, ktop, r, evals);
-}
-
-int nso_power_top(const nso_objective *o, const double *w, size_t max_iter, double rel_tol,
-                  gsl_rng *r, double *lambda)
-{
-    if (!o->hvp) NSO_ERROR("power iteration needs a Hessian-vector product", NSO_EINVAL);
-    size_t n = o->dim;
+    if (op->nops != 1) NSO_ERROR("power iteration takes a single operator", NSO_EINVAL);
+    size_t n = op->n;
     double *v = nso_xmalloc(n * sizeof(double)), *hv = nso_xmalloc(n * sizeof(double));
     for (size_t i = 0; i < n; i++) v[i] = gsl_ran_gaussian(r, 1.0);
     cblas_dscal((int)n, 1.0 / cblas_dnrm2((int)n, v, 1), v, 1);
     double lam = 0;
     for (size_t it = 0; it < max_iter; it++) {
-        o->hvp(o->ctx, w, v, hv);
+        op->apply(op->ctx, 1, v, hv);
         double nl = cblas_ddot((int)n, v, 1, hv, 1);
         double nn = cblas_dnrm2((int)n, hv, 1);
         if (nn == 0) { lam = 0; break; }

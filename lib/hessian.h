@@ -1,20 +1,60 @@
-/* hessian.h - Hessian measurements over the objective interface.
+/* hessian.h - the one Hessian toolkit, over the operator type of linop.h:
  *
- * Dense Hessian (small d) and its eigenvalues with LAPACKE; Hutchinson trace
- * with Rademacher probes, a confidence interval and a stopping rule; top
- * eigenvalues by Lanczos with full re-orthogonalisation (lock-step over
- * several independent operators, so a batched operator can share passes);
- * power iteration.
- */
+ *   hutchinson.c  trace by Hutchinson's estimator (Rademacher probes), 95% CI,
+ *                 optional per-group partial traces, blocked application,
+ *                 the stopping rule below
+ *   lanczos.c     Lanczos with full re-orthogonalisation, lock-step over a
+ *                 batch of operators; top-k Ritz values; stochastic Lanczos
+ *                 quadrature (SLQ) nodes and weights for spectral densities
+ *   hessian.c     dense Hessian of an objective + LAPACKE eigenvalues, the
+ *                 Hessian of an objective / a dense matrix as operators,
+ *                 power iteration
+ *
+ * Conventions follow PyHessian (Yao et al. 2020; ../shared/reference-notes.md):
+ * Rademacher probes, Gaussian start vectors, relative-change stopping rule.
+ *
+ * THE STOPPING RULE (the only one; every caller of nso_hutchinson uses it).
+ * After probe p, with running mean m_p = (1/p) sum_{j<=p} v_j' A v_j:
+ *     stop if  p >= max(min_probes, 2)  and  |m_p - m_{p-1}| <= rel_tol (|m_{p-1}| + 1e-12),
+ *     stop if  p == max_probes,
+ *     stop if  m_p is not finite (reported as NSO_EDIVERGE).
+ * This is PyHessian's rule (relative change of the running mean against the
+ * previous mean), with a minimum number of probes so that the first few noisy
+ * means cannot stop it early; 1e-12 keeps a zero trace from dividing by zero.
+ * rel_tol = 0 with min_probes = max_probes gives a fixed number of probes. */
 #ifndef NSO_HESSIAN_H
 #define NSO_HESSIAN_H
+#include "linop.h"
 #include "objective.h"
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
-/* A batch of `nops` independent symmetric operators of size n: out[b] = A_b v[b]
- * for b < nops, with v and out stored as nops x n row-major. */
-typedef void nso_linop_batch(void *ctx, size_t nops, const double *v, double *out);
+/* optional progress callback: fn(ctx, done) after every probe / Lanczos step */
+typedef struct {
+    void (*fn)(void *ctx, size_t done);
+    void *ctx;
+} nso_hess_cb;
+
+/* ---- operators ------------------------------------------------------ */
+
+/* The Hessian of o at w (o->hvp required) as an operator; h holds the
+ * context and must outlive the operator. */
+typedef struct {
+    const nso_objective *o;
+    const double *w;
+} nso_hess_at;
+nso_linop nso_hess_linop(nso_hess_at *h);
+
+/* nops dense symmetric n x n matrices (row-major, nops x n x n) as one
+ * operator (nops > 1: a lock-step batch); block = most vectors per apply
+ * when nops == 1.  d must outlive the operator. */
+typedef struct {
+    size_t n, nops;
+    const double *A;
+} nso_dense_op;
+nso_linop nso_dense_linop(nso_dense_op *d, size_t block);
+
+/* ---- dense ----------------------------------------------------------- */
 
 /* H (n x n, row-major) at w: from hvp when present, else central differences of
  * the gradient with step h (relative error O(h^2)).  Symmetrised. */
@@ -22,27 +62,61 @@ int nso_hessian_dense(const nso_objective *o, const double *w, double h, double 
 /* eigenvalues of a symmetric n x n matrix (ascending); H is left untouched */
 int nso_eig_sym(size_t n, const double *H, double *evals);
 
+/* ---- trace (hutchinson.c) ------------------------------------------- */
+
 typedef struct {
-    double mean, stderr_, ci95; /* estimate, standard error, 95% half-width */
-    size_t probes;
+    size_t min_probes, max_probes; /* the stopping rule above; 1 <= max_probes */
+    double rel_tol;
+    const int *group; /* NULL, or per coordinate its group in [0, ngroups) */
+    int ngroups;
+    nso_hess_cb progress;
+} nso_hutch_opts;
+
+typedef struct {
+    double mean, se, ci95; /* estimate, standard error (NaN after one probe), 95% half-width 1.96 se */
+    size_t probes;         /* probes used */
+    /* caller-provided arrays of ngroups (or NULL): per-group partial traces
+     * mean_j sum_{i in g} v_ji (A v_j)_i (unbiased for the trace of the
+     * group's diagonal block; they sum to mean) and their standard errors */
+    double *group_mean, *group_se;
 } nso_trace_est;
 
-/* Hutchinson: tr H ~ mean of v^T H v, v Rademacher.  Stops after max_probes,
- * or once at least min_probes are in and the running mean moved by less than
- * rel_tol (relative) over the last probe (PyHessian's rule). */
-int nso_hutchinson(const nso_objective *o, const double *w, size_t min_probes, size_t max_probes,
-                   double rel_tol, gsl_rng *r, nso_trace_est *out);
+/* Hutchinson: tr A ~ mean_j v_j' A v_j, v_j Rademacher drawn from r
+ * (gsl_rng_uniform(r) < 0.5 -> -1, coordinate by coordinate, probe by probe).
+ * op must be a single operator (nops == 1).  With op->block > 1 the probes
+ * are drawn and applied block by block: the same probes and the same result
+ * as block = 1, but the last block may draw a few probes past the stop.
+ * Returns NSO_OK, NSO_EINVAL (bad options), or NSO_EDIVERGE (non-finite). */
+int nso_hutchinson(const nso_linop *op, const nso_hutch_opts *opt, gsl_rng *r, nso_trace_est *out);
 
-/* Lanczos with full re-orthogonalisation on nops operators in lock-step:
- * `iters` Krylov steps (<= n), start vectors from r; writes the top `ktop`
- * Ritz values of operator b to evals[b*ktop + j] (descending). */
-int nso_lanczos_top(nso_linop_batch *op, void *ctx, size_t nops, size_t n, size_t iters,
-                    size_t ktop, gsl_rng *r, double *evals);
-/* Lanczos on the Hessian of an objective at w (hvp required) */
-int nso_hessian_top(const nso_objective *o, const double *w, size_t iters, size_t ktop,
-                    gsl_rng *r, double *evals);
-/* Power iteration on the Hessian: top |eigenvalue| (signed), relative tol */
-int nso_power_top(const nso_objective *o, const double *w, size_t max_iter, double rel_tol,
-                  gsl_rng *r, double *lambda);
+/* ---- Lanczos (lanczos.c) --------------------------------------------- */
+
+/* Lanczos tridiagonalisation of every operator of op in lock-step, m steps
+ * (at most n), full re-orthogonalisation (two Gram-Schmidt passes).  Start
+ * vectors: Gaussian from r, operator 0 first.  Per operator b (stride m):
+ * alpha[b*m + j] for j < len[b], beta[b*m + j] for j < len[b] - 1; len[b] < m
+ * when an invariant subspace was found.  progress gets the step count. */
+int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
+                size_t *len, const nso_hess_cb *progress);
+/* Eigenvalues theta (ascending) of the m x m tridiagonal T(alpha, beta); with
+ * w != NULL also the SLQ weights w_j = (first component of eigenvector j)^2,
+ * which sum to 1.  Returns NSO_OK or NSO_EINVAL (LAPACK failed). */
+int nso_tridiag_eig(size_t m, const double *alpha, const double *beta, double *theta, double *w);
+/* The top ktop Ritz values of each operator after `iters` steps (clamped to
+ * n): evals[b*ktop + t], descending; NaN where fewer steps were possible.
+ * Needs 1 <= ktop <= iters. */
+int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, double *evals);
+/* Stochastic Lanczos quadrature: m steps from one Gaussian start vector per
+ * operator; nodes (Ritz values, ascending) and weights of operator b at
+ * [b*m, b*m + len[b]).  The density estimate is sum_j w_j delta(x - node_j). */
+int nso_slq(const nso_linop *op, size_t m, gsl_rng *r, double *nodes, double *weights,
+            size_t *len, const nso_hess_cb *progress);
+
+/* ---- power iteration (hessian.c) -------------------------------------- */
+
+/* top |eigenvalue| (signed) of a single operator; stops once the Rayleigh
+ * quotient changes by <= rel_tol relatively, or after max_iter products */
+int nso_power_top(const nso_linop *op, size_t max_iter, double rel_tol, gsl_rng *r,
+                  double *lambda);
 
 #endif

@@ -4,6 +4,7 @@
 #include "nso_error.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,7 @@ void nso_check_writable(const char *flag, const char *path)
     if (access(dir, W_OK) != 0) nso_die("--%s: directory '%s' is not writable", flag, dir);
 }
 
-nso_csv *nso_csv_open(const char *path, const char *program, const char *params, uint64_t seed,
-                      const char *columns)
+nso_csv *nso_atomic_open(const char *path)
 {
     nso_csv *c = nso_xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
@@ -81,6 +81,14 @@ nso_csv *nso_csv_open(const char *path, const char *program, const char *params,
         free(c);
         return NULL;
     }
+    return c;
+}
+
+nso_csv *nso_csv_open(const char *path, const char *program, const char *params, uint64_t seed,
+                      const char *columns)
+{
+    nso_csv *c = nso_atomic_open(path);
+    if (!c) return NULL;
     /* no timestamp: the same seed and parameters give byte-identical files */
     fprintf(c->f, "# program: %s\n# params: %s\n# seed: %llu\n# git: %s\n", program,
             params ? params : "", (unsigned long long)seed, nso_git_rev());
@@ -204,7 +212,11 @@ void nso_table_free(nso_table *t)
 {
     if (!t) return;
     for (size_t i = 0; i < t->ncols; i++) free(t->names[i]);
+    for (size_t i = 0; t->text && i < t->nrows * t->ncols; i++) free(t->text[i]);
+    for (size_t i = 0; i < t->ncomments; i++) free(t->comments[i]);
     free(t->names);
+    free(t->text);
+    free(t->comments);
     free(t->v);
     free(t);
 }
@@ -216,67 +228,185 @@ int nso_table_col(const nso_table *t, const char *name)
     return -1;
 }
 
-nso_table *nso_table_read(const char *path)
+const char *nso_table_comment(const nso_table *t, const char *prefix)
 {
+    size_t l = strlen(prefix);
+    for (size_t i = 0; i < t->ncomments; i++)
+        if (strncmp(t->comments[i], prefix, l) == 0) return t->comments[i];
+    return NULL;
+}
+
+/* "key: value" or "key:" with key of letters, digits, '_', '-', '.';
+ * returns the key length (0: not of this form) and the value */
+static size_t meta_split(const char *c, const char **value)
+{
+    size_t k = 0;
+    while (c[k] && (c[k] == '_' || c[k] == '-' || c[k] == '.' || (c[k] >= 'a' && c[k] <= 'z') ||
+                    (c[k] >= 'A' && c[k] <= 'Z') || (c[k] >= '0' && c[k] <= '9')))
+        k++;
+    if (k == 0 || c[k] != ':' || (c[k + 1] != ' ' && c[k + 1] != 0)) return 0;
+    *value = c[k + 1] ? c + k + 2 : c + k + 1;
+    return k;
+}
+
+const char *nso_table_meta(const nso_table *t, const char *key)
+{
+    size_t l = strlen(key);
+    for (size_t i = 0; i < t->ncomments; i++) {
+        const char *v;
+        if (meta_split(t->comments[i], &v) == l && strncmp(t->comments[i], key, l) == 0) return v;
+    }
+    return NULL;
+}
+
+/* is `name` in the comma-separated list? */
+static int in_csv_list(const char *list, const char *name)
+{
+    size_t l = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t k = c ? (size_t)(c - p) : strlen(p);
+        if (k == l && strncmp(p, name, l) == 0) return 1;
+        p += k + (c ? 1 : 0);
+    }
+    return 0;
+}
+
+#define TABLE_FAIL(...)                          \
+    do {                                         \
+        snprintf(msg, len, __VA_ARGS__);         \
+        goto fail;                               \
+    } while (0)
+
+nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg, size_t len)
+{
+    static const nso_table_opts none = {0};
+    if (!opt) opt = &none;
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "%s: cannot read '%s': %s\n", nso_progname(), path, strerror(errno));
+        snprintf(msg, len, "cannot read '%s': %s", path, strerror(errno));
         return NULL;
     }
     nso_table *t = nso_xcalloc(1, sizeof *t);
-    size_t cap = 0, lineno = 0;
+    size_t cap = 0, ccap = 0, lineno = 0;
+    int have_program = 0, *is_text = NULL;
     char *line = NULL;
     size_t lcap = 0;
     ssize_t n;
     while ((n = getline(&line, &lcap, f)) > 0) {
         lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (line[n - 1] != '\n')
+            TABLE_FAIL("'%s' line %zu: truncated line (no newline at the end of the file)", path, lineno);
+        line[--n] = 0;
+        if (n > 0 && line[n - 1] == '\r') line[--n] = 0;
         if (line[0] == '#') {
-            if (strstr(line, "# status: diverged")) t->diverged = 1;
+            const char *c = line + 1, *value;
+            if (*c == ' ') c++;
+            size_t k = meta_split(c, &value);
+            if (!t->names && k == 0)
+                TABLE_FAIL("'%s' line %zu: expected a '# key: value' header line before the column "
+                           "names, got '%.60s'", path, lineno, line);
+            if (k == 7 && strncmp(c, "program", 7) == 0) have_program = 1;
+            if (k == 6 && strncmp(c, "status", 6) == 0 && strncmp(value, "diverged", 8) == 0)
+                t->diverged = 1;
+            if (t->ncomments == ccap) {
+                ccap = ccap ? 2 * ccap : 8;
+                char **nc = realloc(t->comments, ccap * sizeof(char *));
+                if (!nc) nso_die("out of memory reading '%s'", path);
+                t->comments = nc;
+            }
+            t->comments[t->ncomments++] = xstrdup(c);
             continue;
         }
-        if (n == 0) continue;
-        if (!t->names) {
+        if (!t->names && n == 0) TABLE_FAIL("'%s' line %zu: empty line before the column names", path, lineno);
+        if (!t->names) { /* the column-name line */
+            if (!have_program)
+                TABLE_FAIL("'%s' line %zu: missing header: expected '# program: ...' and the other "
+                           "'# key: value' lines before the column names", path, lineno);
+            if (opt->columns && strcmp(line, opt->columns) != 0)
+                TABLE_FAIL("'%s' line %zu: columns '%.200s', expected '%.200s'", path, lineno, line,
+                           opt->columns);
             size_t nc = 1;
             for (char *p = line; *p; p++) nc += *p == ',';
             t->names = nso_xcalloc(nc, sizeof(char *));
-            char *save = NULL, *tok = strtok_r(line, ",", &save);
-            for (; tok; tok = strtok_r(NULL, ",", &save)) {
-                size_t L = strlen(tok) + 1;
-                t->names[t->ncols] = nso_xmalloc(L);
-                memcpy(t->names[t->ncols++], tok, L);
+            is_text = nso_xcalloc(nc, sizeof(int));
+            for (char *p = line;;) {
+                char *c = strchr(p, ',');
+                if (c) *c = 0;
+                if (!*p) TABLE_FAIL("'%s' line %zu: column %zu has an empty name", path, lineno, t->ncols + 1);
+                is_text[t->ncols] = in_csv_list(opt->text_cols, p);
+                t->names[t->ncols++] = xstrdup(p);
+                if (!c) break;
+                p = c + 1;
             }
+            for (const char *p = opt->text_cols; p && *p;) {
+                const char *c = strchr(p, ',');
+                size_t k = c ? (size_t)(c - p) : strlen(p);
+                int found = 0;
+                for (size_t j = 0; j < t->ncols; j++)
+                    found |= strlen(t->names[j]) == k && strncmp(t->names[j], p, k) == 0;
+                if (!found) TABLE_FAIL("'%s' line %zu: no column '%.*s'", path, lineno, (int)k, p);
+                p += k + (c ? 1 : 0);
+            }
+            if (opt->text_cols) t->text = nso_xcalloc(1, sizeof(char *));
             continue;
         }
+        if (n == 0) continue; /* a gnuplot block separator */
+        size_t nf = 1;
+        for (char *p = line; *p; p++) nf += *p == ',';
+        if (nf != t->ncols)
+            TABLE_FAIL("'%s' line %zu: %zu fields, expected %zu (one per column)", path, lineno, nf, t->ncols);
         if (t->nrows == cap) {
             cap = cap ? 2 * cap : 256;
             double *nv = realloc(t->v, cap * t->ncols * sizeof(double));
             if (!nv) nso_die("out of memory reading '%s'", path);
             t->v = nv;
-        }
-        char *p = line;
-        for (size_t c = 0; c < t->ncols; c++) {
-            char *end;
-            double x = strtod(p, &end);
-            if (end == p || (c + 1 < t->ncols ? *end != ',' : *end != 0)) {
-                fprintf(stderr, "%s: '%s' line %zu: expected %zu numbers separated by commas\n",
-                        nso_progname(), path, lineno, t->ncols);
-                free(line);
-                fclose(f);
-                nso_table_free(t);
-                return NULL;
+            if (t->text) {
+                char **nt = realloc(t->text, cap * t->ncols * sizeof(char *));
+                if (!nt) nso_die("out of memory reading '%s'", path);
+                t->text = nt;
             }
-            NSO_T(t, t->nrows, c) = x;
-            p = end + 1;
+        }
+        char *p = line, **text = t->text ? t->text + t->nrows * t->ncols : NULL;
+        for (size_t c = 0; text && c < t->ncols; c++) text[c] = NULL;
+        for (size_t c = 0; c < t->ncols; c++) {
+            char *comma = strchr(p, ',');
+            if (comma) *comma = 0;
+            if (is_text[c]) {
+                text[c] = xstrdup(p);
+                NSO_T(t, t->nrows, c) = NAN;
+            } else {
+                char *end;
+                double x = strtod(p, &end);
+                if (end == p || *end != 0) {
+                    t->nrows++; /* so that nso_table_free frees this row's texts */
+                    TABLE_FAIL("'%s' line %zu, column '%s': '%.40s' is not a number (write nan for a "
+                               "missing value)", path, lineno, t->names[c], p);
+                }
+                NSO_T(t, t->nrows, c) = x;
+            }
+            p = comma ? comma + 1 : p + strlen(p);
         }
         t->nrows++;
     }
+    if (ferror(f)) TABLE_FAIL("'%s' line %zu: read error: %s", path, lineno + 1, strerror(errno));
+    if (!t->names && !(have_program && t->diverged)) { /* a diverged run may stop after its header */
+        if (!have_program)
+            TABLE_FAIL("'%s' line %zu (end of file): missing header: expected '# program: ...' lines and "
+                       "a column-name line", path, lineno + 1);
+        TABLE_FAIL("'%s' line %zu (end of file): no column-name line after the header", path, lineno + 1);
+    }
+    if (opt->nrows && t->nrows != opt->nrows)
+        TABLE_FAIL("'%s' line %zu (end of file): %zu data rows, expected %zu", path, lineno + 1, t->nrows,
+                   opt->nrows);
+    free(is_text);
     free(line);
     fclose(f);
-    if (!t->names && !t->diverged) {
-        fprintf(stderr, "%s: '%s': no header line\n", nso_progname(), path);
-        nso_table_free(t);
-        return NULL;
-    }
     return t;
+fail:
+    free(is_text);
+    free(line);
+    fclose(f);
+    nso_table_free(t);
+    return NULL;
 }

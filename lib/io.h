@@ -1,4 +1,4 @@
-/* io.h - result files: atomic CSV writers and the claims ledger.
+/* io.h - result files: the atomic writer, the CSV reader and the claims ledger.
  *
  * CSV: a result file starts with comment lines recording the program, its
  * parameters, the seed and the git revision, then one header row, then data.
@@ -25,6 +25,11 @@ typedef struct {
  * naming the file when it cannot be created. */
 nso_csv *nso_csv_open(const char *path, const char *program, const char *params, uint64_t seed,
                       const char *columns);
+/* The same atomic file with nothing written yet: no provenance lines, no
+ * column names (for files with a syntax of their own, e.g. markdown fragments
+ * that carry their provenance in an HTML comment).  Write with
+ * nso_csv_printf, finish with nso_csv_commit or nso_csv_abort. */
+nso_csv *nso_atomic_open(const char *path);
 /* printf a line into the file (a newline is NOT added) */
 void nso_csv_printf(nso_csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* flush, close and rename into place; returns NSO_OK or NSO_EIO (message printed) */
@@ -50,22 +55,45 @@ int nso_ledger_put(const char *ledger_path, const nso_claim *claim);
 /* verdict helper */
 static inline const char *nso_verdict(int holds) { return holds ? "holds" : "fails"; }
 
-/* ---- reading result files ------------------------------------------- */
+/* ---- reading result files (the one CSV reader) ---------------------- */
+/* A result file, as nso_csv_open writes it:
+ *   '# key: value' header lines (at least '# program: ...'),
+ *   one line of column names (comma-separated, none empty),
+ *   data rows with exactly one field per column, each a number as strtod
+ *   reads it ("nan", "inf" are explicit; an empty field is an error), except
+ *   in columns the caller declares as text;
+ * comment lines ('#...') and blank lines (gnuplot's block separators) may
+ * also follow the column names; every line ends with a newline.  A run that says "# status: diverged"
+ * may end after its header (no columns, no rows).  Anything else is an error
+ * whose message names the file and the line. */
 typedef struct {
     size_t nrows, ncols;
-    double *v;         /* nrows x ncols */
+    double *v;         /* nrows x ncols (NAN in text columns) */
     char **names;      /* ncols column names */
+    char **text;       /* nrows x ncols; non-NULL only in text columns */
+    char **comments;   /* every '#' line without "# ", in file order */
+    size_t ncomments;
     int diverged;      /* the file says "# status: diverged" */
 } nso_table;
 
-/* Read a CSV written by nso_csv_*: '#' lines are skipped (but "# status:
- * diverged" is noted), the first other line names the columns, the rest are
- * numbers ("nan" allowed).  Returns NULL with a one-line message naming the
- * file and the line on error. */
-nso_table *nso_table_read(const char *path);
+typedef struct {
+    const char *columns;   /* NULL, or the exact column-name line required */
+    const char *text_cols; /* NULL, or comma-separated columns read as text */
+    size_t nrows;          /* 0: any number of data rows; else exactly this many */
+} nso_table_opts;
+
+/* Read and validate a result file (opt may be NULL).  Returns NULL with a
+ * one-line message "'path' line N: ..." in msg on error; prints nothing. */
+nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg, size_t len);
 void nso_table_free(nso_table *t);
 /* column index by name, or -1 */
 int nso_table_col(const nso_table *t, const char *name);
+/* the value of a '# key: value' line (the first one), or NULL */
+const char *nso_table_meta(const nso_table *t, const char *key);
+/* the first comment line starting with prefix, or NULL */
+const char *nso_table_comment(const nso_table *t, const char *prefix);
 #define NSO_T(t, row, col) ((t)->v[(size_t)(row) * (t)->ncols + (size_t)(col)])
+/* a text column's field (or NULL when col is not a text column) */
+#define NSO_TEXT(t, row, col) ((t)->text ? (t)->text[(size_t)(row) * (t)->ncols + (size_t)(col)] : NULL)
 
 #endif

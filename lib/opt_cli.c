@@ -71,6 +71,7 @@ void nso_opt_print_list(FILE *f)
     for (size_t t = 0; nso_opt_types[t]; t++) {
         const nso_opt_type *o = nso_opt_types[t];
         fprintf(f, "  %-10s %s\n", o->name, o->help);
+        if (o->source) fprintf(f, "             source: %s\n", o->source);
         for (size_t i = 0; i < o->nparams; i++) {
             const nso_param_def *p = &o->params[i];
             char def[48];

@@ -100,13 +100,16 @@ int nso_opt_load(nso_optimizer *o, double *w, gsl_rng *r, FILE *f, char *msg, si
     char magic[8], name[32], rname[32];
     double *buf = NULL, vals[NSO_MAX_PARAMS], mu, wd;
     get(&io, magic, 8);
-    if (io.err || memcmp(magic, MAGIC, 8) != 0) FAIL("not an optimizer state record (bad magic)");
+    if (io.err) FAIL("state record truncated");
+    if (memcmp(magic, MAGIC, 8) != 0) FAIL("not an optimizer state record (bad magic)");
     get(&io, name, sizeof name);
     name[31] = 0;
-    if (io.err || strcmp(name, o->type->name) != 0)
-        FAIL("state was written by method '%s', not '%s'", io.err ? "?" : name, o->type->name);
+    if (io.err) FAIL("state record truncated");
+    if (strcmp(name, o->type->name) != 0)
+        FAIL("state was written by method '%s', not '%s'", name, o->type->name);
     uint64_t dim = get_u64(&io), np = get_u64(&io);
-    if (io.err || dim != o->dim) FAIL("state has dimension %llu, expected %zu", (unsigned long long)dim, o->dim);
+    if (io.err) FAIL("state record truncated");
+    if (dim != o->dim) FAIL("state has dimension %llu, expected %zu", (unsigned long long)dim, o->dim);
     if (np != o->type->nparams) FAIL("state has %llu parameters, expected %zu", (unsigned long long)np, o->type->nparams);
     get(&io, vals, np * sizeof(double));
     if (io.err) FAIL("state record truncated");
@@ -120,14 +123,16 @@ int nso_opt_load(nso_optimizer *o, double *w, gsl_rng *r, FILE *f, char *msg, si
     if (memcmp(&mu, &o->hb_mu, sizeof mu) || memcmp(&wd, &o->wd, sizeof wd))
         FAIL("state has momentum %g / weight decay %g, this run %g / %g", mu, wd, o->hb_mu, o->wd);
     uint64_t sl = get_u64(&io), want = o->type->state_len ? o->type->state_len(o->state) : 0;
-    if (io.err || sl != want) FAIL("state vector has %llu entries, expected %llu", (unsigned long long)sl, (unsigned long long)want);
+    if (io.err) FAIL("state record truncated");
+    if (sl != want) FAIL("state vector has %llu entries, expected %llu", (unsigned long long)sl, (unsigned long long)want);
     if (sl) {
         buf = malloc(sl * sizeof(double));
         if (!buf) FAIL("out of memory");
         get(&io, buf, sl * sizeof(double));
     }
     uint64_t hv = get_u64(&io);
-    if (io.err || hv != (o->vel ? 1u : 0u)) FAIL("momentum buffer presence differs");
+    if (io.err) FAIL("state record truncated");
+    if (hv != (o->vel ? 1u : 0u)) FAIL("momentum buffer presence differs");
     double *vel = NULL;
     if (hv) {
         vel = malloc(o->dim * sizeof(double));
@@ -154,6 +159,7 @@ int nso_opt_load(nso_optimizer *o, double *w, gsl_rng *r, FILE *f, char *msg, si
         if (io.err || strcmp(rname, gsl_rng_name(r)) != 0 || rsz != gsl_rng_size(r)) {
             free(vel);
             free(wt);
+            if (io.err) FAIL("state record truncated");
             FAIL("random stream type or size differs");
         }
         rs = malloc(rsz);

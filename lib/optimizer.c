@@ -11,7 +11,8 @@
 #include <string.h>
 
 const nso_opt_type *const nso_opt_types[] = {&nso_opt_gd_t,   &nso_opt_momentum_t, &nso_opt_wpgd_t,
-                                             &nso_opt_nso_t,  NULL};
+                                             &nso_opt_nso_t,  &nso_opt_sam_t,      &nso_opt_asam_t,
+                                             &nso_opt_rsam_t, &nso_opt_bsam_t,     NULL};
 
 const nso_opt_type *nso_opt_find(const char *name)
 {
@@ -182,9 +183,14 @@ nso_optimizer *nso_optimizer_alloc(const nso_opt_type *t, size_t dim, const nso_
         free(o);
         return NULL;
     }
+    if (t->check && t->check(o->vals, obj, msg, len) != NSO_OK) {
+        free(o);
+        return NULL;
+    }
     o->state = calloc(1, t->state_size ? t->state_size : 1);
     if (!o->state) goto nomem;
     if (t->alloc(o->state, dim, o->vals, obj) != NSO_OK) {
+        t->free(o->state); /* the state was zeroed: free() of what alloc did not set is a no-op */
         free(o->state);
         free(o);
         snprintf(msg, len, "%s: could not allocate its state (dim %zu)", t->name, dim);

@@ -115,13 +115,22 @@ typedef struct nso_opt_type {
     size_t (*state_len)(const void *state); /* number of doubles */
     void (*state_get)(const void *state, double *out);
     void (*state_set)(void *state, const double *in);
+    /* optional: called by nso_optimizer_alloc before alloc; rejects values
+     * that are invalid together or for this objective (obj may be NULL) with
+     * the reason in msg, returning NSO_EINVAL */
+    int (*check)(const double *vals, const nso_objective *obj, char *msg, size_t len);
 } nso_opt_type;
 
 extern const nso_opt_type nso_opt_gd_t, nso_opt_momentum_t, nso_opt_wpgd_t, nso_opt_nso_t;
+extern const nso_opt_type nso_opt_sam_t, nso_opt_asam_t, nso_opt_rsam_t, nso_opt_bsam_t;
 #define nso_opt_gd (&nso_opt_gd_t)
 #define nso_opt_momentum (&nso_opt_momentum_t)
 #define nso_opt_wpgd (&nso_opt_wpgd_t)
 #define nso_opt_nso (&nso_opt_nso_t)
+#define nso_opt_sam (&nso_opt_sam_t)
+#define nso_opt_asam (&nso_opt_asam_t)
+#define nso_opt_rsam (&nso_opt_rsam_t)
+#define nso_opt_bsam (&nso_opt_bsam_t)
 extern const nso_opt_type *const nso_opt_types[]; /* NULL-terminated registry */
 const nso_opt_type *nso_opt_find(const char *name);
 const char *nso_opt_names(void);

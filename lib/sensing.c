@@ -297,6 +297,12 @@ void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, const 
     free(own);
 }
 
+nso_linop nso_sensing_hess_linop(nso_sensing_hess *h)
+{
+    return (nso_linop){.n = h->s->d * h->s->d, .nops = h->nb, .block = 1,
+                       .apply = nso_sensing_hvp_batch, .ctx = h};
+}
+
 void nso_sensing_hess_free(nso_sensing_hess *h)
 {
     free(h->S0);

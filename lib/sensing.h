@@ -22,6 +22,7 @@
  */
 #ifndef NSO_SENSING_H
 #define NSO_SENSING_H
+#include "linop.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,8 +84,10 @@ typedef struct {
 void nso_sensing_hess_prepare(nso_sensing *s, size_t nb, const double *U, const double *res,
                               nso_sensing_hess *h);
 void nso_sensing_hess_free(nso_sensing_hess *h);
-/* out_b = H(U_b) V_b for b < nops (nops must equal h->nb) - an nso_linop_batch */
+/* out_b = H(U_b) V_b for b < nops (nops must equal h->nb) */
 void nso_sensing_hvp_batch(void *h, size_t nops, const double *V, double *out);
+/* the nb Hessians as one lock-step operator (linop.h: nops = nb, n = d*d) */
+nso_linop nso_sensing_hess_linop(nso_sensing_hess *h);
 
 /* the two passes, exposed for the benchmark: one point uses dgemv */
 void nso_sensing_pass1(nso_sensing *s, int set, size_t nb, const double *Xp, double *R);

@@ -1,149 +1,10 @@
-/* hess.c - Hutchinson trace, Lanczos with full re-orthogonalisation, SLQ
- * (see hess.h).  References: Hutchinson (1989); Ghorbani, Krishnan & Xiao
- * (2019) for SLQ on network Hessians; PyHessian (Yao et al. 2020) for the
- * trace stopping rule. */
+/* hess.c - the network's Hessian over an evaluation set as a toolkit
+ * operator (see hess.h); the estimators are in lib/hutchinson.c and
+ * lib/lanczos.c. */
 #include "hess.h"
-#include <gsl/gsl_randist.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-int nn_hutchinson(const nn_linop *op, const int *group, size_t min_probes, size_t max_probes,
-                  double rel_tol, gsl_rng *r, nn_trace_result *res,
-                  void (*progress)(void *, size_t), void *pctx)
-{
-    size_t n = op->n;
-    int G = res->ngroups > 0 ? res->ngroups : 1;
-    int blk = op->apply_multi ? NN_HESS_BLOCK : 1;
-    double *vb = malloc(n * blk * sizeof(double)), *avb = malloc(n * blk * sizeof(double));
-    double *v = vb, *av = avb;
-    int inblk = 0, nblk = 0;
-    double *gs = calloc(G, sizeof(double)), *gss = calloc(G, sizeof(double));
-    double *gp = calloc(G, sizeof(double));
-    double s = 0, ss = 0, prev = 0;
-    size_t p;
-    for (p = 0; p < max_probes; p++) {
-        if (inblk == nblk) { /* draw and apply the next block of probes */
-            nblk = (int)(max_probes - p < (size_t)blk ? max_probes - p : (size_t)blk);
-            for (int j = 0; j < nblk; j++)
-                for (size_t i = 0; i < n; i++)
-                    vb[j * n + i] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
-            if (nblk > 1) op->apply_multi(op->ctx, nblk, vb, avb);
-            else op->apply(op->ctx, vb, avb);
-            inblk = 0;
-        }
-        v = vb + inblk * n;
-        av = avb + inblk * n;
-        inblk++;
-        memset(gp, 0, G * sizeof(double));
-        double q = 0;
-        for (size_t i = 0; i < n; i++) {
-            double t = v[i] * av[i];
-            q += t;
-            gp[group ? group[i] : 0] += t;
-        }
-        s += q;
-        ss += q * q;
-        for (int g = 0; g < G; g++) {
-            gs[g] += gp[g];
-            gss[g] += gp[g] * gp[g];
-        }
-        if (progress) progress(pctx, p + 1);
-        double mean = s / (p + 1);
-        int stop = p + 1 >= min_probes && p > 0 &&
-                   fabs(mean - prev) <= rel_tol * (fabs(prev) + 1e-12);
-        prev = mean;
-        if (!isfinite(mean)) {
-            p++;
-            break;
-        }
-        if (stop) {
-            p++;
-            break;
-        }
-    }
-    if (p > max_probes) p = max_probes;
-    res->probes = p;
-    res->mean = s / p;
-    double var = p > 1 ? (ss - s * s / p) / (p - 1) : NAN;
-    res->se = sqrt(fmax(var, 0) / p);
-    res->ci95 = 1.96 * res->se;
-    if (res->group_mean)
-        for (int g = 0; g < G; g++) {
-            res->group_mean[g] = gs[g] / p;
-            double vg = p > 1 ? (gss[g] - gs[g] * gs[g] / p) / (p - 1) : NAN;
-            if (res->group_se) res->group_se[g] = sqrt(fmax(vg, 0) / p);
-        }
-    free(vb);
-    free(avb);
-    free(gs);
-    free(gss);
-    free(gp);
-    return isfinite(res->mean) ? 0 : 4;
-}
-
-size_t nn_lanczos(const nn_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
-                  void (*progress)(void *, size_t), void *pctx)
-{
-    size_t n = op->n;
-    if (m > n) m = n;
-    double *Q = malloc(sizeof(double) * n * m), *w = malloc(sizeof(double) * n);
-    double nrm = 0;
-    for (size_t i = 0; i < n; i++) {
-        Q[i] = gsl_ran_gaussian(r, 1.0);
-        nrm += Q[i] * Q[i];
-    }
-    nrm = sqrt(nrm);
-    for (size_t i = 0; i < n; i++) Q[i] /= nrm;
-    size_t k;
-    for (k = 0; k < m; k++) {
-        double *q = Q + k * n;
-        op->apply(op->ctx, q, w);
-        double a = 0;
-        for (size_t i = 0; i < n; i++) a += q[i] * w[i];
-        alpha[k] = a;
-        if (progress) progress(pctx, k + 1);
-        if (k + 1 == m) {
-            k++;
-            break;
-        }
-        /* full re-orthogonalisation against all previous vectors, twice */
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t j = 0; j <= k; j++) {
-                const double *qj = Q + j * n;
-                double d = 0;
-                for (size_t i = 0; i < n; i++) d += qj[i] * w[i];
-                for (size_t i = 0; i < n; i++) w[i] -= d * qj[i];
-            }
-        double b = 0;
-        for (size_t i = 0; i < n; i++) b += w[i] * w[i];
-        b = sqrt(b);
-        if (!(b > 1e-12 * (fabs(a) + 1e-300))) {
-            k++;
-            break;
-        }
-        beta[k] = b;
-        double *qn = Q + (k + 1) * n;
-        for (size_t i = 0; i < n; i++) qn[i] = w[i] / b;
-    }
-    free(Q);
-    free(w);
-    return k;
-}
-
-int nn_tridiag_eig(size_t m, const double *alpha, const double *beta, double *theta, double *w)
-{
-    double *e = malloc(sizeof(double) * (m > 1 ? m : 2)), *Z = malloc(sizeof(double) * m * m);
-    memcpy(theta, alpha, m * sizeof(double));
-    for (size_t i = 0; i + 1 < m; i++) e[i] = beta[i];
-    int info = LAPACKE_dstev(LAPACK_ROW_MAJOR, 'V', (lapack_int)m, theta, e, Z, (lapack_int)m);
-    if (info == 0 && w)
-        for (size_t j = 0; j < m; j++) w[j] = Z[j] * Z[j]; /* first row, column j */
-    free(e);
-    free(Z);
-    return info;
-}
 
 /* ---- the model operator -------------------------------------------- */
 
@@ -220,9 +81,8 @@ void nn_model_op_free(nn_model_op *mo)
     memset(mo, 0, sizeof *mo);
 }
 
-static void model_apply(void *ctx, const double *v, double *out)
+static void model_apply_one(nn_model_op *mo, const double *v, double *out)
 {
-    nn_model_op *mo = ctx;
     for (size_t i = 0; i < mo->nsel; i++) mo->v32[mo->sel[i]] = (float)v[i];
     memset(out, 0, sizeof(double) * mo->nsel);
     for (int s = 0; s < mo->n; s += mo->chunk) {
@@ -235,9 +95,8 @@ static void model_apply(void *ctx, const double *v, double *out)
     }
 }
 
-static void model_apply_multi(void *ctx, int nv, const double *v, double *out)
+static void model_apply_multi(nn_model_op *mo, int nv, const double *v, double *out)
 {
-    nn_model_op *mo = ctx;
     for (int j = 0; j < nv; j++) {
         if (!mo->vb32[j]) {
             mo->vb32[j] = calloc(mo->m->nparams, sizeof(float));
@@ -258,9 +117,16 @@ static void model_apply_multi(void *ctx, int nv, const double *v, double *out)
     }
 }
 
-nn_linop nn_model_op_linop(nn_model_op *mo)
+/* one product: nn_hvp_f32; several (<= NN_HESS_BLOCK): one shared pass */
+static void model_apply(void *ctx, size_t nv, const double *v, double *out)
 {
-    return (nn_linop){mo->nsel, model_apply, mo, model_apply_multi};
+    if (nv == 1) model_apply_one(ctx, v, out);
+    else model_apply_multi(ctx, (int)nv, v, out);
+}
+
+nso_linop nn_model_op_linop(nn_model_op *mo)
+{
+    return (nso_linop){.n = mo->nsel, .nops = 1, .block = NN_HESS_BLOCK, .apply = model_apply, .ctx = mo};
 }
 
 double nn_model_op_loss(nn_model_op *mo, double *acc)

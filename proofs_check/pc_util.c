@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void pc_setup(pc_ctx *c, int argc, char **argv)
 {
@@ -164,22 +163,16 @@ void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *me
 
 nso_csv *pc_md_open(const pc_ctx *c, const char *path, const char *program)
 {
-    nso_csv *m = nso_xcalloc(1, sizeof *m);
-    m->path = pc_dup(path);
-    m->tmp = nso_xmalloc(strlen(path) + 32);
-    sprintf(m->tmp, "%s.tmp.%ld", path, (long)getpid());
-    m->f = fopen(m->tmp, "w");
-    if (!m->f) nso_die("cannot write '%s'", path);
-    fprintf(m->f, "<!-- %s %s seed %llu git %s -->\n", program, c->params, (unsigned long long)c->seed,
-            nso_git_rev());
+    nso_csv *m = nso_atomic_open(path);
+    if (!m) exit(2);
+    nso_csv_printf(m, "<!-- %s %s seed %llu git %s -->\n", program, c->params, (unsigned long long)c->seed,
+                   nso_git_rev());
     return m;
 }
 
 int pc_md_commit(nso_csv *m)
 {
-    int bad = ferror(m->f) | (fclose(m->f) != 0);
-    if (bad || rename(m->tmp, m->path) != 0) nso_die("cannot write '%s'", m->path);
-    free(m->path), free(m->tmp), free(m);
+    if (nso_csv_commit(m) != NSO_OK) exit(2);
     return NSO_OK;
 }
 
@@ -199,57 +192,19 @@ void pc_claims_md(const pc_ctx *c, const char *program)
     pc_md_commit(f);
 }
 
-size_t pc_read_csv(const char *path, char ***names, size_t *cols, double **data)
+nso_table *pc_read_table(const char *path, const char *text_cols)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) nso_die("cannot read '%s' (run the program that writes it first)", path);
-    char *line = NULL;
-    size_t cap = 0, nr = 0, rcap = 0;
-    *names = NULL;
-    *cols = 0;
-    *data = NULL;
-    ssize_t len;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        if (line[0] == '#' || line[0] == '\n') continue;
-        line[strcspn(line, "\r\n")] = 0;
-        if (!*names) {
-            size_t nc = 1;
-            for (char *p = line; *p; p++) nc += *p == ',';
-            *names = nso_xmalloc(nc * sizeof **names);
-            char *save = NULL, *tok = strtok_r(line, ",", &save);
-            for (size_t i = 0; i < nc && tok; i++, tok = strtok_r(NULL, ",", &save))
-                (*names)[(*cols)++] = pc_dup(tok);
-            continue;
-        }
-        if (nr == rcap) {
-            rcap = rcap ? 2 * rcap : 64;
-            double *nd = realloc(*data, rcap * *cols * sizeof **data);
-            if (!nd) nso_die("out of memory reading '%s'", path);
-            *data = nd;
-        }
-        char *p = line;
-        for (size_t j = 0; j < *cols; j++) {
-            char *end;
-            double v = strtod(p, &end);
-            (*data)[nr * *cols + j] = end == p ? NAN : v;
-            p = strchr(p, ',');
-            if (!p) {
-                for (size_t q = j + 1; q < *cols; q++) (*data)[nr * *cols + q] = NAN;
-                break;
-            }
-            p++;
-        }
-        nr++;
-    }
-    free(line);
-    fclose(f);
-    if (!*names) nso_die("'%s' has no header row", path);
-    return nr;
+    if (!nso_file_exists(path)) nso_die("cannot read '%s' (run the program that writes it first)", path);
+    char msg[1024];
+    nso_table_opts o = {.text_cols = text_cols};
+    nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
+    if (!t) nso_die("%s", msg);
+    return t;
 }
 
-size_t pc_col(char **names, size_t cols, const char *name, const char *path)
+size_t pc_col(const nso_table *t, const char *name, const char *path)
 {
-    for (size_t i = 0; i < cols; i++)
-        if (strcmp(names[i], name) == 0) return i;
-    nso_die("'%s' has no column '%s'", path, name);
+    int c = nso_table_col(t, name);
+    if (c < 0) nso_die("'%s' has no column '%s'", path, name);
+    return (size_t)c;
 }

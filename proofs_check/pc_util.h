@@ -60,11 +60,11 @@ void pc_claims_md(const pc_ctx *c, const char *program);
 /* printf into a static rotating buffer (8 slots of 1024) */
 const char *pc_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Read a numeric CSV written by nso_csv_open (comment lines '#', one header).
- * Returns the number of rows; *cols gets the column count; data is row-major
- * (malloc'd).  Non-numeric fields read as NAN.  Dies naming the file on error. */
-size_t pc_read_csv(const char *path, char ***names, size_t *cols, double **data);
+/* Read a result file with lib's reader (io.h: validated header, columns and
+ * numbers; text_cols: NULL or the comma-separated columns that hold text).
+ * Dies with the reader's message naming the file and line on error. */
+nso_table *pc_read_table(const char *path, const char *text_cols);
 /* index of a named column or dies */
-size_t pc_col(char **names, size_t cols, const char *name, const char *path);
+size_t pc_col(const nso_table *t, const char *name, const char *path);
 
 #endif

@@ -251,12 +251,11 @@ static void run_summary(pc_ctx *c)
     size_t n = 0;
     for (size_t k = 0; k < NOBJ; k++) {
         const char *path = pc_path(c, pc_fmt("taylor_%s.csv", OBJECTIVES[k]));
-        char **names;
-        size_t cols;
-        double *x;
-        size_t rows = pc_read_csv(path, &names, &cols, &x);
-        size_t cs = pc_col(names, cols, "sigma", path), cg = pc_col(names, cols, "gap_mean", path),
-               ce = pc_col(names, cols, "gap_se", path), cp = pc_col(names, cols, "pred_half_trace", path);
+        nso_table *tb = pc_read_table(path, "law");
+        size_t rows = tb->nrows, cols = tb->ncols;
+        const double *x = tb->v;
+        size_t cs = pc_col(tb, "sigma", path), cg = pc_col(tb, "gap_mean", path),
+               ce = pc_col(tb, "gap_se", path), cp = pc_col(tb, "pred_half_trace", path);
         double smin = INFINITY;
         for (size_t i = 0; i < rows; i++)
             if (x[i * cols + cs] < smin) smin = x[i * cols + cs];
@@ -268,9 +267,7 @@ static void run_summary(pc_ctx *c)
             if (ch < cmin) cmin = ch;
             if (ch > cmax) cmax = ch;
         }
-        for (size_t j = 0; j < cols; j++) free(names[j]);
-        free(names);
-        free(x);
+        nso_table_free(tb);
     }
     double ch = swc / sw, se = sqrt(1 / sw);
     int half = fabs(ch - 0.5) <= fmax(1.96 * se, 0.005) && fabs(ch - 1.0) > 10 * se;

@@ -95,12 +95,11 @@ static void summary(pc_ctx *c, const prob *p)
     nso_csv_printf(md, "\n| k | T | eta | E‖∇F(W_t)‖² (95%% CI) | bound (6) | ratio |\n|---|---|---|---|---|---|\n");
     for (int ik = 0; ik < NK; ik++) {
         const char *path = pc_path(c, pc_fmt("upper_k%ld.csv", KS[ik]));
-        char **nm;
-        size_t nc;
-        double *x;
-        size_t nr = pc_read_csv(path, &nm, &nc, &x);
-        size_t cT = pc_col(nm, nc, "T", path), cm = pc_col(nm, nc, "mean", path), cs = pc_col(nm, nc, "se", path),
-               cb = pc_col(nm, nc, "bound", path), ce = pc_col(nm, nc, "eta", path);
+        nso_table *tb = pc_read_table(path, NULL);
+        size_t nr = tb->nrows, nc = tb->ncols;
+        const double *x = tb->v;
+        size_t cT = pc_col(tb, "T", path), cm = pc_col(tb, "mean", path), cs = pc_col(tb, "se", path),
+               cb = pc_col(tb, "bound", path), ce = pc_col(tb, "eta", path);
         double lx[16], ly[16], lw[16];
         size_t nf = 0;
         for (size_t i = 0; i < nr; i++) {
@@ -116,8 +115,7 @@ static void summary(pc_ctx *c, const prob *p)
         }
         pc_fit f = pc_wls(lx, ly, lw, nf);
         sl[ik] = f.slope, slo[ik] = f.lo, shi[ik] = f.hi;
-        for (size_t j = 0; j < nc; j++) free(nm[j]);
-        free(nm), free(x);
+        nso_table_free(tb);
     }
     pc_md_commit(md);
     pc_fit fk = pc_wls(kx, ky, kw, NK);
@@ -158,11 +156,10 @@ static void summary(pc_ctx *c, const prob *p)
      * proofs_lower_bound verifies by simulation) ---- */
     {
         const char *path = pc_path(c, "upper_k1.csv");
-        char **nm;
-        size_t nc;
-        double *x;
-        size_t nr = pc_read_csv(path, &nm, &nc, &x);
-        size_t cT = pc_col(nm, nc, "T", path), cm = pc_col(nm, nc, "mean", path), cs = pc_col(nm, nc, "se", path);
+        nso_table *tb = pc_read_table(path, NULL);
+        size_t nr = tb->nrows, nc = tb->ncols;
+        const double *x = tb->v;
+        size_t cT = pc_col(tb, "T", path), cm = pc_col(tb, "mean", path), cs = pc_col(tb, "se", path);
         char sp[1024];
         snprintf(sp, sizeof sp, "%s", pc_path(c, "sandwich.csv"));
         nso_csv *sc = nso_csv_open(sp, "proofs_upper_bound", c->params, c->seed,
@@ -186,8 +183,7 @@ static void summary(pc_ctx *c, const prob *p)
                         "measured upper-run / lower-construction = %.2f",
                         lastbr, minbr, 8 * sqrt(1 + p->C * p->C * p->H / sg2), lastmr),
                  "upper run <= upper bound, construction >= lower bound, lower <= upper at every T", ok, sp);
-        for (size_t j = 0; j < nc; j++) free(nm[j]);
-        free(nm), free(x);
+        nso_table_free(tb);
     }
     pc_claims_md(c, "upper_bound");
 }

@@ -287,7 +287,8 @@ int main(int argc, char **argv)
                 nso_sensing_hess h;
                 nso_sensing_hess_prepare(s, na, Ub, res, &h); /* residuals from above */
                 gsl_rng *rl = nso_rng_indexed(seed, "fig3/lanczos", (uint64_t)t);
-                nso_lanczos_top(nso_sensing_hvp_batch, &h, na, dd, (size_t)lanczos, 1, rl, lam);
+                nso_linop op = nso_sensing_hess_linop(&h);
+                nso_lanczos_top(&op, (size_t)lanczos, 1, rl, lam);
                 gsl_rng_free(rl);
                 nso_sensing_hess_free(&h);
                 for (size_t a = 0; a < na; a++) {

@@ -117,7 +117,8 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     nso_sensing_hess_prepare(s, npts, W, res, &h);
     gsl_rng *rl = nso_rng_indexed(seed, "prop23/lanczos", (uint64_t)m);
     size_t it = (size_t)lanczos < dd ? (size_t)lanczos : dd;
-    nso_lanczos_top(nso_sensing_hvp_batch, &h, npts, dd, it, 1, rl, lam);
+    nso_linop op = nso_sensing_hess_linop(&h);
+    nso_lanczos_top(&op, it, 1, rl, lam);
     nso_sensing_hess_free(&h);
     nso_csv *c = nso_csv_open(path, "sensing_prop23", params, seed,
                               "m,point,train_relmse,fro2,trace,lambda1");
@@ -234,14 +235,17 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nm; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, (long)msv[i]);
-        FILE *f = fopen(path, "r");
-        if (!f) nso_die("cannot read '%s'", path);
-        char line[512], pt[64];
-        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0}, fr, tr, lm, rl;
-        long mm;
-        while (fgets(line, sizeof line, f)) {
-            if (line[0] == '#' || line[0] == 'm') continue;
-            if (sscanf(line, "%ld,%63[^,],%lf,%lf,%lf,%lf", &mm, pt, &rl, &fr, &tr, &lm) != 6) continue;
+        char msg[1024];
+        nso_table_opts o = {.columns = "m,point,train_relmse,fro2,trace,lambda1", .text_cols = "point"};
+        nso_table *pt_t = nso_table_read(path, &o, msg, sizeof msg);
+        if (!pt_t) {
+            nso_csv_abort(cs);
+            nso_die("%s", msg);
+        }
+        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0};
+        for (size_t row = 0; row < pt_t->nrows; row++) {
+            const char *pt = NSO_TEXT(pt_t, row, 1);
+            double rl = NSO_T(pt_t, row, 2), tr = NSO_T(pt_t, row, 4), lm = NSO_T(pt_t, row, 5);
             if (strcmp(pt, "ustar") == 0) { trs = tr; ls = lm; }
             else if (strncmp(pt, "ustar_rot", 9) == 0) rotdev = fmax(rotdev, fabs(tr - trs) / trs);
             else {
@@ -249,7 +253,7 @@ int main(int argc, char **argv)
                 trv[a] = tr; lv[a] = lm; relv[a] = rl;
             }
         }
-        fclose(f);
+        nso_table_free(pt_t);
         nso_csv_printf(cs, "%.0f,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g\n", msv[i],
                        trv[0], trv[1], trv[2], trs, lv[0], lv[1], lv[2], ls, relv[0], relv[1], relv[2]);
         const char *mn[3] = {"GD", "WP-GD", "NSO"};

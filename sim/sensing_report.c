@@ -41,8 +41,14 @@ static nso_table *load(const char *indir, unsigned long seed, const char *run, c
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/seed%lu/%s%s.csv", indir, seed, run, suffix);
-    nso_table *t = nso_table_read(path);
-    if (!t) nso_die("--indir: missing or unreadable run file '%s' (run sensing_fig3 for seed %lu first)", path, seed);
+    if (!nso_file_exists(path))
+        nso_die("--indir: missing run file '%s' (run sensing_fig3 for seed %lu first)", path, seed);
+    /* the columns sensing_fig3 writes (summarise() reads them by position) */
+    nso_table_opts o = {.columns = *suffix ? "step,trace,lambda1"
+                                           : "step,train_relmse,val_relmse,test_relmse,dist,loss"};
+    char msg[1024];
+    nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
+    if (!t) nso_die("--indir: %s", msg);
     return t;
 }
 
@@ -111,7 +117,6 @@ int main(int argc, char **argv)
     method_t meth[3];
     memset(meth, 0, sizeof meth);
     const char *mname[3] = {"gd", "wpgd", "nso"}, *mlabel[3] = {"GD", "WP-GD", "NSO"};
-    FILE *sel = NULL;
     char mdsel[16384];
     size_t mdl = 0;
     mdl += (size_t)snprintf(mdsel + mdl, sizeof mdsel - mdl,
@@ -121,7 +126,6 @@ int main(int argc, char **argv)
     nso_csv *cs = nso_csv_open(selpath, "sensing_report", params, 0,
                                "method,sigma,val_mean,val_sd,test_mean,train_mean,diverged_seeds");
     if (!cs) return 2;
-    sel = cs->f;
     for (int mi = 0; mi < 3; mi++) {
         method_t *m = &meth[mi];
         snprintf(m->name, sizeof m->name, "%s", mname[mi]);
@@ -147,7 +151,7 @@ int main(int argc, char **argv)
                 nso_table_free(t);
             }
             stat_t sv = stats(v, nv), st = stats(te, nv), str = stats(tr, nv);
-            fprintf(sel, "%s,%g,%.6g,%.6g,%.6g,%.6g,%zu\n", mname[mi], mi ? sig[j] : 0.0, sv.mean,
+            nso_csv_printf(cs, "%s,%g,%.6g,%.6g,%.6g,%.6g,%zu\n", mname[mi], mi ? sig[j] : 0.0, sv.mean,
                     sv.sd, st.mean, str.mean, ndiv);
             if (mdl < sizeof mdsel)
                 mdl += (size_t)snprintf(mdsel + mdl, sizeof mdsel - mdl, "| %s | %g | %.4g +- %.2g | %.4g | %.2e | %zu |\n",

@@ -79,7 +79,7 @@ static nso_arg_spec base_specs[] = {
     {"params", NSO_ARG_STRING, &params, 0, 0, "hessian: all, or parameter-name prefixes (fc,layer3)"},
     {"probes", NSO_ARG_INT, &probes, 1, 100000, "hessian: max Hutchinson probes"},
     {"min-probes", NSO_ARG_INT, &minprobes, 2, 100000, "hessian: probes before the stopping rule"},
-    {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop when the running mean moves < tol (rel.)"},
+    {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop once the running mean moves <= tol (relative)"},
     {"iters", NSO_ARG_INT, &iters, 2, 5000, "hessian: Lanczos steps (topk and density)"},
     {"slq-runs", NSO_ARG_INT, &slq_runs, 1, 1000, "hessian: SLQ start vectors"},
     {"bandwidth", NSO_ARG_DOUBLE, &bins_sigma, 0, 1e9, "hessian: density smoothing (0 = auto)"},
@@ -334,10 +334,11 @@ static void cmd_hessian(void)
         double acc;
         loss_sum += nn_model_op_loss(&mo, &acc);
         acc_sum += acc;
-        nn_linop op = nn_model_op_linop(&mo);
+        nso_linop op = nn_model_op_linop(&mo);
         if (has(measure, "trace") || has(measure, "layers")) {
-            nn_trace_result res = {.ngroups = L, .group_mean = gm, .group_se = gse};
-            nn_hutchinson(&op, mo.group, (size_t)minprobes, (size_t)probes, tol, r, &res, pcb, &pc);
+            nso_hutch_opts ho = {(size_t)minprobes, (size_t)probes, tol, mo.group, L, {pcb, &pc}};
+            nso_trace_est res = {.group_mean = gm, .group_se = gse};
+            nso_hutchinson(&op, &ho, r, &res); /* a non-finite trace is written as it is */
             pc.base += (size_t)probes;
             tr_sum += res.mean;
             tr_var += res.se * res.se;
@@ -350,9 +351,11 @@ static void cmd_hessian(void)
         if (has(measure, "topk")) {
             double *al = malloc(sizeof(double) * iters), *be = malloc(sizeof(double) * iters),
                    *th = malloc(sizeof(double) * iters);
-            size_t k = nn_lanczos(&op, (size_t)iters, r, al, be, pcb, &pc);
+            size_t k;
+            nso_hess_cb cb = {pcb, &pc};
+            nso_lanczos(&op, (size_t)iters, r, al, be, &k, &cb);
             pc.base += (size_t)iters;
-            nn_tridiag_eig(k, al, be, th, NULL);
+            nso_tridiag_eig(k, al, be, th, NULL);
             for (long j = 0; j < topk && j < (long)k; j++) top[j] += th[k - 1 - j];
             free(al);
             free(be);
@@ -385,15 +388,18 @@ static void cmd_hessian(void)
          * a Gaussian-smoothed density on a grid (Ghorbani et al. 2019) */
         nn_model_op mo;
         if (nn_model_op_init(&mo, m, &tr, idx, nm, (int)chunk, params, msg, sizeof msg)) nso_die("--params: %s", msg);
-        nn_linop op = nn_model_op_linop(&mo);
+        nso_linop op = nn_model_op_linop(&mo);
         size_t cap = (size_t)slq_runs * iters;
         double *nodes = malloc(sizeof(double) * cap), *wts = malloc(sizeof(double) * cap);
         size_t nn_ = 0;
-        double *al = malloc(sizeof(double) * iters), *be = malloc(sizeof(double) * iters);
+        nso_hess_cb cb = {pcb, &pc};
         for (long s = 0; s < slq_runs; s++) {
-            size_t k = nn_lanczos(&op, (size_t)iters, r, al, be, pcb, &pc);
+            size_t k;
+            if (nso_slq(&op, (size_t)iters, r, nodes + nn_, wts + nn_, &k, &cb) != NSO_OK) {
+                nso_csv_abort(c);
+                nso_die("--model: SLQ failed (NaN or Inf in the Hessian-vector products)");
+            }
             pc.base += (size_t)iters;
-            nn_tridiag_eig(k, al, be, nodes + nn_, wts + nn_);
             for (size_t j = 0; j < k; j++) {
                 nso_csv_printf(c, "slq_node,%ld,%.9g,,weight %.9g\n", s, nodes[nn_ + j], wts[nn_ + j]);
                 wts[nn_ + j] /= (double)slq_runs;
@@ -419,8 +425,6 @@ static void cmd_hessian(void)
         printf("density: %zu SLQ nodes in [%.4g, %.4g] -> %s\n", nn_, lo, hi, path);
         free(nodes);
         free(wts);
-        free(al);
-        free(be);
         nn_model_op_free(&mo);
     }
     nso_progress_end(&pg);

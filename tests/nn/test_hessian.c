@@ -5,9 +5,12 @@
  * R-operator and checked against central differences of the gradient; its
  * eigenvalues come from LAPACKE_dsyev.  Then: Hutchinson (float model
  * operator over a data set in two chunks: full-set weighting) against tr H,
- * Lanczos top-k against the dense top eigenvalues, SLQ weights sum to 1. */
+ * Lanczos top-k against the dense top eigenvalues, SLQ weights sum to 1.
+ * The estimators are lib's (lib/hessian.h); this suite checks the network
+ * operator through them (tests/toolkit checks them on dense matrices). */
 #include "hess.h"
 #include "nn.h"
+#include "nso_error.h"
 #include "rng.h"
 #include "test_nn.h"
 #include <lapacke.h>
@@ -106,16 +109,6 @@ static void test_dense(void)
     tiny_free(&t);
 }
 
-static void dense_apply(void *ctx, const double *v, double *out)
-{
-    tiny *t = ctx;
-    for (size_t i = 0; i < t->n; i++) {
-        double s = 0;
-        for (size_t j = 0; j < t->n; j++) s += t->H[i * t->n + j] * v[j];
-        out[i] = s;
-    }
-}
-
 static void test_estimators(void)
 {
     tiny t;
@@ -134,11 +127,14 @@ static void test_estimators(void)
     nn_model_op mo;
     char msg[200];
     CU_ASSERT_FATAL(nn_model_op_init(&mo, t.m32, &t.d, idx, NEX, 8, "all", msg, sizeof msg) == 0);
-    nn_linop op = nn_model_op_linop(&mo);
+    nso_linop op = nn_model_op_linop(&mo);
     gsl_rng *r = nso_rng_named(9, "test/hutch");
     double gm[8], gse[8];
-    nn_trace_result res = {.ngroups = t.m32->nlayers, .group_mean = gm, .group_se = gse};
-    nn_hutchinson(&op, mo.group, 2000, 2000, 0.0, r, &res, NULL, NULL);
+    int ngroups = t.m32->nlayers;
+    CU_ASSERT_FATAL(ngroups <= 8);
+    nso_hutch_opts ho = {.min_probes = 2000, .max_probes = 2000, .group = mo.group, .ngroups = ngroups};
+    nso_trace_est res = {.group_mean = gm, .group_se = gse};
+    CU_ASSERT(nso_hutchinson(&op, &ho, r, &res) == NSO_OK);
     printf("\n  trace: dense %.6g, Hutchinson %.6g +- %.2g (2000 probes; tol 4 se)", tr, res.mean, res.se);
     CU_ASSERT(fabs(res.mean - tr) <= 4 * res.se);
     CU_ASSERT(res.se <= 0.05 * fabs(tr));
@@ -146,12 +142,13 @@ static void test_estimators(void)
      * estimate as one probe at a time: relative 1e-9 (float sums in another order
      * are not involved: each product is computed by the same R pass) */
     {
-        nn_linop single = op;
-        single.apply_multi = NULL;
+        nso_linop single = op;
+        single.block = 1;
         gsl_rng *r1 = nso_rng_named(10, "test/blk"), *r2 = nso_rng_named(10, "test/blk");
-        nn_trace_result a = {0}, b = {0};
-        nn_hutchinson(&op, NULL, 21, 21, 0.0, r1, &a, NULL, NULL);
-        nn_hutchinson(&single, NULL, 21, 21, 0.0, r2, &b, NULL, NULL);
+        nso_trace_est a = {0}, b = {0};
+        nso_hutch_opts h21 = {.min_probes = 21, .max_probes = 21};
+        nso_hutchinson(&op, &h21, r1, &a);
+        nso_hutchinson(&single, &h21, r2, &b);
         printf("\n  blocked vs single probes: %.12g vs %.12g", a.mean, b.mean);
         CU_ASSERT(a.probes == 21 && b.probes == 21);
         CU_ASSERT(fabs(a.mean - b.mean) <= 1e-9 * fabs(b.mean));
@@ -160,7 +157,7 @@ static void test_estimators(void)
     }
     /* per-layer partial traces sum to the total; each within 4 se of the block trace */
     double gsum = 0;
-    for (int g = 0; g < res.ngroups; g++) gsum += gm[g];
+    for (int g = 0; g < ngroups; g++) gsum += gm[g];
     CU_ASSERT(fabs(gsum - res.mean) <= 1e-9 * fabs(res.mean));
     double fc1 = 0;
     for (size_t i = 0; i < 20 * 6 + 6; i++) fc1 += t.H[i * n + i];
@@ -175,9 +172,11 @@ static void test_estimators(void)
     size_t mstep = 60;
     double *al = malloc(sizeof(double) * mstep), *be = malloc(sizeof(double) * mstep);
     double *th = malloc(sizeof(double) * mstep), *w = malloc(sizeof(double) * mstep);
-    nn_linop dop = {n, dense_apply, &t, NULL};
-    size_t k = nn_lanczos(&dop, mstep, r, al, be, NULL, NULL);
-    CU_ASSERT(nn_tridiag_eig(k, al, be, th, w) == 0);
+    nso_dense_op dense = {n, 1, t.H};
+    nso_linop dop = nso_dense_linop(&dense, 1);
+    size_t k;
+    CU_ASSERT(nso_lanczos(&dop, mstep, r, al, be, &k, NULL) == NSO_OK);
+    CU_ASSERT(nso_tridiag_eig(k, al, be, th, w) == NSO_OK);
     printf("\n  lambda_max: dense %.8g, Lanczos(%zu) %.8g", t.ev[n - 1], k, th[k - 1]);
     for (int j = 1; j <= 3; j++)
         CU_ASSERT(fabs(th[k - j] - t.ev[n - j]) <= 1e-8 * fabs(t.ev[n - 1]));
@@ -185,8 +184,8 @@ static void test_estimators(void)
     for (size_t j = 0; j < k; j++) ws += w[j];
     CU_ASSERT(fabs(ws - 1) <= 1e-10);
     /* Lanczos on the float model operator: lambda_max to 1e-4 relative */
-    k = nn_lanczos(&op, 40, r, al, be, NULL, NULL);
-    nn_tridiag_eig(k, al, be, th, NULL);
+    CU_ASSERT(nso_lanczos(&op, 40, r, al, be, &k, NULL) == NSO_OK);
+    CU_ASSERT(nso_tridiag_eig(k, al, be, th, NULL) == NSO_OK);
     printf(", model-operator Lanczos %.8g (tol 1e-4 rel)", th[k - 1]);
     CU_ASSERT(fabs(th[k - 1] - t.ev[n - 1]) <= 1e-4 * fabs(t.ev[n - 1]));
     nn_model_op_free(&mo);
