@@ -43,7 +43,10 @@
  * (the mean minibatch loss seen in the epoch).  Nothing is printed.
  *
  * The objective borrows the model and the data set (both must outlive it)
- * and owns only its buffers; nso_obj_free() releases them. */
+ * and owns only its buffers; nso_obj_free() releases them.  One objective
+ * serves one run: the model's running statistics belong to that run, so
+ * runs stepped in lock-step (nso_driver_step) need one model and one
+ * objective each unless the model has no batch norm. */
 #ifndef NN_OBJECTIVE_H
 #define NN_OBJECTIVE_H
 #include "dataset.h"
