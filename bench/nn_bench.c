@@ -4,6 +4,12 @@
  *   1. sgemm peak (2048^3, best of 3) in GFLOP/s;
  *   2. ResNet-8 training step (forward, backward, SGD update; batch 32;
  *      28x28x1): images/s and achieved GFLOP/s as a fraction of (1);
+ *   2b. SGD on ResNet-8 through the engine (the network objective +
+ *      nso_opt_step on double master weights, nn/train.h) against the
+ *      benchmark's baseline, a minimal plain float loop kept in this file
+ *      only (plain_sgd_epoch), on epochs of the same size: time ratio, target
+ *      <= 1.05 (best of 3 alternating rounds each, so a load spike on the
+ *      shared machine hits neither side alone);
  *   3. cost of one exact Hessian-vector product / one gradient, same batch;
  *   4. Hutchinson trace, 100 probes over 1,000 examples, ResNet-8: seconds;
  *   5. peak resident memory of ResNet-8 training at batch 32 (a forked child
@@ -130,6 +136,73 @@ static void fill(float *x, uint8_t *y, int B, gsl_rng *r)
     for (int b = 0; b < B; b++) y[b] = (uint8_t)(b % 10);
 }
 
+/* the benchmark's baseline: the former hand-written SGD loop (epoch
+ * permutation, float batch, forward + backward, float update), one epoch */
+static double plain_sgd_epoch(nn_model_f32 *m, const nn_dataset *d, int B, int epoch, float lr,
+                              int *perm, float *x, uint8_t *y)
+{
+    int n = d->n;
+    double t = nso_now();
+    for (int i = 0; i < n; i++) perm[i] = i;
+    gsl_rng *r = nso_rng_indexed(seed, "nn/shuffle", (uint64_t)epoch);
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)gsl_rng_uniform_int(r, (unsigned long)i + 1), k = perm[i];
+        perm[i] = perm[j];
+        perm[j] = k;
+    }
+    gsl_rng_free(r);
+    m->bn_mode = NN_BN_TRAIN;
+    for (int s = 0; s + B <= n; s += B) {
+        nn_dataset_batch(d, perm + s, B, x, y);
+        nn_loss_grad_f32(m, x, y, B);
+        for (size_t i = 0; i < m->nparams; i++) m->params[i] -= lr * m->grads[i];
+    }
+    return nso_now() - t;
+}
+
+/* 2b: baseline vs the engine's trainer, best of 3 alternating rounds */
+static void engine_vs_plain(int B)
+{
+    int n = B * (int)steps;
+    nn_dataset d = {n, 1, 28, 28, 10, malloc((size_t)n * 784), malloc((size_t)n)};
+    gsl_rng *r = nso_rng_named(seed, "bench/sgd-data");
+    for (long i = 0; i < (long)n * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
+    for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)(i % 10);
+    gsl_rng_free(r);
+    nn_model_f32 *a = resnet8(B), *b = resnet8(B);
+    int *perm = malloc(sizeof(int) * n);
+    float *x = malloc(sizeof(float) * 784 * B);
+    uint8_t *y = malloc(B);
+    nn_train_params p = nn_train_default;
+    p.lr = 0.01;
+    p.batch = B;
+    p.epochs = 1000;
+    p.decay_every = 0;
+    p.seed = seed;
+    char msg[256];
+    nn_trainer *tr = nn_trainer_alloc(b, &d, &p, nso_opt_gd, NULL, msg, sizeof msg);
+    if (!tr) nso_die("%s", msg);
+    double tp = 1e30, te = 1e30;
+    plain_sgd_epoch(a, &d, B, 0, 0.01f, perm, x, y); /* warm-up */
+    nn_trainer_epoch(tr, NULL, NULL);
+    for (int k = 1; k <= 3; k++) {
+        tp = fmin(tp, plain_sgd_epoch(a, &d, B, k, 0.01f, perm, x, y));
+        double t = nso_now();
+        if (nn_trainer_epoch(tr, NULL, NULL) != NSO_OK) nso_die("engine SGD diverged");
+        te = fmin(te, nso_now() - t);
+    }
+    put("nn.resnet8_sgd_plain_images_per_s", n / tp, "images/s", "baseline (plain loop in nn_bench.c)");
+    put("nn.resnet8_sgd_engine_images_per_s", n / te, "images/s", "reported");
+    put("nn.resnet8_sgd_engine_over_plain_time", te / tp, "ratio", "<= 1.05");
+    nn_trainer_free(tr);
+    nn_model_free_f32(a);
+    nn_model_free_f32(b);
+    nn_dataset_free(&d);
+    free(perm);
+    free(x);
+    free(y);
+}
+
 static double train_steps(nn_model_f32 *m, const float *x, const uint8_t *y, int B, int n)
 {
     m->bn_mode = NN_BN_TRAIN;
@@ -200,6 +273,7 @@ int main(int argc, char **argv)
     put("nn.resnet8_train_images_per_s", ips, "images/s", ">= 2200");
     put("nn.resnet8_train_gflops", gf, "GFLOP/s", "reported");
     put("nn.resnet8_train_frac_of_sgemm_peak", gf / peak, "fraction", "reported");
+    engine_vs_plain(B);
     /* 3. HVP vs gradient on the same batch, BN eval for both */
     m->bn_mode = NN_BN_EVAL;
     float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);

@@ -18,13 +18,12 @@ double gsl_ran_flat(const gsl_rng *r, double a, double b);
 
 typedef NN(nn_model) model;
 
-static void *xcalloc(size_t n, size_t s)
+/* calloc of at least one element; sets *oom (and returns NULL) on failure,
+ * so construction can check once at the end */
+static void *zalloc(size_t n, size_t s, int *oom)
 {
     void *p = calloc(n ? n : 1, s);
-    if (!p) {
-        fprintf(stderr, "nn: out of memory (%zu x %zu bytes)\n", n, s);
-        exit(2);
-    }
+    if (!p) *oom = 1;
     return p;
 }
 
@@ -244,25 +243,32 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
         snprintf(msg, len, "batch size must be >= 1, got %d", maxB);
         return NULL;
     }
-    model *m = xcalloc(1, sizeof *m);
+    int oom = 0;
+    model *m = zalloc(1, sizeof *m, &oom);
+    if (!m) {
+        snprintf(msg, len, "out of memory (model)");
+        return NULL;
+    }
     m->cfg = *cfg;
     m->bn_momentum = 0.1;
     m->bn_eps = 1e-5;
     if (cfg->arch == NN_ARCH_MLP) build_mlp(m);
     else build_resnet(m);
-    m->params = xcalloc(m->nparams, sizeof(real));
-    m->grads = xcalloc(m->nparams, sizeof(real));
-    m->stats = xcalloc(m->nstats, sizeof(real));
+    m->params = zalloc(m->nparams, sizeof(real), &oom);
+    m->grads = zalloc(m->nparams, sizeof(real), &oom);
+    m->stats = zalloc(m->nstats, sizeof(real), &oom);
     m->maxB = maxB;
-    m->act = xcalloc(m->nslots, sizeof(real *));
-    m->dact = xcalloc(m->nslots, sizeof(real *));
-    m->ract = xcalloc(m->nslots, sizeof(real *));
-    m->rdact = xcalloc(m->nslots, sizeof(real *));
+    m->act = zalloc(m->nslots, sizeof(real *), &oom);
+    m->dact = zalloc(m->nslots, sizeof(real *), &oom);
+    m->ract = zalloc(m->nslots, sizeof(real *), &oom);
+    m->rdact = zalloc(m->nslots, sizeof(real *), &oom);
+    if (oom) goto fail;
     for (int i = 0; i < m->nslots; i++) {
-        m->act[i] = xcalloc(slot_n(m, i, maxB), sizeof(real));
-        m->dact[i] = xcalloc(slot_n(m, i, maxB), sizeof(real));
+        m->act[i] = zalloc(slot_n(m, i, maxB), sizeof(real), &oom);
+        m->dact[i] = zalloc(slot_n(m, i, maxB), sizeof(real), &oom);
     }
-    m->bn_off = xcalloc(m->nops, sizeof(size_t));
+    m->bn_off = zalloc(m->nops, sizeof(size_t), &oom);
+    if (oom) goto fail;
     size_t nbn = 0, col = 1, wmax = 1;
     for (int i = 0; i < m->nops; i++) {
         const nn_op *o = &m->ops[i];
@@ -280,19 +286,21 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
             if (nw > wmax) wmax = nw;
         }
     }
-    m->bn_mean = xcalloc(nbn, sizeof(real));
-    m->bn_invstd = xcalloc(nbn, sizeof(real));
+    m->bn_mean = zalloc(nbn, sizeof(real), &oom);
+    m->bn_invstd = zalloc(nbn, sizeof(real), &oom);
     m->col_size = col;
-    m->col = xcalloc(col, sizeof(real));
-    m->colc = xcalloc(m->nops, sizeof(real *)); /* per-conv cache of im2col(x) */
+    m->col = zalloc(col, sizeof(real), &oom);
+    m->colc = zalloc(m->nops, sizeof(real *), &oom); /* per-conv cache of im2col(x) */
+    if (oom) goto fail;
     for (int i = 0; i < m->nops; i++)
         if (m->ops[i].kind == NN_OP_CONV) {
             nn_conv_geom g = geom(m, &m->ops[i]);
-            m->colc[i] = xcalloc((size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo, sizeof(real));
+            m->colc[i] = zalloc((size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo, sizeof(real), &oom);
         }
-    m->col2 = xcalloc(wmax * NN_MAX_PARTS, sizeof(real)); /* dW partials + flipped W */
-    m->probs = xcalloc((size_t)cfg->nclass * maxB, sizeof(real));
-    m->rprobs = xcalloc((size_t)cfg->nclass * maxB, sizeof(real));
+    m->col2 = zalloc(wmax * NN_MAX_PARTS, sizeof(real), &oom); /* dW partials + flipped W */
+    m->probs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
+    m->rprobs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
+    if (oom) goto fail;
     NN(nn_model_init)(m, r);
 #ifdef _OPENMP
     /* the engine parallelises over the batch; BLAS inside each part must be
@@ -300,16 +308,20 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     if (omp_get_max_threads() > 1) openblas_set_num_threads(1);
 #endif
     return m;
+fail:
+    NN(nn_model_free)(m);
+    snprintf(msg, len, "out of memory (model workspace for batch %d)", maxB);
+    return NULL;
 }
 
 void NN(nn_model_free)(model *m)
 {
     if (!m) return;
     for (int i = 0; i < m->nslots; i++) {
-        free(m->act[i]);
-        free(m->dact[i]);
-        free(m->ract[i]);
-        free(m->rdact[i]);
+        if (m->act) free(m->act[i]);
+        if (m->dact) free(m->dact[i]);
+        if (m->ract) free(m->ract[i]);
+        if (m->rdact) free(m->rdact[i]);
     }
     free(m->act);
     free(m->dact);
@@ -333,12 +345,9 @@ void NN(nn_model_free)(model *m)
 
 /* ---------------- passes --------------------------------------------- */
 
-void NN(nn_set_input)(model *m, const float *x, int B)
+int NN(nn_set_input)(model *m, const float *x, int B)
 {
-    if (B < 1 || B > m->maxB) {
-        fprintf(stderr, "nn: batch %d outside [1, %d]\n", B, m->maxB);
-        exit(2);
-    }
+    if (B < 1 || B > m->maxB) return 1;
     m->B = B;
     const nn_slot *s = &m->slots[0];
     size_t hw = (size_t)s->h * s->w, F = s->c * hw;
@@ -347,6 +356,7 @@ void NN(nn_set_input)(model *m, const float *x, int B)
         for (int b = 0; b < B; b++)
             for (size_t p = 0; p < hw; p++)
                 a[((size_t)c * B + b) * hw + p] = (real)x[(size_t)b * F + c * hw + p];
+    return 0;
 }
 
 const real *NN(nn_logits)(const model *m) { return m->act[m->ops[m->nops - 1].y]; }
@@ -452,7 +462,7 @@ void NN(nn_backward)(model *m, const uint8_t *labels)
 
 double NN(nn_loss_grad)(model *m, const float *x, const uint8_t *y, int B)
 {
-    NN(nn_set_input)(m, x, B);
+    if (NN(nn_set_input)(m, x, B)) return NAN;
     double L = NN(nn_forward)(m, y, NULL);
     NN(nn_backward)(m, y);
     return L;
@@ -460,17 +470,19 @@ double NN(nn_loss_grad)(model *m, const float *x, const uint8_t *y, int B)
 
 double NN(nn_loss)(model *m, const float *x, const uint8_t *y, int B, int *correct)
 {
-    NN(nn_set_input)(m, x, B);
+    if (NN(nn_set_input)(m, x, B)) return NAN;
     return NN(nn_forward)(m, y, correct);
 }
 
-static void r_alloc(model *m)
+/* the R-pass workspace, allocated on the first HVP; 1 if out of memory */
+static int r_alloc(model *m)
 {
-    if (m->ract[0]) return;
+    int oom = 0;
     for (int i = 0; i < m->nslots; i++) {
-        m->ract[i] = xcalloc(slot_n(m, i, m->maxB), sizeof(real));
-        m->rdact[i] = xcalloc(slot_n(m, i, m->maxB), sizeof(real));
+        if (!m->ract[i]) m->ract[i] = zalloc(slot_n(m, i, m->maxB), sizeof(real), &oom);
+        if (!m->rdact[i]) m->rdact[i] = zalloc(slot_n(m, i, m->maxB), sizeof(real), &oom);
     }
+    return oom;
 }
 
 /* R-forward: ract[y] = d/dr act[y](w + r v) */
@@ -572,10 +584,9 @@ static void r_backward(model *m, real *hv)
 double NN(nn_hvp_multi)(model *m, const float *x, const uint8_t *y, int B, int nv,
                         const real *const *v, real *const *hv)
 {
+    if (r_alloc(m) || NN(nn_set_input)(m, x, B)) return NAN;
     int mode = m->bn_mode;
     m->bn_mode = NN_BN_EVAL;
-    r_alloc(m);
-    NN(nn_set_input)(m, x, B);
     double L = NN(nn_forward)(m, y, NULL);
     NN(nn_backward)(m, y);
     for (int j = 0; j < nv; j++) { /* the forward/backward state is shared */

@@ -31,21 +31,24 @@ typedef struct {
 
 /* Build a model (weights initialised from r: Kaiming-normal convs, PyTorch
  * default linear init, BN gamma 1 beta 0).  Returns NULL with msg set on a
- * bad configuration. */
+ * bad configuration or when memory runs out. */
 NN_S(nn_model) *NN_S(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg,
                                       size_t len);
 void NN_S(nn_model_free)(NN_S(nn_model) *m);
 /* re-initialise every parameter and statistic from r */
 void NN_S(nn_model_init)(NN_S(nn_model) *m, gsl_rng *r);
-/* Load B examples into the input slot; x is B x (c*h*w) row-major (pixels). */
-void NN_S(nn_set_input)(NN_S(nn_model) *m, const float *x, int B);
+/* Load B examples into the input slot; x is B x (c*h*w) row-major (pixels).
+ * Returns 0, or 1 (nothing loaded) when B is outside [1, maxB]. */
+int NN_S(nn_set_input)(NN_S(nn_model) *m, const float *x, int B);
 /* Forward pass on the current input; returns the mean softmax cross-entropy
  * (with the model's label smoothing).  Batch norm per m->bn_mode.  If correct
  * is non-NULL it receives the number of correct top-1 predictions. */
 double NN_S(nn_forward)(NN_S(nn_model) *m, const uint8_t *labels, int *correct);
 /* Backward pass after nn_forward: grads = d loss / d params (overwritten). */
 void NN_S(nn_backward)(NN_S(nn_model) *m, const uint8_t *labels);
-/* loss + gradient on a batch in one call */
+/* loss + gradient on a batch in one call (NAN when B is outside [1, maxB];
+ * the same for nn_loss and the HVPs, which also return NAN when the R-pass
+ * workspace cannot be allocated) */
 double NN_S(nn_loss_grad)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B);
 /* Exact Hessian-vector product by the R-operator (Pearlmutter 1994): hv =
  * (d^2 loss / d params^2) v on the batch, batch norm in EVAL mode (forced for

@@ -1,9 +1,12 @@
 /* nn_cli.c - train, evaluate, save, load and measure the Hessian of a model
  * from the command line (ISSUE 4).  One program, --cmd selects the step:
  *
- *   --cmd train    train an MLP or ResNet on a data set, save a safetensors
- *                  checkpoint (--out) and a per-epoch CSV (--log); skipped if
- *                  --out exists (resume rule), unless --force
+ *   --cmd train    train an MLP or ResNet on a data set with any optimizer of
+ *                  the registry (--opt, default gd = SGD, with the method's
+ *                  parameters as flags: --sigma, --k, ...; --momentum and
+ *                  --weight-decay compose with every method), save a
+ *                  safetensors checkpoint (--out) and a per-epoch CSV (--log);
+ *                  skipped if --out exists (resume rule), unless --force
  *   --cmd eval     load --model, print loss and accuracy on --data
  *   --cmd hessian  load --model and measure over --nmeas training examples
  *                  (batch norm in eval mode): --measure any of
@@ -21,6 +24,7 @@
 #include "hess.h"
 #include "io.h"
 #include "nso_error.h"
+#include "optimizer.h"
 #include "progress.h"
 #include "rng.h"
 #include "safetensors.h"
@@ -31,15 +35,20 @@
 #include <string.h>
 
 static const char *cmd = "", *arch = "mlp", *data = "fashion", *cache = "data/cache", *out = "",
-                  *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "relu";
+                  *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "relu",
+                  *optname = "gd";
 static long depth = 8, hidden = 128, ntrain = 5000, epochs = 10, batch = 32, nmeas = 1000,
             probes = 100, minprobes = 10, topk = 5, iters = 50, slq_runs = 3, chunk = 100,
             per_batch = 0, force = 0, neval = 0, decay_every = 0;
+static int decay_thirds = 0;
 static double lr = 0.02, momentum = 0, wd = 0, smoothing = 0, tol = 1e-3, decay = 0.1,
               bins_sigma = 0;
 static uint64_t seed = 1;
 
-static nso_arg_spec specs[] = {
+/* the program's own flags; the optimizers' parameters are appended in main()
+ * (nso_opt_cli_specs), and --k is shared: hessian's number of eigenvalues,
+ * train's method parameter k (NSO: perturbations per step) */
+static nso_arg_spec base_specs[] = {
     {"cmd", NSO_ARG_STRING, &cmd, 0, 0, "train | eval | hessian | info"},
     {"arch", NSO_ARG_STRING, &arch, 0, 0, "train: mlp (784-hidden-10) or resnet"},
     {"depth", NSO_ARG_INT, &depth, 8, 20, "train: ResNet depth 6n+2 (8, 14, 20)"},
@@ -54,8 +63,11 @@ static nso_arg_spec specs[] = {
     {"lr", NSO_ARG_DOUBLE, &lr, 1e-8, 10, "train: step size"},
     {"decay", NSO_ARG_DOUBLE, &decay, 1e-6, 1, "train: lr factor every --decay-every epochs"},
     {"decay-every", NSO_ARG_INT, &decay_every, 0, 100000, "train: 0 = never"},
-    {"momentum", NSO_ARG_DOUBLE, &momentum, 0, 0.999, "train: heavy-ball momentum"},
-    {"weight-decay", NSO_ARG_DOUBLE, &wd, 0, 1, "train: L2 coefficient"},
+    {"decay-thirds", NSO_ARG_FLAG, &decay_thirds, 0, 1,
+     "train: lr x --decay at 1/3 and 2/3 of the steps instead (paper App. C)"},
+    {"opt", NSO_ARG_STRING, &optname, 0, 0, "train: optimizer from the registry (--help lists its flags)"},
+    {"momentum", NSO_ARG_DOUBLE, &momentum, 0, 0.999, "train: heavy-ball momentum around the method"},
+    {"weight-decay", NSO_ARG_DOUBLE, &wd, 0, 1, "train: L2 coefficient (with the momentum: PyTorch SGD)"},
     {"label-smoothing", NSO_ARG_DOUBLE, &smoothing, 0, 0.99, "train/eval/hessian: smoothing a"},
     {"out", NSO_ARG_STRING, &out, 0, 0, "train: checkpoint path; hessian: CSV prefix"},
     {"force", NSO_ARG_FLAG, &force, 0, 1, "train: overwrite an existing --out"},
@@ -68,7 +80,6 @@ static nso_arg_spec specs[] = {
     {"probes", NSO_ARG_INT, &probes, 1, 100000, "hessian: max Hutchinson probes"},
     {"min-probes", NSO_ARG_INT, &minprobes, 2, 100000, "hessian: probes before the stopping rule"},
     {"tol", NSO_ARG_DOUBLE, &tol, 0, 1, "hessian: stop once the running mean moves <= tol (relative)"},
-    {"k", NSO_ARG_INT, &topk, 1, 1000, "hessian: number of top eigenvalues"},
     {"iters", NSO_ARG_INT, &iters, 2, 5000, "hessian: Lanczos steps (topk and density)"},
     {"slq-runs", NSO_ARG_INT, &slq_runs, 1, 1000, "hessian: SLQ start vectors"},
     {"bandwidth", NSO_ARG_DOUBLE, &bins_sigma, 0, 1e9, "hessian: density smoothing (0 = auto)"},
@@ -77,11 +88,54 @@ static nso_arg_spec specs[] = {
      "hessian: 0 = full-set average; B = mean of per-minibatch estimates (authors')"},
     {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of the split, init, shuffling and probes"},
 };
-#define NSPECS (sizeof specs / sizeof *specs)
+#define NBASE (sizeof base_specs / sizeof *base_specs)
+#define MAXSPECS (NBASE + 64)
+static nso_arg_spec specs[MAXSPECS];
+static const char *opt_texts[64]; /* method parameters as given (NULL: not given) */
+static size_t nspecs;
+#define NSPECS nspecs
+static char k_help[256], opt_help[256];
+
+/* base flags + one flag per distinct method parameter; --k is shared */
+static void build_specs(void)
+{
+    memcpy(specs, base_specs, sizeof base_specs);
+    nspecs = NBASE + nso_opt_cli_specs(specs + NBASE, MAXSPECS - NBASE, opt_texts);
+    for (size_t i = 0; i < NBASE; i++)
+        if (!strcmp(specs[i].name, "opt")) {
+            snprintf(opt_help, sizeof opt_help,
+                     "train: optimizer, one of %s (its flags below, tagged [method])", nso_opt_names());
+            specs[i].help = opt_help;
+        }
+    for (size_t i = NBASE; i < nspecs; i++) {
+        for (size_t j = 0; j < NBASE; j++)
+            if (!strcmp(specs[i].name, base_specs[j].name))
+                nso_die("internal: method parameter --%s collides with a flag of nn_cli", specs[i].name);
+        if (!strcmp(specs[i].name, "k")) {
+            snprintf(k_help, sizeof k_help,
+                     "hessian: number of top eigenvalues, 1..1000 (default 5); train: %s", specs[i].help);
+            specs[i].help = k_help;
+        }
+    }
+}
+
+/* hessian's --k from the shared flag's text */
+static void hessian_k(void)
+{
+    for (size_t i = NBASE; i < nspecs; i++)
+        if (!strcmp(specs[i].name, "k") && opt_texts[i - NBASE]) {
+            char *end;
+            long v = strtol(opt_texts[i - NBASE], &end, 10);
+            if (*end || end == opt_texts[i - NBASE] || v < 1 || v > 1000)
+                nso_die("--k: expected an integer in [1, 1000], got '%s'", opt_texts[i - NBASE]);
+            topk = v;
+        }
+}
 
 static const char *usage =
     "nn_cli: train / evaluate / inspect / measure the Hessian of a network.\n"
     "  nn_cli --cmd train --arch resnet --data fashion --ntrain 5000 --epochs 10 --out m.safetensors\n"
+    "  nn_cli --cmd train --arch mlp --opt nso --sigma 0.01 --k 1 --epochs 10 --out m.safetensors\n"
     "  nn_cli --cmd eval --model m.safetensors --data fashion-test\n"
     "  nn_cli --cmd hessian --model m.safetensors --measure trace,layers,topk,density --out h\n"
     "  nn_cli --cmd info --model m.safetensors";
@@ -133,8 +187,14 @@ static void pcb(void *c, size_t d)
 
 static void cmd_train(void)
 {
-    char msg[512], prm[2048];
+    char msg[512], prm[4096];
     if (!*out) nso_die("--out: a checkpoint path is required for --cmd train");
+    const nso_opt_type *ot = nso_opt_find(optname);
+    if (!ot) nso_die("--opt: unknown optimizer '%s' (one of: %s)", optname, nso_opt_names());
+    nso_param_set ps;
+    nso_params_clear(&ps);
+    nso_opt_cli_apply(ot, opt_texts, &ps);
+    if (batch > ntrain) nso_die("--batch: must be <= --ntrain (%ld), got %ld", ntrain, batch);
     if (nso_file_exists(out) && !force) {
         fprintf(stderr, "nn_cli: %s exists; training skipped (use --force to retrain)\n", out);
         return;
@@ -154,20 +214,30 @@ static void cmd_train(void)
     gsl_rng_free(r);
     if (!m) nso_die("%s", msg);
     m->label_smoothing = smoothing;
-    nn_train_params tp = {lr, (int)batch, (int)epochs, (int)decay_every, decay, momentum, wd, seed};
-    float *vel = momentum > 0 ? calloc(m->nparams, sizeof(float)) : NULL;
+    nn_train_params tp = {lr,       (int)batch, (int)epochs, (int)decay_every, decay,
+                          decay_thirds, momentum, wd,          seed};
+    nn_trainer *T = nn_trainer_alloc(m, &tr, &tp, ot, &ps, msg, sizeof msg);
+    if (!T) nso_die("--opt %s: %s", optname, msg);
     nso_cli_format(specs, NSPECS, prm, sizeof prm);
+    size_t used = strlen(prm);
+    used += (size_t)snprintf(prm + used, sizeof prm - used, " (method %s: ", ot->name);
+    if (used < sizeof prm) nso_params_format(ot, T->opt->vals, prm + used, sizeof prm - used);
+    used = strlen(prm);
+    if (used + 1 < sizeof prm) strcat(prm, ")");
     nso_csv *log = *logp ? nso_csv_open(logp, "nn_cli", prm, seed, "epoch,lr,train_loss,train_acc") : NULL;
     if (*logp && !log) exit(2);
     nso_progress pg;
     nso_progress_begin(&pg, "train", (size_t)epochs, 0);
     for (int e = 0; e < epochs; e++) {
         double L, A;
-        if (nn_train_epoch(m, &tr, e, &tp, vel, &L, &A)) {
+        int rc = nn_trainer_epoch(T, &L, &A);
+        if (rc != NSO_OK) {
             if (log) nso_csv_abort(log);
-            nso_die("training diverged (NaN/Inf) in epoch %d; lower --lr (now %g)", e, lr);
+            if (rc == NSO_EDIVERGE)
+                nso_die("training diverged (NaN/Inf) in epoch %d; lower --lr (now %g)", e, lr);
+            nso_die("training failed in epoch %d (status %d)", e, rc);
         }
-        if (log) nso_csv_printf(log, "%d,%g,%.6g,%.5f\n", e, nn_train_lr(&tp, e), L, A);
+        if (log) nso_csv_printf(log, "%d,%g,%.6g,%.5f\n", e, nn_trainer_lr(T, (uint64_t)e * T->nb), L, A);
         nso_progress_update(&pg, e + 1);
     }
     nso_progress_end(&pg);
@@ -183,7 +253,7 @@ static void cmd_train(void)
     }
     if (nn_st_save(out, m, msg, sizeof msg)) nso_die("--out: %s", msg);
     printf("saved %s (%zu parameters)\n", out, m->nparams);
-    free(vel);
+    nn_trainer_free(T);
     nn_dataset_free(&tr);
     nn_model_free_f32(m);
 }
@@ -373,10 +443,14 @@ static void cmd_hessian(void)
 int main(int argc, char **argv)
 {
     nso_set_progname("nn_cli");
+    build_specs();
     nso_cli_parse(argc, argv, specs, NSPECS, usage);
     if (!strcmp(cmd, "train")) cmd_train();
     else if (!strcmp(cmd, "eval")) cmd_eval();
-    else if (!strcmp(cmd, "hessian")) cmd_hessian();
+    else if (!strcmp(cmd, "hessian")) {
+        hessian_k();
+        cmd_hessian();
+    }
     else if (!strcmp(cmd, "info")) cmd_info();
     else nso_die("--cmd: expected train, eval, hessian or info, got '%s'", cmd);
     return 0;

@@ -16,6 +16,9 @@
  * measured trace because weight scales differ (paper: "the range of sigma^2
  * differs across architectures").
  *
+ * Training: SGD (the registry's "gd" method) through the engine trainer
+ * (nn/train.h: double master weights, one nso_opt_step per minibatch).
+ *
  * Resumable: each experiment writes <outdir>/<name>.safetensors, then
  * <name>.csv; an experiment whose CSV exists is read back, not recomputed. */
 #include "cli.h"
@@ -182,7 +185,8 @@ static void run(const experiment *e, result *r)
         tp.epochs = epochs;
         tp.decay_every = (epochs + 2) / 3;
         tp.seed = seed;
-        float *vel = calloc(m->nparams, sizeof(float));
+        nn_trainer *T = nn_trainer_alloc(m, tr, &tp, nso_opt_gd, NULL, msg, sizeof msg);
+        if (!T) nso_die("%s: %s", e->name, msg);
         snprintf(path, sizeof path, "%s/%s_train.csv", outdir, e->name);
         nso_csv *log = nso_csv_open(path, "nn_table2", e->name, seed, "epoch,lr,train_loss,train_acc");
         if (!log) exit(2);
@@ -190,15 +194,15 @@ static void run(const experiment *e, result *r)
         nso_progress_begin(&pg, e->name, (size_t)epochs, 0);
         for (int ep = 0; ep < epochs; ep++) {
             double L, A;
-            if (nn_train_epoch(m, tr, ep, &tp, vel, &L, &A)) {
+            if (nn_trainer_epoch(T, &L, &A)) {
                 nso_csv_abort(log);
                 nso_die("%s: training diverged (NaN/Inf) in epoch %d; lower the step size", e->name, ep);
             }
-            nso_csv_printf(log, "%d,%g,%.6g,%.5f\n", ep, nn_train_lr(&tp, ep), L, A);
+            nso_csv_printf(log, "%d,%g,%.6g,%.5f\n", ep, nn_trainer_lr(T, (uint64_t)ep * T->nb), L, A);
             nso_progress_update(&pg, ep + 1);
         }
         nso_progress_end(&pg);
-        free(vel);
+        nn_trainer_free(T);
         if (nso_csv_commit(log)) exit(2);
         if (nn_st_save(ck, m, msg, sizeof msg)) nso_die("%s", msg);
     }

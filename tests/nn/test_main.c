@@ -12,6 +12,7 @@ int main(void)
     nn_suite_data();
     nn_suite_safetensors();
     nn_suite_train();
+    nn_suite_objective();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

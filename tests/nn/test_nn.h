@@ -7,4 +7,5 @@ void nn_suite_hessian(void);
 void nn_suite_data(void);
 void nn_suite_safetensors(void);
 void nn_suite_train(void);
+void nn_suite_objective(void);
 #endif
