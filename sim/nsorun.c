@@ -59,6 +59,12 @@ int main(int argc, char **argv)
             printf("problems:\n");
             for (size_t j = 0; nso_problems[j]; j++)
                 printf("  %-10s %s\n", nso_problems[j]->name, nso_problems[j]->help);
+            /* networks are objectives of the same engine (nn/nn_objective.h); they
+             * need the data cache, so they are trained by nn_cli and ft_run */
+            printf("network problems (the same optimizers and flags, through nn/nn_objective.h):\n"
+                   "  %-10s MLP 784-hidden-C on Fashion-MNIST / MNIST: build/bin/nn_cli --cmd train --arch mlp --opt NAME ...\n"
+                   "  %-10s CIFAR-style ResNet-8/14/20 on 28x28 images: build/bin/nn_cli --cmd train --arch resnet --opt NAME ...\n",
+                   "mlp", "resnet");
             printf("optimizers (and their parameters):\n");
             nso_opt_print_list(stdout);
             printf("perturbation laws (--noise):\n");
