@@ -105,8 +105,9 @@ int main(int argc, char **argv)
     if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
     nso_check_writable("tsv", tsv);
     nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, 0, 0}, .seed = seed};
-    nso_sensing *s = nso_sensing_alloc(&sp);
-    if (!s) return 2;
+    char smsg[256];
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
+    if (!s) nso_die("--d/--r/--m: %s", smsg);
     size_t dd = (size_t)(d * d);
     ctx_t c = {.s = s, .nb = 1};
     c.x = nso_xmalloc(s->p * sizeof(double));

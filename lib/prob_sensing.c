@@ -75,11 +75,12 @@ static nso_objective *ms_create(const nso_problem_params *pp, char *msg, size_t 
         return NULL;
     }
     nso_sensing_params sp = {.d = d, .r = r, .m = {m, m, m}, .seed = pp->seed};
-    nso_sensing *s = nso_sensing_alloc(&sp);
-    nso_objective *o = s ? nso_sensing_objective(s, 1) : NULL;
+    nso_sensing *s = nso_sensing_alloc(&sp, msg, len);
+    if (!s) return NULL;
+    nso_objective *o = nso_sensing_objective(s, 1);
     if (!o) {
-        if (s) nso_sensing_free(s);
-        snprintf(msg, len, "sensing: could not build the problem (out of memory?)");
+        nso_sensing_free(s);
+        snprintf(msg, len, "sensing: out of memory");
     }
     return o;
 }

@@ -92,20 +92,19 @@ static void pack_gram(nso_sensing *s, size_t nb, const double *U)
     }
 }
 
-nso_sensing *nso_sensing_alloc(const nso_sensing_params *pp)
+nso_sensing *nso_sensing_alloc(const nso_sensing_params *pp, char *msg, size_t len)
 {
     if (pp->d < 1 || pp->d > 2000) {
-        fprintf(stderr, "%s: sensing: d must be in [1, 2000], got %zu\n", nso_progname(), pp->d);
+        snprintf(msg, len, "sensing: d must be in [1, 2000], got %zu", pp->d);
         return NULL;
     }
     if (pp->r < 1 || pp->r > pp->d) {
-        fprintf(stderr, "%s: sensing: rank r must be in [1, d = %zu], got %zu\n", nso_progname(),
-                pp->d, pp->r);
+        snprintf(msg, len, "sensing: rank r must be in [1, d = %zu], got %zu", pp->d, pp->r);
         return NULL;
     }
     if (pp->m[0] < 1 || pp->m[0] > 10000000 || pp->m[1] > 10000000 || pp->m[2] > 10000000) {
-        fprintf(stderr, "%s: sensing: training measurements m must be in [1, 1e7], got %zu\n",
-                nso_progname(), pp->m[0]);
+        snprintf(msg, len, "sensing: measurements per set must be in [1, 1e7] (validation and test may be 0), got %zu, %zu, %zu",
+                 pp->m[0], pp->m[1], pp->m[2]);
         return NULL;
     }
     nso_sensing *s = nso_xcalloc(1, sizeof *s);

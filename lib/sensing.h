@@ -55,7 +55,8 @@ struct nso_sensing {
 
 /* Generate a problem (deterministic in params->seed).  Returns NULL with a
  * message naming the bad field when r > d, d < 1, or m_train < 1. */
-nso_sensing *nso_sensing_alloc(const nso_sensing_params *p);
+/* NULL with the reason in msg on a bad size (nothing printed) */
+nso_sensing *nso_sensing_alloc(const nso_sensing_params *p, char *msg, size_t len);
 void nso_sensing_free(nso_sensing *s);
 
 /* Residuals r_bi = <A_i, U_b U_b^T> - y_i on `set` for nb points U (nb x d*d);

@@ -184,8 +184,9 @@ int main(int argc, char **argv)
 
     nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, (size_t)m, (size_t)m},
                              .seed = seed};
-    nso_sensing *s = nso_sensing_alloc(&sp);
-    if (!s) return 2;
+    char smsg[256];
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
+    if (!s) nso_die("--d/--r/--m: %s", smsg);
     size_t dd = (size_t)(d * d);
     double *U0 = nso_xmalloc(dd * sizeof(double));
     gsl_rng *ri = nso_rng_named(seed, "sensing/init");

@@ -53,8 +53,9 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, 0, 0},
                              .seed = nso_mix64(seed ^ (uint64_t)m),
                              .fixed_ustar = 1, .ustar_seed = seed}; /* same X* for every m */
-    nso_sensing *s = nso_sensing_alloc(&sp);
-    if (!s) exit(2);
+    char smsg[256];
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
+    if (!s) nso_die("--d/--r/--ms: %s", smsg);
     size_t dd = (size_t)(d * d), npts = 3 + 1 + (size_t)rot;
     double *W = nso_xcalloc(npts * dd, sizeof(double));
     const nso_opt_type *types[3] = {nso_opt_gd, nso_opt_wpgd, nso_opt_nso};
@@ -199,7 +200,9 @@ int main(int argc, char **argv)
         for (long q = 0; q < reps; q++) {
             nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)cmv[i], 0, 0},
                                      .seed = nso_mix64(seed ^ nso_mix64((uint64_t)q + 1000 * (uint64_t)cmv[i]))};
-            nso_sensing *s = nso_sensing_alloc(&sp);
+            char smsg[256];
+            nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
+            if (!s) nso_die("--d/--r/--conc-ms: %s", smsg);
             double *Us = nso_xcalloc((size_t)(d * d), sizeof(double)), *res = nso_xcalloc((size_t)cmv[i], sizeof(double));
             double fro2 = 0;
             for (long j = 0; j < d; j++)

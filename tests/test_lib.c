@@ -391,8 +391,9 @@ static void test_hessian_tools(void)
  * batched gradient against one-at-a-time gradients (1e-12) */
 static void test_sensing_gradient(void)
 {
+    char smsg[256];
     nso_sensing_params sp = {.d = 5, .r = 2, .m = {30, 10, 10}, .seed = 8};
-    nso_sensing *s = nso_sensing_alloc(&sp);
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
     size_t dd = 25;
     double U[3 * 25], G[3 * 25], G1[25], loss[3];
     for (size_t i = 0; i < 3 * dd; i++) U[i] = sin(1.7 * (double)i) + 0.2;
@@ -432,8 +433,9 @@ static void test_sensing_gradient(void)
 /* lock-step HVP batch equals single HVPs (1e-12) */
 static void test_sensing_hvp_batch(void)
 {
+    char smsg[256];
     nso_sensing_params sp = {.d = 4, .r = 1, .m = {20, 0, 0}, .seed = 2};
-    nso_sensing *s = nso_sensing_alloc(&sp);
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
     double U[2 * 16], V[2 * 16], out[2 * 16], o1[16];
     for (int i = 0; i < 32; i++) { U[i] = cos(0.9 * i); V[i] = sin(1.3 * i + 0.5); }
     nso_sensing_hess h;
@@ -452,8 +454,9 @@ static void test_sensing_hvp_batch(void)
 /* the fused single pass (threaded when m p >= 1e6) equals two BLAS passes (1e-12) */
 static void test_sensing_fused(void)
 {
+    char smsg[256];
     nso_sensing_params sp = {.d = 20, .r = 2, .m = {5200, 0, 0}, .seed = 4};
-    nso_sensing *s = nso_sensing_alloc(&sp);
+    nso_sensing *s = nso_sensing_alloc(&sp, smsg, sizeof smsg);
     size_t dd = 400;
     double *U = nso_xmalloc(4 * dd * sizeof(double)), *G1 = nso_xmalloc(4 * dd * sizeof(double));
     double *G2 = nso_xmalloc(4 * dd * sizeof(double)), *V = nso_xmalloc(4 * dd * sizeof(double));
@@ -486,11 +489,13 @@ static void test_sensing_fused(void)
 
 static void test_sensing_bad_params(void)
 {
+    char smsg[256];
     nso_sensing_params sp = {.d = 4, .r = 5, .m = {20, 0, 0}, .seed = 2};
-    CU_ASSERT_PTR_NULL(nso_sensing_alloc(&sp)); /* r > d */
+    CU_ASSERT_PTR_NULL(nso_sensing_alloc(&sp, smsg, sizeof smsg)); /* r > d */
     sp.r = 2;
     sp.m[0] = 0;
-    CU_ASSERT_PTR_NULL(nso_sensing_alloc(&sp)); /* m = 0 */
+    CU_ASSERT_PTR_NULL(nso_sensing_alloc(&sp, smsg, sizeof smsg)); /* m = 0 */
+    CU_ASSERT(strstr(smsg, "measurements") != NULL); /* the reason, not printed */
 }
 
 /* ------------------------------------------------------------------ I/O */
