@@ -165,7 +165,10 @@ exec 8>&-
 
 # ---- progress: the job count and an ETA come first ---------------------
 { for i in 1 2 3; do echo "$J r/p$i.csv --est 30 -- ./fake.sh r/p$i.csv"; done; } >m_prog
-first=$("$M" -v -j3 m_prog 2>&1 | head -n 1)
+# (the whole output first: a pipe into head would end the runner mid-sweep with
+# SIGPIPE and leave a job running into the next check)
+"$M" -v -j3 m_prog >"$T/prog.out" 2>&1
+first=$(head -n 1 "$T/prog.out")
 check "first line gives the count and the ETA (got '$first')" \
   grep -qx 'm_prog: 3 jobs, 0 done, 3 to run, 3 at a time, ETA 30s' <<<"$first"
 last=$("$M" -v -j2 m_prog 2>&1 | tail -n 1)
