@@ -3,7 +3,7 @@
 # and a "no data" frame for a data file without rows (quick profile).
 # Expects indir, outdir, fmt, label, name; sets f_rows(file) helper.
 load "plots/common.gp"
-set key outside right top vertical noenhanced box opaque width 2 samplen 2 spacing 1.2
+set key outside right top vertical noenhanced box opaque samplen 2 spacing 1.2
 set datafile columnheaders
 set style fill solid 0.85 border rgb "#333333"
 set style histogram errorbars gap 1.5 lw 1.3
