@@ -135,7 +135,6 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
     nso_table_opts o = {cols, NULL, 0};
     nso_table *t = nso_table_read(path, &o, tmsg, sizeof tmsg);
     if (!t) FAIL("%s", tmsg);
-    if (t->diverged) FAIL("'%s': the run says it diverged (no final lines)", path);
     const char *last = t->ncomments ? t->comments[t->ncomments - 1] : "";
     if (strncmp(last, "job: complete", 13) != 0)
         FAIL("'%s': no '# job: complete' seal as the last line (an unfinished or truncated job)",
@@ -152,6 +151,28 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
     if (!meta_num(t, "steps", &steps) || steps < 1) FAIL("'%s': header '# steps:' missing or < 1", path);
     if (!meta_num(t, "grads_per_step", &gps) || gps < 1)
         FAIL("'%s': header '# grads_per_step:' missing or < 1", path);
+    if (t->diverged) { /* header only: kept, with no final values; it loses every selection */
+        rc = FT_ENOMEM;
+        r->path = xstrdup(path);
+        r->task = xstrdup(sv[0]);
+        r->method = xstrdup(sv[1]);
+        r->setting = xstrdup(sv[2]);
+        r->tag = xstrdup(sv[3]);
+        if (!r->path || !r->task || !r->method || !r->setting || !r->tag) FAIL("'%s': out of memory", path);
+        r->diverged = 1;
+        r->seed = (int)seed;
+        r->epochs = (int)ep;
+        r->steps = (long)steps;
+        r->gps = (int)gps;
+        r->lr = lr;
+        r->train_loss = r->train_acc = r->val_loss = r->test_loss = r->test_acc = r->dist_w0 = NAN;
+        r->trace = r->trace_ci95 = r->lambda1 = r->leading = r->bound = r->gen_gap = NAN;
+        r->C = r->alpha_train = r->n = NAN;
+        r->val_acc = 0;
+        ft_classify(r->task, r->method, r->setting, r);
+        nso_table_free(t);
+        return FT_OK;
+    }
     struct { const char *key; double *dst; } fin[] = {
         {"final.train_loss", &r->train_loss}, {"final.train_acc", &r->train_acc},
         {"final.val_loss", &r->val_loss},     {"final.val_acc", &r->val_acc},

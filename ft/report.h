@@ -29,6 +29,7 @@ typedef enum {
 typedef struct {
     char *path, *task, *method, *tag, *setting;
     int seed, epochs, gps;
+    int diverged; /* "# status: diverged": no final values (NAN), val_acc 0 for selection */
     long steps;
     double lr;
     /* final lines (eval-mode batch norm, whole parts) */
@@ -66,7 +67,10 @@ typedef struct {
 /* Read one result file into *r (fields allocated; free with ft_result_clear).
  * FT_EDATA with a message naming the file when it does not follow the
  * contract: a missing header key, wrong columns, a missing final line, no
- * "# job: complete" seal (a truncated or unfinished job). */
+ * "# job: complete" seal (a truncated or unfinished job).  A sealed run that
+ * says "# status: diverged" is read (header only) with diverged = 1, every
+ * final value NAN and val_acc = 0, so it loses every selection and is left
+ * out of every statistic. */
 int ft_result_read(const char *path, ft_result *r, char *msg, size_t len);
 void ft_result_clear(ft_result *r);
 

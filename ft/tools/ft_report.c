@@ -720,6 +720,13 @@ static void selection_md(const ctx *c)
             if (g) sb(&s, "| %s | %g | %s | %s (%s) | %zu |\n", TASKS[ti], c->t[ti].lr, T3N[m], g->tag, g->setting, g->nseeds);
         }
     }
+    size_t nd = 0;
+    for (size_t i = 0; i < c->R.nr; i++)
+        if (c->R.r[i].diverged) {
+            if (!nd++) sb(&s, "\nDiverged runs (left out of every statistic; a diverged setting loses the selection):\n\n");
+            sb(&s, "- %s %s %s seed %d (`%s`)\n", c->R.r[i].task, c->R.r[i].method, c->R.r[i].tag, c->R.r[i].seed,
+               c->R.r[i].path);
+        }
     write_md(c, "selection.md", &s);
 }
 

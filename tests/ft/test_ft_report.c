@@ -297,6 +297,41 @@ static void test_malformed(void)
     expect_refused(path, "tag 'base'");
 }
 
+/* a sealed diverged run: read, no statistics, loses the selection */
+static void test_diverged(void)
+{
+    clean();
+    put_sel("nso", "sigma=0.01 noise=gaussian", "s10", 0.05, 1, 0.70);
+    put_sel("nso", "sigma=0.01 noise=gaussian", "s10", 0.05, 2, 0.70);
+    put_sel("nso", "sigma=0.012 noise=gaussian", "s12", 0.05, 1, 0.95);
+    char path[512];
+    snprintf(path, sizeof path, "%s/mnist-200/div/seed2.csv", dir);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/mnist-200/div'", dir);
+    CU_ASSERT(system(cmd) == 0);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "# program: ft_run\n# params: x\n# seed: 2\n# git: x\n# task: mnist-200\n# method: nso\n"
+               "# setting: sigma=0.012 noise=gaussian\n# tag: s12\n# lr: 0.05\n# epochs: 3\n# steps: 96\n"
+               "# grads_per_step: 2\n# status: diverged\n# job: complete bytes=1 sha256=0 cmd=0 seconds=1 host=x\n");
+    fclose(f);
+    ft_results R;
+    char msg[512];
+    int rc = ft_results_load(dir, &R, msg, sizeof msg);
+    if (rc) fprintf(stderr, "\n  %s\n", msg);
+    CU_ASSERT_EQUAL_FATAL(rc, FT_OK);
+    long g = sel(&R, "nso", 0.05);
+    CU_ASSERT_FATAL(g >= 0);
+    CU_ASSERT_STRING_EQUAL(R.g[g].tag, "s10"); /* s12: (0.95 + 0) / 2 < 0.70 */
+    for (size_t j = 0; j < R.ng; j++)
+        if (strcmp(R.g[j].tag, "s12") == 0) {
+            nso_meansd m;
+            CU_ASSERT(R.g[j].seed[2] && R.g[j].seed[2]->diverged);
+            CU_ASSERT_EQUAL(ft_group_stat(&R.g[j], "test_acc", &m, msg, sizeof msg), FT_EDATA);
+        }
+    ft_results_free(&R);
+}
+
 /* a duplicate (group, seed): the measured result wins */
 static void test_duplicate_prefers_measured(void)
 {
@@ -329,6 +364,7 @@ int main(void)
     CU_add_test(s, "selection rule: best mean val acc, ties to the smaller perturbation", test_selection);
     CU_add_test(s, "roles from settings", test_classify);
     CU_add_test(s, "malformed / truncated / unsealed files refused, named", test_malformed);
+    CU_add_test(s, "diverged runs: kept out of statistics, lose the selection", test_diverged);
     CU_add_test(s, "duplicate seeds: the measured result wins", test_duplicate_prefers_measured);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
