@@ -48,6 +48,7 @@ mdir=$out/manifests
 mkdir -p "$mdir" || die "OUTDIR: cannot create $mdir"
 man=$mdir/phase$phase.txt
 ckpt=$CACHE/source-$profile.safetensors
+mkdir -p "$CACHE" || die "FT_CACHE: cannot create $CACHE"
 
 # every earlier phase must be complete (sealed results)
 for ((p = 0; p < phase; p++)); do
