@@ -59,7 +59,7 @@ done
 
 if [ $profile = quick ]; then
   TASKS="mnist-200"
-  HESS="--measure --probes 8 --hess-n 200 --lanczos 5 --alpha-n 50"
+  HESS="--measure --probes 8 --hess-n 200 --lanczos 5 --alpha-n 20 --alpha-probes 2"
   E1=18 E2=36 EM=30
 else
   TASKS="mnist-200 fashion59-1000 mnist-1000"

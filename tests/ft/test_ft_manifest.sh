@@ -74,7 +74,7 @@ check "missing evidence fails (ablation.negative)" \
 check "NSO vs best holds on the fake numbers (+1 pp every seed)" \
   bash -c "awk -F'\t' '\$1==\"table3.mnist-200.nso_vs_best\" && \$5==\"holds\"' '$T/claims.tsv' | grep -q ."
 check "paper numbers in the paper column (17.7%)" grep -q "17.7%" "$T/claims.tsv"
-for f in table1.md table3.md ablation.md fig4.md thm22.md selection.md fig1.csv fig2.csv fig4.csv fig5.csv; do
+for f in cost.md table1.md table3.md ablation.md fig4.md thm22.md selection.md fig1.csv fig2.csv fig4.csv fig5.csv; do
   check "report file $f" [ -s "$T/q-report/$f" ]
 done
 check "equal compute stated next to Table 3" grep -q "Equal compute" "$T/q-report/table3.md"
