@@ -13,7 +13,7 @@
 
 FT_OUT := $(OUT)/ft
 .PHONY: finetune finetune-figures
-finetune: $(BIN)/ft_report
+finetune: $(BIN)/ft_report $(if $(wildcard ft/tools/ft_run.c),$(BIN)/ft_run)
 	@test -x $(BIN)/ft_run || { echo "make finetune: $(BIN)/ft_run is not built (the job program, ft/tools/ft_run.c)" >&2; exit 2; }
 	JOBS=2 bash scripts/ft_sweep.sh $(PROFILE) $(FT_OUT) $(LEDGER)
 	$(MAKE) --no-print-directory finetune-figures
