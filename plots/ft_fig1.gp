@@ -14,10 +14,9 @@ set xtics noenhanced
 set yrange [0:*]
 set title "(a) test loss"
 set ylabel "test loss (cross-entropy)"
-if (rows(f) < 1) { eval nodata("fig1.csv") } else {
-plot f u 2:3:xtic(1) t "SGD" lc rgb c_sgd, '' u 4:5 t "SAM" lc rgb c_sam, '' u 6:7 t "NSO" lc rgb c_nso }
+titles = "SGD SAM NSO"; colors = c_sgd." ".c_sam." ".c_nso
+spec = "2:3 4:5 6:7"; load "plots/ft_bars.gp"
 set title "(b) trace of the loss Hessian (Hutchinson)"
 set ylabel "tr H"
-if (rows(f) < 1) { eval nodata("fig1.csv") } else {
-plot f u 8:9:xtic(1) t "SGD" lc rgb c_sgd, '' u 10:11 t "SAM" lc rgb c_sam, '' u 12:13 t "NSO" lc rgb c_nso }
+spec = "8:9 10:11 12:13"; load "plots/ft_bars.gp"
 unset multiplot

@@ -14,10 +14,9 @@ set xtics noenhanced
 set yrange [0:*]
 set title "(a) test loss"
 set ylabel "test loss"
-if (rows(f) < 1) { eval nodata("fig4.csv") } else {
-plot f u 2:3:xtic(1) t "regulariser alone" lc rgb c_alone, '' u 4:5 t "+ NSO" lc rgb c_nso }
+titles = '"regulariser alone" "+ NSO"'; colors = c_alone." ".c_nso
+spec = "2:3 4:5"; load "plots/ft_bars.gp"
 set title "(b) trace of the loss Hessian"
 set ylabel "tr H"
-if (rows(f) < 1) { eval nodata("fig4.csv") } else {
-plot f u 6:7:xtic(1) t "regulariser alone" lc rgb c_alone, '' u 8:9 t "+ NSO" lc rgb c_nso }
+spec = "6:7 8:9"; load "plots/ft_bars.gp"
 unset multiplot

@@ -13,5 +13,5 @@ set style data histograms
 set xtics noenhanced
 set yrange [0:*]
 set ylabel "lambda_1 (mean +- std over seeds)" noenhanced
-if (rows(f) < 1) { eval nodata("fig5.csv") } else {
-plot f u 2:3:xtic(1) t "SGD" lc rgb c_sgd, '' u 4:5 t "SAM" lc rgb c_sam, '' u 6:7 t "NSO" lc rgb c_nso }
+titles = "SGD SAM NSO"; colors = c_sgd." ".c_sam." ".c_nso
+spec = "2:3 4:5 6:7"; load "plots/ft_bars.gp"
