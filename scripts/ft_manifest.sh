@@ -26,7 +26,8 @@
 #   sigma fixed at 0.01, 3 seeds on the n = 1000 tasks, Table 1 laws at the
 #   Gaussian's sigma, supplement with 1 seed, Figure 4 with 2 seeds, Hessians
 #   for SGD, SAM, NSO and the best other baseline (by selection validation
-#   accuracy) only, alpha over 200 examples.
+#   accuracy) only, alpha over 200 examples; the source model's lr is fixed
+#   at 0.1 (not chosen from {0.1, 0.05}).
 #
 # Environment: FT_RUN (default build/bin/ft_run), FT_REPORT (default
 # build/bin/ft_report), FT_CACHE (default data/cache/ft).  Run from the

@@ -654,7 +654,7 @@ static void thm22(const ctx *c)
 {
     sbuf s = {0};
     sb(&s, "The bound is the computable part of eq. (3) with Q = N(W, s^2 I), P = N(W_0, s^2 I) and beta, s from eqs. (20)-(21) (ft_run's header says exactly which terms); it bounds the population loss, so it is compared with the test loss. alpha is the largest per-example trace found (a lower estimate of the maximum).\n\n");
-    sb(&s, "| task | method | models | n | r = ||W - W_0|| | C | alpha | leading sqrt(C alpha r^2/n) | bound | test loss | gap (test - train) | bound >= test loss |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    sb(&s, "| task | method | models | n | r = \\|W - W_0\\| | C | alpha | leading sqrt(C alpha r^2/n) | bound | test loss | gap (test - train) | bound >= test loss |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     size_t nmod = 0, nhold = 0;
     double lead[NT * NM], gap[NT * NM];
     size_t np = 0;
