@@ -7,8 +7,11 @@
  * nso_table_read and has every key of the contract (docs/ft_results.md), the
  * same seed gives a byte-identical file, L2-SP pulls W towards W_0, bad input
  * exits 2 with one line and no file.  Tolerances next to each check. */
+#include "augment.h"
 #include "io.h"
 #include "nn.h"
+#include "nn_objective.h"
+#include "nso_error.h"
 #include "rng.h"
 #include "run.h"
 #include "safetensors.h"
@@ -113,6 +116,122 @@ static void test_sha256(void)
     unlink(path);
     CU_ASSERT(ft_sha256_file("/nonexistent/x", fh) == -1);
     free(a);
+}
+
+/* ----------------------------------------------------------- augmentation */
+/* An 8x8 image whose content (distinct values) sits in the centre 4x4, so
+ * every shift of up to 2 pixels keeps all of it.  Each augmented copy must be
+ * exactly the reference translation (out(i, j) = in(i - dy, j - dx), computed
+ * here independently) for one (dx, dy), or its mirror when flips are on; the
+ * 25 shifts are uniform: 2000 copies, 80 expected each, binomial sd 8.8,
+ * accepted [40, 130]; mirrors 1000 expected, sd 22, accepted [900, 1100]. */
+static int matches(const float *o, const float *in, int dx, int dy, int mir)
+{
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++) {
+            int si = i - dy, sj = j - dx;
+            float v = 0;
+            if (si >= 0 && si < 8 && sj >= 0 && sj < 8) v = in[si * 8 + (mir ? 7 - sj : sj)];
+            if (o[i * 8 + j] != v) return 0;
+        }
+    return 1;
+}
+
+static void test_augment_batch(void)
+{
+    enum { B = 2000 };
+    static float x[B * 64], in[64], tmp[64];
+    for (int i = 0; i < 64; i++) in[i] = 0;
+    for (int i = 2; i < 6; i++)
+        for (int j = 2; j < 6; j++) in[i * 8 + j] = (float)(1 + i * 8 + j);
+    gsl_rng *r = nso_rng_named(4, "test/augment");
+    for (int flip = 0; flip < 2; flip++) {
+        for (int b = 0; b < B; b++) memcpy(x + b * 64, in, sizeof in);
+        nn_augment_batch(x, B, 1, 8, 8, 2, flip, r, tmp);
+        int cnt[2][5][5] = {{{0}}}, bad = 0, mirrors = 0;
+        for (int b = 0; b < B; b++) {
+            int found = 0;
+            for (int m = 0; m <= flip && !found; m++)
+                for (int dy = -2; dy <= 2 && !found; dy++)
+                    for (int dx = -2; dx <= 2 && !found; dx++)
+                        if (matches(x + b * 64, in, dx, dy, m)) {
+                            cnt[m][dy + 2][dx + 2]++;
+                            mirrors += m;
+                            found = 1;
+                        }
+            bad += !found;
+        }
+        CU_ASSERT(bad == 0);
+        for (int dy = 0; dy < 5; dy++)
+            for (int dx = 0; dx < 5; dx++) {
+                int c = cnt[0][dy][dx] + cnt[1][dy][dx];
+                if (c < 40 || c > 130) fprintf(stderr, "\n  shift (%d, %d): %d of %d", dx - 2, dy - 2, c, B);
+                CU_ASSERT(c >= 40 && c <= 130);
+            }
+        if (flip) {
+            CU_ASSERT(mirrors >= 900 && mirrors <= 1100);
+        } else {
+            CU_ASSERT(mirrors == 0);
+        }
+    }
+    /* shift 0, no flip: the identity; zero fill at the border: an all-ones
+     * 4x4 image shifted by (dx, dy) keeps (4 - |dx|)(4 - |dy|) ones */
+    for (int i = 0; i < 64; i++) x[i] = in[i];
+    nn_augment_batch(x, 1, 1, 8, 8, 0, 0, r, tmp);
+    CU_ASSERT(memcmp(x, in, sizeof in) == 0);
+    float ones[16];
+    for (int k = 0; k < 200; k++) {
+        for (int i = 0; i < 16; i++) ones[i] = 1;
+        nn_augment_batch(ones, 1, 1, 4, 4, 1, 0, r, tmp);
+        double s = 0;
+        for (int i = 0; i < 16; i++) s += ones[i];
+        CU_ASSERT(s == 16 || s == 12 || s == 9); /* (dx, dy) = 0 / one of them 1 / both */
+    }
+    gsl_rng_free(r);
+}
+
+/* the objective's option: the same sample gives the same augmented gradient,
+ * different from the plain one; bad shifts are refused */
+static void test_objective_augment(void)
+{
+    nn_config cfg = {NN_ARCH_MLP, 2, 16, 1, 28, 28, 10, NN_ACT_RELU};
+    char msg[256];
+    gsl_rng *r = nso_rng_named(2, "test/augment_obj");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, 8, r, msg, sizeof msg);
+    CU_ASSERT_FATAL(m != NULL);
+    nn_dataset d = {64, 1, 28, 28, 10, malloc(64 * 784), malloc(64)};
+    CU_ASSERT_FATAL(d.pixels && d.labels);
+    for (int i = 0; i < 64 * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
+    for (int i = 0; i < 64; i++) d.labels[i] = (uint8_t)(i % 10);
+    nso_objective *o = nn_objective_create(m, &d, 8, msg, sizeof msg);
+    CU_ASSERT_FATAL(o != NULL);
+    size_t n = m->nparams;
+    double *w = malloc(n * sizeof(double)), *g0 = malloc(n * sizeof(double)),
+           *g1 = malloc(n * sizeof(double)), *g2 = malloc(n * sizeof(double));
+    CU_ASSERT_FATAL(w && g0 && g1 && g2);
+    for (size_t i = 0; i < n; i++) w[i] = m->params[i];
+    nso_sample s = {1, 3, 0, 0};
+    CU_ASSERT(nso_obj_sgrad(o, w, g0, &s) == NSO_OK);
+    CU_ASSERT(nn_objective_set_augment(o, -1, 0) == NSO_EINVAL);
+    CU_ASSERT(nn_objective_set_augment(o, 28, 0) == NSO_EINVAL);
+    CU_ASSERT(nn_objective_set_augment(o, 2, 1) == NSO_OK);
+    CU_ASSERT(nso_obj_sgrad(o, w, g1, &s) == NSO_OK);
+    nso_sample s2 = {1, 4, 0, 0}; /* another batch in between: the cache is reloaded */
+    CU_ASSERT(nso_obj_sgrad(o, w, g2, &s2) == NSO_OK);
+    CU_ASSERT(nso_obj_sgrad(o, w, g2, &s) == NSO_OK);
+    CU_ASSERT(memcmp(g1, g2, n * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(g0, g1, n * sizeof(double)) != 0);
+    CU_ASSERT(nn_objective_set_augment(o, 0, 0) == NSO_OK); /* off again: the plain gradient */
+    CU_ASSERT(nso_obj_sgrad(o, w, g2, &s) == NSO_OK);
+    CU_ASSERT(memcmp(g0, g2, n * sizeof(double)) == 0);
+    nso_obj_free(o);
+    nn_model_free_f32(m);
+    nn_dataset_free(&d);
+    free(w);
+    free(g0);
+    free(g1);
+    free(g2);
+    gsl_rng_free(r);
 }
 
 /* ----------------------------------------------------------- end to end */
@@ -305,6 +424,17 @@ static void test_e2e_target(void)
         nso_table_free(t);
     }
     CU_ASSERT(d[1] < 0.9 * d[0]);
+
+    /* --augment: recorded in the setting and the tag, and it changes the run */
+    snprintf(p, sizeof p, "%s/aug.csv", dir);
+    snprintf(a, sizeof a, TARGET " --augment --out %s", dir, p);
+    CU_ASSERT_EQUAL_FATAL(run(a), 0);
+    t = nso_table_read(p, NULL, msg, sizeof msg);
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT_STRING_EQUAL(nso_table_meta(t, "tag"), "aug1");
+    CU_ASSERT_STRING_EQUAL(nso_table_meta(t, "setting"), "aug=1");
+    CU_ASSERT(meta(t, "final.dist_w0") != d[0]);
+    nso_table_free(t);
 }
 
 /* bad input: exit 2, one line naming a flag, no result file */
@@ -376,6 +506,8 @@ int main(void)
     CU_pSuite s = CU_add_suite("ft_run_lib", NULL, NULL);
     CU_add_test(s, "Theorem 2.2 arithmetic vs a hand computation", test_thm22_hand);
     CU_add_test(s, "SHA-256 vs the FIPS 180-4 examples", test_sha256);
+    CU_add_test(s, "augmentation: exact shifts and mirrors, uniform", test_augment_batch);
+    CU_add_test(s, "objective option: augmented batches per sample", test_objective_augment);
     CU_pSuite e = CU_add_suite("ft_run_e2e", init_e2e, clean_e2e);
     CU_add_test(e, "source pretraining: result file, schedule, accuracy", test_e2e_source);
     CU_add_test(e, "fine-tuning: contract keys, determinism, accuracy, L2-SP", test_e2e_target);
