@@ -361,7 +361,8 @@ static void test_e2e_target(void)
     const char *measure = "--measure --probes 8 --lanczos 4 --hess-n 32 --alpha-n 4 --alpha-probes 8";
     snprintf(p, sizeof p, "%s/nso.csv", dir);
     snprintf(q, sizeof q, "%s/nso_first.csv", dir);
-    snprintf(a, sizeof a, TARGET " --opt nso --sigma 0.01 %s --out %s", dir, measure, p);
+    snprintf(a, sizeof a, TARGET " --opt nso --sigma 0.01 %s --save %s/nso.safetensors --out %s", dir,
+             measure, dir, p);
     CU_ASSERT_EQUAL_FATAL(run(a), 0);
     CU_ASSERT_FATAL(rename(p, q) == 0);
     CU_ASSERT_EQUAL_FATAL(run(a), 0); /* the same command line, the same --out */
@@ -405,6 +406,35 @@ static void test_e2e_target(void)
     CU_ASSERT(meta(t, "final.thm22_bound") > trl);
     /* the last row is evaluated, and its test columns equal the final ones */
     CHECK_CLOSE(NSO_T(t, 7, 4), tl, 1e-8 * fabs(tl));
+
+    /* independent recomputation from the saved model: the split rebuilt here,
+     * one example per forward pass (eval-mode batch norm); the program used
+     * chunks of 50, so float sums differ in order: relative tolerance 1e-4 */
+    ft_split sp;
+    char m2[512], ck[400];
+    CU_ASSERT_FATAL(ft_task_load(ft_task_find("fashion59-1000"), 3, "data/cache", &sp, m2, sizeof m2) == FT_OK);
+    snprintf(ck, sizeof ck, "%s/nso.safetensors", dir);
+    nn_config cfg;
+    CU_ASSERT_FATAL(nn_st_config(ck, &cfg, m2, sizeof m2) == 0);
+    gsl_rng *ir = nso_rng_named(1, "test/reload");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, 1, ir, m2, sizeof m2);
+    gsl_rng_free(ir);
+    CU_ASSERT_FATAL(m != NULL);
+    CU_ASSERT_FATAL(nn_st_load(ck, m, NULL, m2, sizeof m2) == 0);
+    m->bn_mode = NN_BN_EVAL;
+    double mx = -INFINITY, sum = 0;
+    float xb[784];
+    for (int i = 0; i < 200; i++) {
+        uint8_t y;
+        nn_dataset_batch(&sp.train, &i, 1, xb, &y);
+        double l = nn_loss_f32(m, xb, &y, 1, NULL);
+        sum += l;
+        mx = fmax(mx, l);
+    }
+    CHECK_CLOSE(C, mx, 1e-4 * mx);
+    CHECK_CLOSE(trl, sum / 200, 1e-4 * trl);
+    nn_model_free_f32(m);
+    ft_split_free(&sp);
     nso_table_free(t);
 
     /* L2-SP: lambda ||W - W_0||^2 on the backbone pulls W towards W_0 */
