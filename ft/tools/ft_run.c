@@ -136,7 +136,7 @@ static size_t nspecs;
 
 static const char *usage =
     "ft_run: one fine-tuning job (ISSUE 8; docs/finetune_plan.md, docs/ft_results.md).\n"
-    "  ft_run --task source --seed 0 --epochs 6 --lr 0.05 --save src.safetensors --out src.csv\n"
+    "  ft_run --task source --seed 0 --epochs 12 --lr 0.05 --save src.safetensors --out src.csv\n"
     "  ft_run --task mnist-200 --seed 1 --source src.safetensors --opt nso --sigma 0.01 \\\n"
     "         --lr 0.05 --steps 960 --measure --out r.csv";
 
