@@ -28,6 +28,12 @@ $(BIN)/test_ft: $(BUILD)/tests/ft/test_ft.o $(LIBFT) $(FT_LIBNN) $(LIBNSO)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $< $(LIBFT) $(FT_LIBNN) $(LIBNSO) -lcunit $(NN_LDLIBS) -o $@
 
+# the job program's tests run the built ft_run (its path baked in)
+$(BUILD)/tests/ft/test_ft_run.o: CFLAGS += -DFT_RUN_BIN='"$(abspath $(BIN))/ft_run"'
+$(BIN)/test_ft_run: $(BUILD)/tests/ft/test_ft_run.o $(LIBFT) $(FT_LIBNN) $(LIBNSO) $(BIN)/ft_run
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $< $(LIBFT) $(FT_LIBNN) $(LIBNSO) -lcunit $(NN_LDLIBS) -o $@
+
 # shell test suites: installed into $(BIN) with the checkout and $(BIN) baked in
 FT_SH_TESTS := $(BIN)/test_manifest $(BIN)/test_ft_tasks
 $(FT_SH_TESTS): $(BIN)/test_%: tests/ft/test_%.sh $(FT_TOOLS)
@@ -36,11 +42,11 @@ $(FT_SH_TESTS): $(BIN)/test_%: tests/ft/test_%.sh $(FT_TOOLS)
 
 .SECONDARY: $(FT_TOOLS:$(BIN)/%=$(BUILD)/ft/tools/%.o)
 .PHONY: ft-all sweep
-ft-all: $(LIBFT) $(FT_TOOLS) $(BIN)/test_ft
+ft-all: $(LIBFT) $(FT_TOOLS) $(BIN)/test_ft $(BIN)/test_ft_run
 
 MANIFEST ?=
 sweep:
 	@test -n "$(MANIFEST)" || { echo "make sweep: set MANIFEST=path (docs/sweeps.md)" >&2; exit 2; }
 	bash scripts/manifest.sh -j $(JOBS) $(MANIFEST)
 
-TEST_BINS += $(BIN)/test_ft $(FT_SH_TESTS)
+TEST_BINS += $(BIN)/test_ft $(BIN)/test_ft_run $(FT_SH_TESTS)

@@ -4,6 +4,7 @@
  * equation: this is the oracle g_z(W) the methods of lib/opt_*.c call, with
  * z = the minibatch of the sample. */
 #include "nn_objective.h"
+#include "augment.h"
 #include "nso_error.h"
 #include "rng.h"
 #include <math.h>
@@ -34,6 +35,8 @@ typedef struct {
     int *cidx;
     double *gacc;     /* full-set gradient accumulator */
     nn_obj_tally tally;
+    int aug_shift, aug_flip; /* augmentation of loaded minibatches (0, 0: off) */
+    float *aug_tmp;
 } nn_ctx;
 
 static void ctx_free(void *c)
@@ -51,6 +54,7 @@ static void ctx_free(void *c)
     free(x->cy);
     free(x->cidx);
     free(x->gacc);
+    free(x->aug_tmp);
     free(x);
 }
 
@@ -107,6 +111,11 @@ static void load(nn_ctx *x, const nso_sample *s)
         return;
     select_batch(x, s, x->idx);
     nn_dataset_batch(x->d, x->idx, x->B, x->x, x->y);
+    if (x->aug_shift || x->aug_flip) {
+        nso_rng_reseed(x->r, s->seed, "nn/augment", (s->step << 32) + s->slot);
+        nn_augment_batch(x->x, x->B, x->d->c, x->d->h, x->d->w, x->aug_shift, x->aug_flip, x->r,
+                         x->aug_tmp);
+    }
     x->cur = *s;
     x->have = 1;
 }
@@ -255,6 +264,21 @@ nomem:
     free(o);
     snprintf(msg, len, "out of memory (network objective, %d examples)", d->n);
     return NULL;
+}
+
+int nn_objective_set_augment(nso_objective *o, int shift, int flip)
+{
+    if (!nn_objective_is(o)) NSO_ERROR("not a network objective", NSO_EINVAL);
+    nn_ctx *x = o->ctx;
+    if (shift < 0 || shift >= x->d->h || shift >= x->d->w) NSO_ERROR("augmentation shift out of range", NSO_EINVAL);
+    if (!x->aug_tmp && (shift || flip)) {
+        x->aug_tmp = malloc(x->per * sizeof(float));
+        if (!x->aug_tmp) NSO_ERROR("out of memory (augmentation)", NSO_ENOMEM);
+    }
+    x->aug_shift = shift;
+    x->aug_flip = flip != 0;
+    x->have = 0; /* a cached batch was loaded without it */
+    return NSO_OK;
 }
 
 long nn_objective_batches(const nso_objective *o)

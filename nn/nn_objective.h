@@ -66,6 +66,14 @@ nso_objective *nn_objective_create(nn_model_f32 *m, const nn_dataset *d, int bat
                                    size_t len);
 /* 1 if o was built by nn_objective_create */
 int nn_objective_is(const nso_objective *o);
+/* Augment every minibatch sgrad / observe load (ISSUE 8, nn/augment.h):
+ * random shifts of up to `shift` pixels and, when flip != 0, horizontal
+ * flips; drawn from stream (seed, "nn/augment", step * 2^32 + slot) of the
+ * sample, so equal samples (NSO's W + U and W - U, the observe pass at W) see
+ * the same augmented batch.  shift = flip = 0 (the default): off.  The
+ * full-set value / grad are never augmented.  NSO_OK, NSO_EINVAL (shift < 0
+ * or >= the image side) or NSO_ENOMEM. */
+int nn_objective_set_augment(nso_objective *o, int shift, int flip);
 /* minibatches per epoch nb (0 if o is not a network objective) */
 long nn_objective_batches(const nso_objective *o);
 /* the B example indices the sample s selects (B = the batch size), without
