@@ -64,7 +64,12 @@ ledger_table() { # PREFIX (empty: all)
         "@ledger "*) set -- $line; ledger_table "$2" ;;
         "@include "*)
           set -- $line; frag="$out/$2"
-          if [ -f "$frag" ]; then grep -v '^#' "$frag" || true; else echo "_($frag not generated yet: run \`make repro PROFILE=$profile\`)_"; fi ;;
+          if [ -f "$frag" ]; then grep -v '^#' "$frag" || true; else
+              case "$frag" in
+                */ft-report/*) echo "_($frag not generated yet: the fine-tuning sweep, \`make finetune PROFILE=$profile\`, has not been run for this profile)_" ;;
+                *) echo "_($frag not generated yet: run \`make repro PROFILE=$profile\`)_" ;;
+              esac
+          fi ;;
         "@figure "*)
           name=$(echo "$line" | awk '{print $2}'); cap=$(echo "$line" | cut -d' ' -f3-)
           case "$name" in */*) fp=$name ;; *) fp=figures/$name ;; esac   # NAME may be a path under OUTDIR
