@@ -1,4 +1,7 @@
-/* conv2d.c - 2-D convolution (no bias) by im2col + one BLAS gemm per batch.
+/* conv2d.c - 2-D convolution (no bias) by im2col + one BLAS gemm per batch:
+ * the readable reference (nn_conv_*_ref, and the whole double build).  The
+ * float build sends 3x3 pad-1 stride-1/2 layers to conv_direct.c (bottom of
+ * this file); the tests compare the two.
  *
  * Activations are channel major (c x B*h*w), so im2col of the whole batch is
  * a (cin*k*k) x (B*ho*wo) matrix and the convolution is
@@ -83,8 +86,8 @@ static void col2im(const nn_conv_geom *g, int B, int b0, int nb, const real *col
  * workspace (part p uses columns [b0*ho*wo, b1*ho*wo) of the full-batch
  * layout, so the workspace is the same size).  dW partial sums are reduced in
  * a fixed order: results depend on the thread count, not on scheduling. */
-void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
-                         real *col, int acc, int have_col)
+void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                             real *col, int acc, int have_col)
 {
     const int K = g->cin * g->k * g->k, HW = g->ho * g->wo, N = B * HW;
     const int P = nn_nparts(B);
@@ -105,10 +108,11 @@ static int full_conv_ok(const nn_conv_geom *g)
     return g->stride == 1 && g->ho == g->h && g->wo == g->w && g->cout <= g->cin && g->k > 1;
 }
 
-void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
-                          const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                          real *col, real *dwp)
+void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                              const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                              real *col, real *dwp)
 {
+    if (!colx) colx = col;
     const int K = g->cin * g->k * g->k, HW = g->ho * g->wo, N = B * HW;
     const int P = nn_nparts(B);
     const size_t nw = (size_t)g->cout * K;
@@ -157,4 +161,53 @@ void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const rea
             const real *t = dwp + (size_t)(q - 1) * nw;
             for (size_t i = 0; i < nw; i++) dw[i] += t[i];
         }
+}
+
+/* ---- dispatch: the float build runs the direct kernels where they apply -- */
+
+#ifndef NN_F64
+static int use_direct(const nn_conv_geom *g) { return nn_conv_direct_ok(g); }
+#endif
+
+size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B)
+{
+#ifndef NN_F64
+    if (use_direct(g)) return nn_conv_direct_prep_size(g, B);
+#endif
+    return (size_t)g->cin * g->k * g->k * B * g->ho * g->wo;
+}
+
+size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B)
+{
+#ifndef NN_F64
+    if (use_direct(g)) return nn_conv_direct_work_size(g, B);
+#endif
+    return (size_t)g->cin * g->k * g->k * B * g->ho * g->wo;
+}
+
+void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                         real *col, int acc, int have_col)
+{
+#ifndef NN_F64
+    if (use_direct(g)) {
+        nn_conv_direct_forward(g, B, w, x, y, col, have_col, acc);
+        return;
+    }
+#endif
+    NN(nn_conv_forward_ref)(g, B, w, x, y, col, acc, have_col);
+}
+
+void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                          const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                          real *col, real *dwp)
+{
+#ifndef NN_F64
+    if (use_direct(g)) {
+        /* colx without have_colx: prepare it there (NULL: inside col) */
+        if (colx && !have_colx && dw) nn_conv_direct_prep(g, B, x, colx);
+        nn_conv_direct_backward(g, B, w, x, dy, dx, dw, colx, col, dwp);
+        return;
+    }
+#endif
+    NN(nn_conv_backward_ref)(g, B, w, x, dy, dx, dw, colx, have_colx, col, dwp);
 }

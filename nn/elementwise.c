@@ -13,8 +13,10 @@ void NN(nn_relu_forward)(size_t n, const real *x, real *y)
 void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx)
 {
 #pragma omp parallel for schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++)
-        if (x[i] > 0) dx[i] += dy[i];
+    for (size_t i = 0; i < n; i++) { /* unconditional loads, a select: vectorises */
+        real d = dy[i], a = dx[i];
+        dx[i] = x[i] > 0 ? a + d : a;
+    }
 }
 
 void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry)

@@ -272,7 +272,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
         }
         if (o->kind == NN_OP_CONV) {
             nn_conv_geom g = geom(m, o);
-            size_t c = (size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo;
+            size_t c = NN(nn_conv_work_size)(&g, maxB);
             if (c > col) col = c;
         }
         if (o->kind == NN_OP_CONV || o->kind == NN_OP_LINEAR) {
@@ -288,7 +288,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     for (int i = 0; i < m->nops; i++)
         if (m->ops[i].kind == NN_OP_CONV) {
             nn_conv_geom g = geom(m, &m->ops[i]);
-            m->colc[i] = xcalloc((size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo, sizeof(real));
+            m->colc[i] = xcalloc(NN(nn_conv_prep_size)(&g, maxB), sizeof(real));
         }
     m->col2 = xcalloc(wmax * NN_MAX_PARTS, sizeof(real)); /* dW partials + flipped W */
     m->probs = xcalloc((size_t)cfg->nclass * maxB, sizeof(real));
@@ -534,7 +534,7 @@ static void r_backward(model *m, real *hv)
             NN(nn_conv_backward)(&g, B, P + o->w, x, rdy, rdx, hv + o->w, m->colc[i], 1, m->col,
                                  m->col2);
             NN(nn_conv_backward)(&g, B, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : hv + o->w,
-                                 m->col, 0, m->col, m->col2);
+                                 NULL, 0, m->col, m->col2);
             break;
         }
         case NN_OP_BN: {

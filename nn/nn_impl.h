@@ -35,16 +35,49 @@ static inline int nn_nparts(int B)
 static inline int nn_nparts(int B) { (void)B; return 1; }
 #endif
 
-/* conv2d.c: y (cout x B*ho*wo) = W (cout x cin*k*k) * im2col(x); acc: y +=.
- * col receives im2col(x), or already holds it when have_col. */
+/* conv2d.c: y (cout x B*ho*wo) = conv(W, x); acc: y +=.  col receives the
+ * layer's prepared input (im2col(x), or the zero-padded grid of the direct
+ * float kernels), or already holds it when have_col; it holds
+ * nn_conv_prep_size(g, B) reals. */
 void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
                          real *col, int acc, int have_col);
 /* dx += W^T dy (col2im), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
- * (nn_nparts - 1) x cout*cin*k*k workspace for the per-thread dW partials;
- * colx: im2col(x) (already there when have_colx); col: workspace. */
+ * NN_MAX_PARTS x cout*cin*k*k workspace (per-thread dW partials, transformed
+ * weights); colx: the prepared input (already there when have_colx; NULL:
+ * prepared inside col); col: workspace of nn_conv_work_size(g, B) reals. */
 void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
                           const real *dy, real *dx, real *dw, real *colx, int have_colx,
                           real *col, real *dwp);
+size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B);
+size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B);
+/* the readable reference (im2col + one gemm per batch part), same contract
+ * with prep/work sizes cin*k*k*B*ho*wo; the tests compare the fast path to it */
+void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                             real *col, int acc, int have_col);
+void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                              const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                              real *col, real *dwp);
+
+/* simd.c: instruction-set variant of the float kernels, chosen at run time
+ * from the CPU (capped by the environment variable NN_SIMD=generic|avx2) */
+enum { NN_SIMD_GENERIC = 0, NN_SIMD_AVX2 = 1, NN_SIMD_AVX512 = 2 };
+int nn_simd_level(void);
+const char *nn_simd_name(int level);
+/* tests: use variant `level` (capped by the CPU; -1: back to the default
+ * choice); returns the variant now in use.  Not thread-safe. */
+int nn_simd_force(int level);
+
+/* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2 */
+int nn_conv_direct_ok(const nn_conv_geom *g);
+size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B);
+size_t nn_conv_direct_work_size(const nn_conv_geom *g, int B);
+void nn_conv_direct_prep(const nn_conv_geom *g, int B, const float *x, float *prep);
+void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
+                            float *prep, int have_prep, int acc);
+/* prep: the prepared input (NULL: prepared in work); wsp: cout*cin*9 floats */
+void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
+                             const float *dy, float *dx, float *dw, const float *prep,
+                             float *work, float *wsp);
 
 /* linear.c: y (out x B) = W (out x in) x (in x B) + b; acc: y += (b added once if non-NULL) */
 void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b, const real *x,
