@@ -98,6 +98,21 @@ void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const
 void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
                              const real *run_mean, const real *run_var, double eps, real *dx,
                              real *dgamma, real *dbeta);
+/* the readable references of the four functions above and below that take
+ * sums (the float build's versions sum in float lanes; tests compare) */
+void NN(nn_bn_forward_batch_ref)(int C, int N, const real *x, real *y, const real *gamma,
+                                 const real *beta, double eps, real *mean, real *invstd,
+                                 real *run_mean, real *run_var, double momentum);
+void NN(nn_bn_backward_batch_ref)(int C, int N, const real *x, const real *dy,
+                                  const real *gamma, const real *mean, const real *invstd,
+                                  real *dx, real *dgamma, real *dbeta);
+void NN(nn_bn_backward_eval_ref)(int C, int N, const real *x, const real *dy, const real *gamma,
+                                 const real *run_mean, const real *run_var, double eps, real *dx,
+                                 real *dgamma, real *dbeta);
+void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, const real *dy,
+                                  const real *rdy, const real *gamma, const real *vgamma,
+                                  const real *run_mean, const real *run_var, double eps,
+                                  real *rdx, real *rdgamma, real *rdbeta);
 /* R-operator of the eval-mode layer: ry = vg*xhat + g*inv*rx + vb */
 void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *ry,
                              const real *gamma, const real *vgamma, const real *vbeta,

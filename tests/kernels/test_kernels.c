@@ -27,6 +27,22 @@ void nn_conv_backward_ref_f64(const nn_conv_geom *g, int B, const double *w, con
                               const double *dy, double *dx, double *dw, double *colx,
                               int have_colx, double *col, double *dwp);
 
+void nn_bn_forward_batch_ref_f64(int C, int N, const double *x, double *y, const double *gamma,
+                                 const double *beta, double eps, double *mean, double *invstd,
+                                 double *run_mean, double *run_var, double momentum);
+void nn_bn_backward_batch_ref_f64(int C, int N, const double *x, const double *dy,
+                                  const double *gamma, const double *mean, const double *invstd,
+                                  double *dx, double *dgamma, double *dbeta);
+void nn_bn_backward_eval_ref_f64(int C, int N, const double *x, const double *dy,
+                                 const double *gamma, const double *run_mean,
+                                 const double *run_var, double eps, double *dx, double *dgamma,
+                                 double *dbeta);
+void nn_bn_rbackward_eval_ref_f64(int C, int N, const double *x, const double *rx,
+                                  const double *dy, const double *rdy, const double *gamma,
+                                  const double *vgamma, const double *run_mean,
+                                  const double *run_var, double eps, double *rdx,
+                                  double *rdgamma, double *rdbeta);
+
 static gsl_rng *rng;
 
 static float *rnd(size_t n, double lo, double hi)
@@ -168,6 +184,82 @@ static const cgeo conv_cases[] = {
     {4, 4, 1, 1, 1, 2},     /* 1x1 images: only the centre tap */
 };
 
+/* batch norm: the float build's lane sums vs the double references, on
+ * channels with a large mean (100) next to a unit spread, N around and far
+ * from the block length; every output (activations, batch statistics,
+ * running statistics, parameter gradients) */
+static void test_bn(void)
+{
+    static const int Ns[] = {1, 7, 511, 1537, 25088};
+    const int C = 3;
+    const double eps = 1e-5, mom = 0.1;
+    for (size_t k = 0; k < sizeof Ns / sizeof *Ns; k++) {
+        const int N = Ns[k];
+        size_t n = (size_t)C * N;
+        float *x = rnd(n, -1, 1), *dy = rnd(n, -1, 1), *rx = rnd(n, -1, 1), *rdy = rnd(n, -1, 1);
+        for (size_t i = 0; i < n; i++) x[i] += (float)(i < (size_t)N ? 100 : i < 2 * (size_t)N ? -3 : 0);
+        float *g = rnd(C, 0.5, 1.5), *bt = rnd(C, -1, 1), *vg = rnd(C, -1, 1);
+        float *rm = rnd(C, -1, 1), *rv = rnd(C, 0.5, 2), *dx0 = rnd(n, -1, 1);
+        double *xd = todbl(x, n), *dyd = todbl(dy, n), *rxd = todbl(rx, n), *rdyd = todbl(rdy, n);
+        double *gd = todbl(g, C), *btd = todbl(bt, C), *vgd = todbl(vg, C), *rmd = todbl(rm, C);
+        double *rvd = todbl(rv, C);
+        char t[120];
+        /* forward with batch statistics, running statistics updated */
+        float *y = malloc(n * sizeof(float)), mean[3], inv[3], rmf[3], rvf[3];
+        double *yd = malloc(n * sizeof(double)), meand[3], invd[3], rmdd[3], rvdd[3];
+        memcpy(rmf, rm, sizeof rmf), memcpy(rvf, rv, sizeof rvf);
+        memcpy(rmdd, rmd, sizeof rmdd), memcpy(rvdd, rvd, sizeof rvdd);
+        nn_bn_forward_batch_f32(C, N, x, y, g, bt, eps, mean, inv, rmf, rvf, mom);
+        nn_bn_forward_batch_ref_f64(C, N, xd, yd, gd, btd, eps, meand, invd, rmdd, rvdd, mom);
+        snprintf(t, sizeof t, "bn forward N %d: y", N);
+        CU_ASSERT(close_enough(t, y, yd, n, NULL, 1e-5));
+        snprintf(t, sizeof t, "bn forward N %d: mean, 1/std, running mean, var", N);
+        CU_ASSERT(close_enough(t, mean, meand, C, NULL, 1e-6));
+        CU_ASSERT(close_enough(t, inv, invd, C, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, rmf, rmdd, C, NULL, 1e-6));
+        CU_ASSERT(close_enough(t, rvf, rvdd, C, NULL, 1e-5));
+        /* backward with batch statistics (the float statistics, as the model) */
+        double *meanf = todbl(mean, C), *invf = todbl(inv, C);
+        float *dx = dup(dx0, n), dg[3] = {0.5f, -1, 2}, db[3] = {1, 0, -2};
+        double *dxd = todbl(dx0, n), dgd[3] = {0.5, -1, 2}, dbd[3] = {1, 0, -2};
+        nn_bn_backward_batch_f32(C, N, x, dy, g, mean, inv, dx, dg, db);
+        nn_bn_backward_batch_ref_f64(C, N, xd, dyd, gd, meanf, invf, dxd, dgd, dbd);
+        snprintf(t, sizeof t, "bn backward N %d: dx, dgamma, dbeta", N);
+        /* N = 1 is degenerate (PyTorch refuses it in training): the variance is
+         * 0, and dx's two terms, 1/sqrt(eps) times dy, cancel; tolerance there
+         * 1e-5 of that term's size */
+        CU_ASSERT(close_enough(t, dx, dxd, n, NULL, N > 1 ? 1e-5 : 1e-5 / sqrt(eps)));
+        CU_ASSERT(close_enough(t, dg, dgd, C, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, db, dbd, C, NULL, 1e-5));
+        /* eval-mode backward and its R-operator (running statistics) */
+        memcpy(dx, dx0, n * sizeof(float));
+        free(dxd);
+        dxd = todbl(dx0, n);
+        float eg[3] = {0}, eb[3] = {0};
+        double egd[3] = {0}, ebd[3] = {0};
+        nn_bn_backward_eval_f32(C, N, x, dy, g, rm, rv, eps, dx, eg, eb);
+        nn_bn_backward_eval_ref_f64(C, N, xd, dyd, gd, rmd, rvd, eps, dxd, egd, ebd);
+        snprintf(t, sizeof t, "bn eval backward N %d", N);
+        CU_ASSERT(close_enough(t, dx, dxd, n, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, eg, egd, C, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, eb, ebd, C, NULL, 1e-5));
+        memcpy(dx, dx0, n * sizeof(float));
+        free(dxd);
+        dxd = todbl(dx0, n);
+        float rg[3] = {0}, rb[3] = {0};
+        double rgd[3] = {0}, rbd[3] = {0};
+        nn_bn_rbackward_eval_f32(C, N, x, rx, dy, rdy, g, vg, rm, rv, eps, dx, rg, rb);
+        nn_bn_rbackward_eval_ref_f64(C, N, xd, rxd, dyd, rdyd, gd, vgd, rmd, rvd, eps, dxd, rgd, rbd);
+        snprintf(t, sizeof t, "bn eval R-backward N %d", N);
+        CU_ASSERT(close_enough(t, dx, dxd, n, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, rg, rgd, C, NULL, 1e-5));
+        CU_ASSERT(close_enough(t, rb, rbd, C, NULL, 1e-5));
+        free(x), free(dy), free(rx), free(rdy), free(g), free(bt), free(vg), free(rm), free(rv);
+        free(dx0), free(xd), free(dyd), free(rxd), free(rdyd), free(gd), free(btd), free(vgd);
+        free(rmd), free(rvd), free(y), free(yd), free(meanf), free(invf), free(dx), free(dxd);
+    }
+}
+
 static int levels(int *out)
 {
     int n = 0, top = nn_simd_force(NN_SIMD_AVX512);
@@ -210,6 +302,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("nn fast kernels vs references", NULL, NULL);
     CU_add_test(s, "run-time variant choice", test_dispatch);
     CU_add_test(s, "direct 3x3 convolution vs im2col+gemm (double)", test_conv);
+    CU_add_test(s, "batch norm: lane sums vs double references", test_bn);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
