@@ -163,15 +163,24 @@ void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const
         }
 }
 
-/* ---- dispatch: the float build runs the direct kernels where they apply -- */
+/* ---- dispatch: the float build runs the fast kernels where they apply ----
+ * stride-1 3x3 layers with >= 4 channels: Winograd F(2x2, 3x3) forward and
+ * dX (conv_winograd.c), direct dW; other 3x3 pad-1 layers: direct
+ * (conv_direct.c); anything else (1x1 shortcuts): the reference above. */
 
 #ifndef NN_F64
 static int use_direct(const nn_conv_geom *g) { return nn_conv_direct_ok(g); }
+/* the dX convolution of a stride-1 layer: channels swapped */
+static nn_conv_geom transposed(const nn_conv_geom *g)
+{
+    return (nn_conv_geom){g->cout, g->cin, g->h, g->w, g->ho, g->wo, g->k, 1, g->pad};
+}
 #endif
 
 size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B)
 {
 #ifndef NN_F64
+    if (nn_conv_wino_ok(g)) return nn_conv_wino_prep_size(g, B);
     if (use_direct(g)) return nn_conv_direct_prep_size(g, B);
 #endif
     return (size_t)g->cin * g->k * g->k * B * g->ho * g->wo;
@@ -180,6 +189,11 @@ size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B)
 size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B)
 {
 #ifndef NN_F64
+    if (nn_conv_wino_ok(g)) {
+        nn_conv_geom t = transposed(g);
+        size_t a = nn_conv_direct_work_size(g, B), b = nn_conv_wino_prep_size(&t, B);
+        return a > b ? a : b;
+    }
     if (use_direct(g)) return nn_conv_direct_work_size(g, B);
 #endif
     return (size_t)g->cin * g->k * g->k * B * g->ho * g->wo;
@@ -189,6 +203,10 @@ void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real
                          real *col, int acc, int have_col)
 {
 #ifndef NN_F64
+    if (nn_conv_wino_ok(g)) {
+        nn_conv_wino_forward(g, B, w, x, y, col, have_col, acc);
+        return;
+    }
     if (use_direct(g)) {
         nn_conv_direct_forward(g, B, w, x, y, col, have_col, acc);
         return;
@@ -202,6 +220,20 @@ void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const rea
                           real *col, real *dwp)
 {
 #ifndef NN_F64
+    if (nn_conv_wino_ok(g)) {
+        /* dW directly from x (the cached planes are Winograd's layout) */
+        if (dw) nn_conv_direct_backward(g, B, w, x, dy, NULL, dw, NULL, col, dwp);
+        if (dx) { /* dX = Winograd correlation of dy with the rotated, transposed kernel */
+            nn_conv_geom t = transposed(g);
+            const int cin = g->cin, cout = g->cout;
+            for (int co = 0; co < cout; co++)
+                for (int ci = 0; ci < cin; ci++)
+                    for (int k = 0; k < 9; k++)
+                        dwp[((size_t)ci * cout + co) * 9 + k] = w[((size_t)co * cin + ci) * 9 + 8 - k];
+            nn_conv_wino_forward(&t, B, dwp, dy, dx, col, 0, 1);
+        }
+        return;
+    }
     if (use_direct(g)) {
         /* colx without have_colx: prepare it there (NULL: inside col) */
         if (colx && !have_colx && dw) nn_conv_direct_prep(g, B, x, colx);

@@ -80,7 +80,7 @@ BENCH_TARGETS  += nn-bench
 # multiply-adds are allowed there (-ffp-contract=fast).
 NN_OPT ?= -O3
 $(BUILD)/nn/%.o: CFLAGS += $(NN_OPT) -fopenmp
-$(BUILD)/nn/conv_direct.o: CFLAGS += -ffp-contract=fast
+$(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=fast
 # selects and clamps vectorise only when a select may not raise FP exceptions
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
@@ -88,7 +88,7 @@ $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 NN_FUZZ_TARGETS := idx json safetensors
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
-               nn/conv_direct.c nn/simd.c \
+               nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)

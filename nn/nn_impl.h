@@ -67,6 +67,14 @@ const char *nn_simd_name(int level);
  * choice); returns the variant now in use.  Not thread-safe. */
 int nn_simd_force(int level);
 
+/* conv_winograd.c (float only): 3x3, padding 1, stride 1, >= 4 channels in
+ * and out; the prepared input (parity planes) is followed by scratch */
+int nn_conv_wino_ok(const nn_conv_geom *g);
+size_t nn_conv_wino_prep_size(const nn_conv_geom *g, int B);
+void nn_conv_wino_prep(const nn_conv_geom *g, int B, const float *x, float *prep);
+void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
+                          float *prep, int have_prep, int acc);
+
 /* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2 */
 int nn_conv_direct_ok(const nn_conv_geom *g);
 size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B);
