@@ -226,11 +226,12 @@ void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const rea
         if (dx) { /* dX = Winograd correlation of dy with the rotated, transposed kernel */
             nn_conv_geom t = transposed(g);
             const int cin = g->cin, cout = g->cout;
+            real *wt = dwp + (size_t)(NN_MAX_PARTS - 1) * cout * cin * 9;
             for (int co = 0; co < cout; co++)
                 for (int ci = 0; ci < cin; ci++)
                     for (int k = 0; k < 9; k++)
-                        dwp[((size_t)ci * cout + co) * 9 + k] = w[((size_t)co * cin + ci) * 9 + 8 - k];
-            nn_conv_wino_forward(&t, B, dwp, dy, dx, col, 0, 1);
+                        wt[((size_t)ci * cout + co) * 9 + k] = w[((size_t)co * cin + ci) * 9 + 8 - k];
+            nn_conv_wino_forward(&t, B, wt, dy, dx, col, 0, 1);
         }
         return;
     }

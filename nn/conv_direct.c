@@ -25,9 +25,12 @@
  * planes, each a stride-1 correlation of dY with the taps of that parity
  * (4 + 2 + 2 + 1), scattered back.
  *
- * Work split: forward and dX over position blocks, dW over (output-channel
- * block, input channel) items, so every output element is summed in one fixed
- * order whatever the thread count.  The inner kernels (conv_direct_k.h) are
+ * Work split: the batch is cut into one part of consecutive images per
+ * thread, and each thread prepares, computes and stores its part (one
+ * fork/join per call).  Forward and dX outputs are summed in one fixed order
+ * whatever the split; dW partials of the parts are added in part order (the
+ * result depends on the thread count, not on timing).  The inner kernels
+ * (conv_direct_k.h) are
  * compiled for the baseline ISA and for AVX2+FMA and AVX-512 with function
  * target attributes; simd.c picks one at run time (NN_SIMD=generic forces the
  * baseline). */
@@ -165,15 +168,15 @@ int nn_conv_direct_ok(const nn_conv_geom *g)
 
 static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
 
-/* output grid and the forward taps */
-static cd_geo geo_fwd(const nn_conv_geom *g, int B)
+/* output grid and the forward taps, for nb images */
+static cd_geo geo_fwd(const nn_conv_geom *g, int nb)
 {
     cd_geo gg;
     gg.Ho = g->ho;
     gg.Wo = g->wo;
     gg.S = g->wo + 1;
     gg.Im = (g->ho + 1) * gg.S;
-    gg.Pn = (size_t)B * gg.Im;
+    gg.Pn = (size_t)nb * gg.Im;
     gg.ntap = 9;
     for (int ky = 0; ky < 3; ky++)
         for (int kx = 0; kx < 3; kx++)
@@ -184,79 +187,98 @@ static cd_geo geo_fwd(const nn_conv_geom *g, int B)
 }
 
 /* floats per channel of the prepared input, of the output grid (with lead) */
-static size_t len_in(const nn_conv_geom *g, int B)
+static size_t len_in(const nn_conv_geom *g, int nb)
 {
     size_t S = g->wo + 1, Im = (g->ho + 1) * S;
-    if (g->stride == 1) return r16(S + 1 + B * Im + 2 * S + 2 + CD_PAD);
-    return r16(4 * B * Im + S + 1 + CD_PAD);
+    if (g->stride == 1) return r16(S + 1 + nb * Im + 2 * S + 2 + CD_PAD);
+    return r16(4 * nb * Im + S + 1 + CD_PAD);
 }
 /* the output grid's lead: S + 1 rounded up to a whole vector, so that grid
  * position 0 (and every dW load of dY) is 64-byte aligned */
 static size_t lead_out(const nn_conv_geom *g) { return r16(g->wo + 2); }
-static size_t len_out(const nn_conv_geom *g, int B)
+static size_t len_out(const nn_conv_geom *g, int nb)
 {
     size_t S = g->wo + 1, Im = (g->ho + 1) * S;
-    return r16(lead_out(g) + B * Im + 2 * S + 2 + CD_PAD);
+    return r16(lead_out(g) + nb * Im + 2 * S + 2 + CD_PAD);
 }
 
-size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B) { return g->cin * len_in(g, B); }
-
-size_t nn_conv_direct_work_size(const nn_conv_geom *g, int B)
+/* The batch is split into nn_nparts(B) parts of consecutive images, one per
+ * thread; part q's prepared input and workspace follow those of parts < q. */
+static size_t prep_part(const nn_conv_geom *g, int nb) { return g->cin * len_in(g, nb); }
+static size_t work_part(const nn_conv_geom *g, int nb)
 {
-    size_t n = nn_conv_direct_prep_size(g, B) + (size_t)g->cout * len_out(g, B) + 16;
-    if (g->stride == 2) n += (size_t)4 * g->cin * len_out(g, B);
+    size_t n = prep_part(g, nb) + (size_t)g->cout * len_out(g, nb) + 16;
+    if (g->stride == 2) n += (size_t)4 * g->cin * len_out(g, nb);
     return n;
 }
-
-/* ---- layout passes --------------------------------------------------- */
-
-/* x (c x B*h*w) -> grid or parity planes (see the top of the file) */
-static void prep_input(const nn_conv_geom *g, int B, const float *x, float *X)
+static size_t part_off(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B, int P,
+                       int q)
 {
-    const size_t Lx = len_in(g, B), HW = (size_t)g->h * g->w;
+    size_t o = 0;
+    for (int j = 0; j < q; j++) o += f(g, B * (j + 1) / P - B * j / P);
+    return o;
+}
+/* room for any number of parts up to NN_MAX_PARTS */
+static size_t total(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B)
+{
+    size_t m = 0;
+    for (int P = 1; P <= NN_MAX_PARTS; P++) {
+        size_t t = part_off(f, g, B, P, P);
+        if (t > m) m = t;
+    }
+    return m;
+}
+
+size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B) { return total(prep_part, g, B); }
+size_t nn_conv_direct_work_size(const nn_conv_geom *g, int B) { return total(work_part, g, B); }
+
+/* ---- layout passes (one batch part: nb images, channel stride ld) ------ */
+
+/* x -> grid or parity planes (see the top of the file) */
+static void prep_input(const nn_conv_geom *g, int nb, const float *x, size_t ld, float *X)
+{
+    const size_t Lx = len_in(g, nb), HW = (size_t)g->h * g->w;
     const int H = g->h, W = g->w;
-#pragma omp parallel for schedule(static)
     for (int c = 0; c < g->cin; c++) {
         float *o = X + c * Lx;
-        const float *xc = x + (size_t)c * B * HW;
+        const float *xc = x + (size_t)c * ld;
         memset(o, 0, Lx * sizeof(float));
         if (g->stride == 1) {
             size_t S = W + 1, Im = (size_t)(H + 1) * S;
-            for (int b = 0; b < B; b++)
+            for (int b = 0; b < nb; b++)
                 for (int yy = 0; yy < H; yy++)
                     memcpy(o + S + 1 + b * Im + yy * S, xc + b * HW + (size_t)yy * W, W * sizeof(float));
         } else {
-            size_t S = g->wo + 1, Im = (size_t)(g->ho + 1) * S, PL = (size_t)B * Im;
-            for (int a = 0; a < 2; a++)
-                for (int cc = 0; cc < 2; cc++) {
-                    float *pl = o + (2 * a + cc) * PL;
-                    for (int b = 0; b < B; b++)
-                        for (int i = 0; i <= g->ho; i++) {
-                            int yy = 2 * i + a - 1;
-                            if (yy < 0 || yy >= H) continue;
-                            const float *xr = xc + b * HW + (size_t)yy * W;
-                            float *pr = pl + b * Im + i * S;
-                            for (int j = 0; j <= g->wo; j++) {
-                                int xx = 2 * j + cc - 1;
-                                if (xx >= 0 && xx < W) pr[j] = xr[xx];
-                            }
-                        }
+            /* row yy goes to row parity a = (yy + 1) & 1 at i = (yy + 1) / 2, its
+             * even columns to column parity 1 at j = x / 2, odd ones to 0 at (x + 1) / 2 */
+            size_t S = g->wo + 1, Im = (size_t)(g->ho + 1) * S, PL = (size_t)nb * Im;
+            for (int b = 0; b < nb; b++)
+                for (int yy = 0; yy < H; yy++) {
+                    int a = (yy + 1) & 1, i = (yy + 1) >> 1;
+                    const float *restrict xr = xc + b * HW + (size_t)yy * W;
+                    float *restrict pe = o + (2 * a + 1) * PL + b * Im + (size_t)i * S;
+                    float *restrict po = o + (2 * a) * PL + b * Im + (size_t)i * S + 1;
+                    int j = 0;
+                    for (; 2 * j + 1 < W; j++) {
+                        pe[j] = xr[2 * j];
+                        po[j] = xr[2 * j + 1];
+                    }
+                    if (2 * j < W) pe[j] = xr[2 * j];
                 }
         }
     }
 }
 
-/* dy (cout x B*ho*wo) -> output grid (position 0 at lead_out), zeros elsewhere */
-static void prep_out(const nn_conv_geom *g, int B, const float *dy, float *D)
+/* dy -> output grid (position 0 at lead_out), zeros elsewhere */
+static void prep_out(const nn_conv_geom *g, int nb, const float *dy, size_t ld, float *D)
 {
-    const size_t Ly = len_out(g, B), HW = (size_t)g->ho * g->wo, L0 = lead_out(g);
+    const size_t Ly = len_out(g, nb), HW = (size_t)g->ho * g->wo, L0 = lead_out(g);
     const size_t S = g->wo + 1, Im = (size_t)(g->ho + 1) * S;
-#pragma omp parallel for schedule(static)
     for (int c = 0; c < g->cout; c++) {
         float *o = D + c * Ly;
-        const float *dc = dy + (size_t)c * B * HW;
+        const float *dc = dy + (size_t)c * ld;
         memset(o, 0, Ly * sizeof(float));
-        for (int b = 0; b < B; b++)
+        for (int b = 0; b < nb; b++)
             for (int yy = 0; yy < g->ho; yy++)
                 memcpy(o + L0 + b * Im + yy * S, dc + b * HW + (size_t)yy * g->wo,
                        g->wo * sizeof(float));
@@ -265,42 +287,22 @@ static void prep_out(const nn_conv_geom *g, int B, const float *dy, float *D)
 
 /* ---- drivers ---------------------------------------------------------- */
 
-void nn_conv_direct_prep(const nn_conv_geom *g, int B, const float *x, float *prep)
-{
-    prep_input(g, B, x, prep);
-}
-
-static int nthreads(void)
-{
-#ifdef _OPENMP
-    return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-static int thread_id(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-/* y (+)= correlation of X with w (cout x cin x ntap) on grid gg */
+/* y (+)= correlation of X with w (cout x cin x ntap) over the whole grid gg */
 static void run_fwd(const cd_variant *v, const cd_geo *gg, int cin, int cout, const float *X,
                     size_t Lx, const float *w, float *y, size_t ldy, int acc, int raw)
 {
-    const size_t BS = (size_t)v->rp * v->vl, nb = (gg->Pn + BS - 1) / BS;
-    const int P = nthreads();
-#pragma omp parallel num_threads(P)
-    {
-        int q = thread_id(), np = P;
-#ifdef _OPENMP
-        np = omp_get_num_threads();
-#endif
-        size_t b0 = nb * q / np, b1 = nb * (q + 1) / np;
-        v->fwd(gg, cin, cout, X, Lx, w, y, ldy, acc, raw, b0, b1);
+    const size_t BS = (size_t)v->rp * v->vl;
+    v->fwd(gg, cin, cout, X, Lx, w, y, ldy, acc, raw, 0, (gg->Pn + BS - 1) / BS);
+}
+
+void nn_conv_direct_prep(const nn_conv_geom *g, int B, const float *x, float *prep)
+{
+    const int P = nn_nparts(B);
+    const size_t HW = (size_t)g->h * g->w;
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        prep_input(g, nb, x + b0 * HW, (size_t)B * HW, prep + part_off(prep_part, g, B, P, q));
     }
 }
 
@@ -308,89 +310,47 @@ void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const 
                             float *prep, int have_prep, int acc)
 {
     const cd_variant *v = variant();
-    cd_geo gg = geo_fwd(g, B);
-    if (!have_prep) prep_input(g, B, x, prep);
-    run_fwd(v, &gg, g->cin, g->cout, prep, len_in(g, B), w, y, (size_t)B * g->ho * g->wo, acc, 0);
+    const int P = nn_nparts(B);
+    const size_t HW = (size_t)g->h * g->w, HWo = (size_t)g->ho * g->wo;
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        float *X = prep + part_off(prep_part, g, B, P, q);
+        if (!have_prep) prep_input(g, nb, x + b0 * HW, (size_t)B * HW, X);
+        cd_geo gg = geo_fwd(g, nb);
+        run_fwd(v, &gg, g->cin, g->cout, X, len_in(g, nb), w, y + b0 * HWo, (size_t)B * HWo, acc, 0);
+    }
 }
 
-void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
-                             const float *dy, float *dx, float *dw, const float *prep,
-                             float *work, float *wsp)
+/* dX of one part from its output grid D (Dx: tap (0, 0) of position 0) */
+static void part_dx(const cd_variant *v, const nn_conv_geom *g, int nb, const cd_geo *gg,
+                    const float *Dx, size_t Ly, const float *wt, float *Z, float *dx, size_t ld)
 {
-    const cd_variant *v = variant();
-    const size_t Lx = len_in(g, B), Ly = len_out(g, B);
-    const size_t HW = (size_t)g->h * g->w;
     const int cin = g->cin, cout = g->cout;
-    float *X = (float *)prep;
-    if (dw && !prep) {
-        X = work;
-        prep_input(g, B, x, X);
-    }
-    float *D = work + nn_conv_direct_prep_size(g, B);
-    D += (16 - ((uintptr_t)D / sizeof(float)) % 16) % 16; /* 64-byte aligned */
-    prep_out(g, B, dy, D);
-    cd_geo gg = geo_fwd(g, B);
-    const float *Dg = D + lead_out(g); /* dY at grid position 0: aligned */
-    /* the padded dY as a correlation input (tap (0, 0) of position 0 at 0) */
-    const float *Dx = Dg - (gg.S + 1);
-    if (dw) {
-        const size_t Pv = (gg.Pn + v->vl - 1) / v->vl * v->vl;
-        const size_t nitem = (size_t)(cout + v->drc - 1) / v->drc * cin;
-        const int P = nthreads();
-#pragma omp parallel num_threads(P)
-        {
-            int q = thread_id(), np = P;
-#ifdef _OPENMP
-            np = omp_get_num_threads();
-#endif
-            v->dw(&gg, cin, cout, X, Lx, Dg, Ly, dw, Pv, nitem * q / np, nitem * (q + 1) / np);
-        }
-    }
-    if (!dx) return;
     if (g->stride == 1) {
-        /* dX = correlation of the padded dY with the rotated, transposed kernel */
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < cin; ci++)
-                for (int t = 0; t < 9; t++)
-                    wsp[((size_t)ci * cout + co) * 9 + t] = w[((size_t)co * cin + ci) * 9 + 8 - t];
-        run_fwd(v, &gg, cout, cin, Dx, Ly, wsp, dx, (size_t)B * HW, 1, 0);
+        run_fwd(v, gg, cout, cin, Dx, Ly, wt, dx, ld, 1, 0);
         return;
     }
-    /* stride 2: parity planes Z[a][c] of the padded dX, each from the taps
-     * ky = a (mod 2), kx = c (mod 2); tap (ky, kx) reads dY[i - dr][j - dc],
-     * dr = (ky - a) / 2, dc = (kx - c) / 2 */
-    float *Z = D + (size_t)cout * Ly;
     const size_t Lz = Ly;
-    float *wp = wsp;
+    const float *wp = wt;
     for (int a = 0; a < 2; a++)
         for (int c = 0; c < 2; c++) {
-            cd_geo gz = gg;
+            cd_geo gz = *gg;
+            int nky = a ? 1 : 2, nkx = c ? 1 : 2;
             gz.ntap = 0;
-            int kys[2], kxs[2], nky = 0, nkx = 0;
-            for (int k = a; k < 3; k += 2) kys[nky++] = k;
-            for (int k = c; k < 3; k += 2) kxs[nkx++] = k;
             for (int i = 0; i < nky; i++)
-                for (int j = 0; j < nkx; j++) {
-                    int dr = (kys[i] - a) / 2, dc = (kxs[j] - c) / 2;
-                    gz.toff[gz.ntap++] = (1 - dr) * gg.S + (1 - dc);
-                }
-            for (int ci = 0; ci < cin; ci++)
-                for (int co = 0; co < cout; co++)
-                    for (int i = 0, t = 0; i < nky; i++)
-                        for (int j = 0; j < nkx; j++, t++)
-                            wp[((size_t)ci * cout + co) * gz.ntap + t] =
-                                w[((size_t)co * cin + ci) * 9 + kys[i] * 3 + kxs[j]];
+                for (int j = 0; j < nkx; j++) /* tap ky = a + 2i reads dY row i' - i */
+                    gz.toff[gz.ntap++] = (1 - i) * gg->S + (1 - j);
             run_fwd(v, &gz, cout, cin, Dx, Ly, wp, Z + (size_t)(2 * a + c) * cin * Lz, Lz, 0, 1);
             wp += (size_t)cin * cout * gz.ntap;
         }
-    const size_t S = gg.S, Im = gg.Im;
+    const size_t S = gg->S, Im = gg->Im, HW = (size_t)g->h * g->w;
     const int H = g->h, W = g->w;
-#pragma omp parallel for schedule(static)
     for (int ci = 0; ci < cin; ci++)
-        for (int b = 0; b < B; b++)
+        for (int b = 0; b < nb; b++)
             for (int yy = 0; yy < H; yy++) {
                 int a = (yy + 1) & 1, i = (yy + 1) >> 1;
-                float *o = dx + ((size_t)ci * B + b) * HW + (size_t)yy * W;
+                float *o = dx + (size_t)ci * ld + b * HW + (size_t)yy * W;
                 const float *z0 = Z + ((size_t)(2 * a) * cin + ci) * Lz + b * Im + i * S;
                 const float *z1 = Z + ((size_t)(2 * a + 1) * cin + ci) * Lz + b * Im + i * S;
                 for (int xx = 0; xx < W; xx++) {
@@ -398,4 +358,63 @@ void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const
                     o[xx] += c ? z1[j] : z0[j];
                 }
             }
+}
+
+void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
+                             const float *dy, float *dx, float *dw, const float *prep,
+                             float *work, float *wsp)
+{
+    const cd_variant *v = variant();
+    const int cin = g->cin, cout = g->cout, P = nn_nparts(B);
+    const size_t HW = (size_t)g->h * g->w, HWo = (size_t)g->ho * g->wo;
+    const size_t nw = (size_t)cout * cin * 9;
+    /* dW partials of parts 1.. in wsp, the dX kernel after them */
+    float *wt = wsp + (size_t)(NN_MAX_PARTS - 1) * nw;
+    if (dx && g->stride == 1) /* rotated by 180 degrees, channels transposed */
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int t = 0; t < 9; t++)
+                    wt[((size_t)ci * cout + co) * 9 + t] = w[((size_t)co * cin + ci) * 9 + 8 - t];
+    else if (dx) { /* stride 2: the taps of each parity (a, c), ky = a + 2i, kx = c + 2j */
+        float *wp = wt;
+        for (int a = 0; a < 2; a++)
+            for (int c = 0; c < 2; c++) {
+                int nky = a ? 1 : 2, nkx = c ? 1 : 2, nt = nky * nkx;
+                for (int ci = 0; ci < cin; ci++)
+                    for (int co = 0; co < cout; co++)
+                        for (int i = 0, t = 0; i < nky; i++)
+                            for (int j = 0; j < nkx; j++, t++)
+                                wp[((size_t)ci * cout + co) * nt + t] =
+                                    w[((size_t)co * cin + ci) * 9 + (a + 2 * i) * 3 + c + 2 * j];
+                wp += (size_t)cin * cout * nt;
+            }
+    }
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        const size_t Lx = len_in(g, nb), Ly = len_out(g, nb);
+        float *wk = work + part_off(work_part, g, B, P, q);
+        const float *X = prep ? prep + part_off(prep_part, g, B, P, q) : wk;
+        if (dw && !prep) prep_input(g, nb, x + b0 * HW, (size_t)B * HW, wk);
+        float *D = wk + prep_part(g, nb);
+        D += (16 - ((uintptr_t)D / sizeof(float)) % 16) % 16; /* 64-byte aligned */
+        prep_out(g, nb, dy + b0 * HWo, (size_t)B * HWo, D);
+        cd_geo gg = geo_fwd(g, nb);
+        const float *Dg = D + lead_out(g); /* dY at grid position 0: aligned */
+        if (dw) {
+            float *t = q == 0 ? dw : wsp + (size_t)(q - 1) * nw;
+            if (q) memset(t, 0, nw * sizeof(float));
+            const size_t Pv = (gg.Pn + v->vl - 1) / v->vl * v->vl;
+            const size_t nitem = (size_t)(cout + v->drc - 1) / v->drc * cin;
+            v->dw(&gg, cin, cout, X, Lx, Dg, Ly, t, Pv, 0, nitem);
+        }
+        /* the padded dY as a correlation input (tap (0, 0) of position 0 at 0) */
+        if (dx) part_dx(v, g, nb, &gg, Dg - (gg.S + 1), Ly, wt, D + (size_t)cout * Ly,
+                        dx + b0 * HW, (size_t)B * HW);
+    }
+    if (dw) /* fixed order: results depend on the thread count, not on timing */
+        for (int q = 1; q < P; q++) {
+            const float *t = wsp + (size_t)(q - 1) * nw;
+            for (size_t i = 0; i < nw; i++) dw[i] += t[i];
+        }
 }

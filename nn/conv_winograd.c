@@ -19,8 +19,9 @@
  * j = tw or i = th are computed and dropped).  Outputs go to the four parity
  * planes of y the same way, then are interleaved into y.
  *
- * Work split: chunks of tiles over threads; every output is computed in one
- * fixed order whatever the thread count. */
+ * Work split: one part of consecutive images per thread, which prepares,
+ * transforms, multiplies and stores its part (one fork/join per call); every
+ * output is computed in one fixed order whatever the thread count. */
 #include "nn_impl.h"
 #include <stdint.h>
 #include <string.h>
@@ -94,95 +95,113 @@ static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 typedef struct {
     int th, tw, Wq;
-    size_t Iq, Pq;    /* tile grid: image stride, positions B * Iq */
+    size_t Iq, Pq;    /* tile grid: image stride, positions nb * Iq */
     size_t Lx;        /* floats per input channel (four planes + tail) */
-    size_t ly;        /* floats per output parity plane and channel */
+    size_t ly;        /* floats per output row-parity plane and channel */
     int nq;           /* tiles per chunk (a multiple of 64) */
     size_t nchunk;
 } wgeo;
 
-static wgeo geo(const nn_conv_geom *g, int B)
+/* the tile grid of nb images */
+static wgeo geo(const nn_conv_geom *g, int nb)
 {
     wgeo w;
     w.th = (g->h + 1) / 2;
     w.tw = (g->w + 1) / 2;
     w.Wq = w.tw + 1;
     w.Iq = (size_t)(w.th + 1) * w.Wq;
-    w.Pq = (size_t)B * w.Iq;
+    w.Pq = (size_t)nb * w.Iq;
     /* chunk: the transformed inputs of one chunk (16 x cin x nq) about 256 KB */
     int nq = 4096 / g->cin / 64 * 64;
     w.nq = nq < 64 ? 64 : nq;
     w.nchunk = (w.Pq + w.nq - 1) / w.nq;
     w.Lx = r16(4 * w.Pq + w.Wq + 1 + w.nchunk * w.nq - w.Pq + WF_PAD);
-    w.ly = r16(w.nchunk * w.nq);
+    w.ly = r16(2 * w.nchunk * w.nq);
     return w;
 }
 
-/* the scratch behind the planes: U (16 x cout x cin), per-thread V chunks,
- * the output parity planes; aligned to 64 bytes inside */
-static size_t scratch_size(const nn_conv_geom *g, const wgeo *w)
+/* The batch is split into nn_nparts(B) parts of consecutive images, one per
+ * thread.  The prepared input is every part's planes, then scratch: U
+ * (16 x cout x cin), then per part a V chunk (16 x cin x nq) and the output
+ * planes (2 x cout x ly); each piece 64-byte aligned. */
+static size_t planes_part(const nn_conv_geom *g, int nb) { return (size_t)g->cin * geo(g, nb).Lx; }
+static size_t scratch_part(const nn_conv_geom *g, int nb)
 {
-    return 16 + (size_t)16 * g->cout * g->cin + 16 + (size_t)NN_MAX_PARTS * 16 * g->cin * w->nq +
-           16 + (size_t)4 * g->cout * w->ly;
+    wgeo w = geo(g, nb);
+    return 16 + (size_t)16 * g->cin * w.nq + 16 + (size_t)2 * g->cout * w.ly;
+}
+static size_t part_off(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B, int P,
+                       int q)
+{
+    size_t o = 0;
+    for (int j = 0; j < q; j++) o += f(g, B * (j + 1) / P - B * j / P);
+    return o;
+}
+static size_t total(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B)
+{
+    size_t m = 0;
+    for (int P = 1; P <= NN_MAX_PARTS; P++) {
+        size_t t = part_off(f, g, B, P, P);
+        if (t > m) m = t;
+    }
+    return m;
 }
 
 size_t nn_conv_wino_prep_size(const nn_conv_geom *g, int B)
 {
-    wgeo w = geo(g, B);
-    return (size_t)g->cin * w.Lx + scratch_size(g, &w);
+    return total(planes_part, g, B) + 16 + (size_t)16 * g->cout * g->cin + total(scratch_part, g, B);
 }
 
 static float *align64(float *p) { return p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16; }
 
-/* x (cin x B*h*w) -> parity planes of the zero-padded input */
-void nn_conv_wino_prep(const nn_conv_geom *g, int B, const float *x, float *X)
+/* one part: x (nb images, channel stride ld) -> parity planes of the
+ * zero-padded input: source row yy goes to row parity a = (yy + 1) & 1, tile
+ * row i = (yy + 1) >> 1; its even columns to column parity 1 at j = x / 2,
+ * its odd ones to parity 0 at j = (x + 1) / 2 */
+static void prep_part(const nn_conv_geom *g, int nb, const float *x, size_t ld, float *X)
 {
-    const wgeo w = geo(g, B);
+    const wgeo w = geo(g, nb);
     const size_t HW = (size_t)g->h * g->w;
     const int H = g->h, W = g->w;
-#pragma omp parallel for schedule(static)
     for (int c = 0; c < g->cin; c++) {
         float *o = X + c * w.Lx;
-        const float *xc = x + (size_t)c * B * HW;
+        const float *xc = x + (size_t)c * ld;
         memset(o, 0, w.Lx * sizeof(float));
-        for (int a = 0; a < 2; a++)
-            for (int cc = 0; cc < 2; cc++) {
-                float *pl = o + (2 * a + cc) * w.Pq;
-                for (int b = 0; b < B; b++)
-                    for (int i = 0; i <= w.th; i++) {
-                        int yy = 2 * i + a - 1;
-                        if (yy < 0 || yy >= H) continue;
-                        const float *xr = xc + b * HW + (size_t)yy * W;
-                        float *pr = pl + b * w.Iq + (size_t)i * w.Wq;
-                        for (int j = 0; j <= w.tw; j++) {
-                            int xx = 2 * j + cc - 1;
-                            if (xx >= 0 && xx < W) pr[j] = xr[xx];
-                        }
-                    }
+        for (int b = 0; b < nb; b++)
+            for (int yy = 0; yy < H; yy++) {
+                int a = (yy + 1) & 1, i = (yy + 1) >> 1;
+                const float *restrict xr = xc + b * HW + (size_t)yy * W;
+                float *restrict pe = o + (2 * a + 1) * w.Pq + b * w.Iq + (size_t)i * w.Wq;
+                float *restrict po = o + (2 * a) * w.Pq + b * w.Iq + (size_t)i * w.Wq + 1;
+                int j = 0;
+                for (; 2 * j + 1 < W; j++) {
+                    pe[j] = xr[2 * j];
+                    po[j] = xr[2 * j + 1];
+                }
+                if (2 * j < W) pe[j] = xr[2 * j];
             }
     }
 }
 
-static int nthreads(void)
+void nn_conv_wino_prep(const nn_conv_geom *g, int B, const float *x, float *X)
 {
-#ifdef _OPENMP
-    int t = omp_in_parallel() ? 1 : omp_get_max_threads();
-    return t < NN_MAX_PARTS ? t : NN_MAX_PARTS; /* one V chunk buffer each */
-#else
-    return 1;
-#endif
+    const int P = nn_nparts(B);
+    const size_t HW = (size_t)g->h * g->w;
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        prep_part(g, nb, x + b0 * HW, (size_t)B * HW, X + part_off(planes_part, g, B, P, q));
+    }
 }
 
 void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
                           float *prep, int have_prep, int acc)
 {
     const wf_variant *v = variant();
-    const wgeo wg = geo(g, B);
-    const int cin = g->cin, cout = g->cout;
-    if (!have_prep) nn_conv_wino_prep(g, B, x, prep);
-    float *U = align64(prep + (size_t)cin * wg.Lx);
-    float *Vb = align64(U + (size_t)16 * cout * cin);
-    float *Y = align64(Vb + (size_t)NN_MAX_PARTS * 16 * cin * wg.nq);
+    const int cin = g->cin, cout = g->cout, P = nn_nparts(B);
+    const size_t HW = (size_t)g->h * g->w;
+    float *U = align64(prep + total(planes_part, g, B));
+    float *scratch = U + (size_t)16 * cout * cin;
     /* kernel transform G g G^T, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
     for (int co = 0; co < cout; co++)
         for (int ci = 0; ci < cin; ci++) {
@@ -200,41 +219,27 @@ void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const fl
                 for (int c = 0; c < 4; c++) U[((size_t)(4 * r + c) * cout + co) * cin + ci] = u[c];
             }
         }
-    const int P = nthreads();
-#pragma omp parallel num_threads(P)
-    {
-        int q = 0, np = 1;
-#ifdef _OPENMP
-        q = omp_get_thread_num();
-        np = omp_get_num_threads();
-#endif
-        size_t c0 = wg.nchunk * q / np, c1 = wg.nchunk * (q + 1) / np;
-        v->fwd(prep, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb + (size_t)q * 16 * cin * wg.nq, wg.nq,
-               c0, c1, Y, wg.ly);
+#pragma omp parallel for num_threads(P) schedule(static, 1)
+    for (int q = 0; q < P; q++) {
+        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
+        const wgeo wg = geo(g, nb);
+        float *X = prep + part_off(planes_part, g, B, P, q);
+        if (!have_prep) prep_part(g, nb, x + b0 * HW, (size_t)B * HW, X);
+        float *Vb = align64(scratch + part_off(scratch_part, g, B, P, q));
+        float *Y = align64(Vb + (size_t)16 * cin * wg.nq);
+        v->fwd(X, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb, wg.nq, 0, wg.nchunk, Y, wg.ly);
+        /* row yy of an image is a contiguous run of plane yy & 1 */
+        const int H = g->h, W = g->w;
+        for (int co = 0; co < cout; co++)
+            for (int b = 0; b < nb; b++)
+                for (int yy = 0; yy < H; yy++) {
+                    const float *restrict src = Y + ((size_t)(yy & 1) * cout + co) * wg.ly +
+                                                2 * (b * wg.Iq + (size_t)(yy >> 1) * wg.Wq);
+                    float *restrict dst = y + (size_t)co * B * HW + (b0 + b) * HW + (size_t)yy * W;
+                    if (acc)
+                        for (int xx = 0; xx < W; xx++) dst[xx] += src[xx];
+                    else
+                        memcpy(dst, src, W * sizeof(float));
+                }
     }
-    /* interleave the parity planes into y: row 2i + r takes plane (r, 0) at
-     * even and plane (r, 1) at odd columns */
-    const int H = g->h, W = g->w;
-    const size_t HW = (size_t)H * W;
-#pragma omp parallel for schedule(static)
-    for (int co = 0; co < cout; co++)
-        for (int b = 0; b < B; b++)
-            for (int yy = 0; yy < H; yy++) {
-                int r = yy & 1, i = yy >> 1;
-                const float *e = Y + ((size_t)(2 * r) * cout + co) * wg.ly + b * wg.Iq + (size_t)i * wg.Wq;
-                const float *o = e + (size_t)cout * wg.ly;
-                float *dst = y + ((size_t)co * B + b) * HW + (size_t)yy * W;
-                int j = 0;
-                if (acc)
-                    for (; 2 * j + 1 < W; j++) {
-                        dst[2 * j] += e[j];
-                        dst[2 * j + 1] += o[j];
-                    }
-                else
-                    for (; 2 * j + 1 < W; j++) {
-                        dst[2 * j] = e[j];
-                        dst[2 * j + 1] = o[j];
-                    }
-                if (2 * j < W) dst[2 * j] = acc ? dst[2 * j] + e[j] : e[j];
-            }
 }

@@ -23,15 +23,21 @@ WF_ATTR static void WF(in_tf)(const float *X, size_t Lx, size_t PL, int Wq, int 
 {
     const size_t pstride = (size_t)cin * ldv;
     for (int ci = 0; ci < cin; ci++) {
-        const float *P = X + (size_t)ci * Lx + q0;
+        /* planes (row parity, column parity); "w": one tile row further */
+        const float *p00 = X + (size_t)ci * Lx + q0, *p01 = p00 + PL, *p10 = p00 + 2 * PL,
+                    *p11 = p00 + 3 * PL;
+        const float *p00w = p00 + Wq, *p01w = p01 + Wq, *p10w = p10 + Wq, *p11w = p11 + Wq;
         float *v = V + (size_t)ci * ldv;
         for (int q = 0; q < nq; q += WF_VL) {
             VF d[4][4], t[4][4];
-#pragma GCC unroll 4
-            for (int y = 0; y < 4; y++)
-#pragma GCC unroll 4
-                for (int x = 0; x < 4; x++)
-                    d[y][x] = LDU(P + (size_t)(2 * (y & 1) + (x & 1)) * PL + (y >> 1) * Wq + (x >> 1) + q);
+            d[0][0] = LDU(p00 + q), d[0][1] = LDU(p01 + q);
+            d[0][2] = LDU(p00 + q + 1), d[0][3] = LDU(p01 + q + 1);
+            d[1][0] = LDU(p10 + q), d[1][1] = LDU(p11 + q);
+            d[1][2] = LDU(p10 + q + 1), d[1][3] = LDU(p11 + q + 1);
+            d[2][0] = LDU(p00w + q), d[2][1] = LDU(p01w + q);
+            d[2][2] = LDU(p00w + q + 1), d[2][3] = LDU(p01w + q + 1);
+            d[3][0] = LDU(p10w + q), d[3][1] = LDU(p11w + q);
+            d[3][2] = LDU(p10w + q + 1), d[3][3] = LDU(p11w + q + 1);
 #pragma GCC unroll 4
             for (int y = 0; y < 4; y++) { /* rows: d B */
                 t[y][0] = d[y][0] - d[y][2];
@@ -50,10 +56,23 @@ WF_ATTR static void WF(in_tf)(const float *X, size_t Lx, size_t PL, int Wq, int 
     }
 }
 
+/* the lanes of a and b interleaved: a0 b0 a1 b1 ... (low half, high half) */
+#if WF_VL == 16
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define IHI(a, b) __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+#elif WF_VL == 8
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define IHI(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+#else
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 4, 1, 5)
+#define IHI(a, b) __builtin_shufflevector(a, b, 2, 6, 3, 7)
+#endif
+
 /* the 16 products for output channels co .. co + R - 1 (R <= WF_RCO) and
  * WF_RP vectors of tiles from q (in V's columns), then the output transform
- * A^T m A (A^T = [1 1 1 0; 0 1 -1 -1]) into the four parity planes Y[rs]
- * (channel stride ly, plane stride 4: Y + (rs * cout + c) * ly), column qy */
+ * A^T m A (A^T = [1 1 1 0; 0 1 -1 -1]): output (r, s) of tile q goes to
+ * Y[r][co][2 q + s] (plane stride cout * ly, channel stride ly), so that a
+ * row of y is a contiguous run of its plane */
 static inline __attribute__((always_inline)) WF_ATTR void
 WF(mul_blk)(const int R, const float *V, int ldv, int cin, const float *U, int cout, int co, int q,
             float *Y, size_t ly, size_t qy)
@@ -96,11 +115,13 @@ WF(mul_blk)(const int R, const float *V, int ldv, int cin, const float *U, int c
                 s0[c] = m[c][r][j] + m[4 + c][r][j] + m[8 + c][r][j];
                 s1[c] = m[4 + c][r][j] - m[8 + c][r][j] - m[12 + c][r][j];
             }
-            float *o = Y + (size_t)(co + r) * ly + qy + j * WF_VL;
-            STA(o, s0[0] + s0[1] + s0[2]);
-            STA(o + ps, s0[1] - s0[2] - s0[3]);
-            STA(o + 2 * ps, s1[0] + s1[1] + s1[2]);
-            STA(o + 3 * ps, s1[1] - s1[2] - s1[3]);
+            VF o00 = s0[0] + s0[1] + s0[2], o01 = s0[1] - s0[2] - s0[3];
+            VF o10 = s1[0] + s1[1] + s1[2], o11 = s1[1] - s1[2] - s1[3];
+            float *o = Y + (size_t)(co + r) * ly + 2 * (qy + j * WF_VL);
+            STA(o, ILO(o00, o01));
+            STA(o + WF_VL, IHI(o00, o01));
+            STA(o + ps, ILO(o10, o11));
+            STA(o + ps + WF_VL, IHI(o10, o11));
         }
 }
 
@@ -124,6 +145,8 @@ WF_ATTR static void WF(fwd_chunks)(const float *X, size_t Lx, size_t PL, int Wq,
 
 static const wf_variant WF(variant) = {WF_VL, WF_RP * WF_VL, WF(fwd_chunks)};
 
+#undef ILO
+#undef IHI
 #undef VF
 #undef LDU
 #undef LDA
