@@ -60,7 +60,7 @@ void NN(nn_bn_forward_eval)(int C, int N, const real *x, real *y, const real *ga
 
 void NN(nn_bn_backward_batch_ref)(int C, int N, const real *x, const real *dy,
                                   const real *gamma, const real *mean, const real *invstd,
-                                  real *dx, real *dgamma, real *dbeta)
+                                  real *dx, real *dgamma, real *dbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -78,14 +78,14 @@ void NN(nn_bn_backward_batch_ref)(int C, int N, const real *x, const real *dy,
         real *dxc = dx + (size_t)c * N;
         for (int i = 0; i < N; i++) {
             double xh = (xc[i] - mu) * inv;
-            dxc[i] += (real)(a * (dyc[i] - m1 - xh * m2));
+            dxc[i] = (acc ? dxc[i] : 0) + (real)(a * (dyc[i] - m1 - xh * m2));
         }
     }
 }
 
 void NN(nn_bn_backward_eval_ref)(int C, int N, const real *x, const real *dy, const real *gamma,
                                  const real *run_mean, const real *run_var, double eps, real *dx,
-                                 real *dgamma, real *dbeta)
+                                 real *dgamma, real *dbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -101,7 +101,7 @@ void NN(nn_bn_backward_eval_ref)(int C, int N, const real *x, const real *dy, co
         if (dx) {
             real a = (real)(gamma[c] * inv);
             real *dxc = dx + (size_t)c * N;
-            for (int i = 0; i < N; i++) dxc[i] += a * dyc[i];
+            for (int i = 0; i < N; i++) dxc[i] = (acc ? dxc[i] : 0) + a * dyc[i];
         }
     }
 }
@@ -124,7 +124,7 @@ void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *
 void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, const real *dy,
                                   const real *rdy, const real *gamma, const real *vgamma,
                                   const real *run_mean, const real *run_var, double eps,
-                                  real *rdx, real *rdgamma, real *rdbeta)
+                                  real *rdx, real *rdgamma, real *rdbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -142,7 +142,7 @@ void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, c
         if (rdx) {
             real a = (real)(gamma[c] * inv), va = (real)(vgamma[c] * inv);
             real *o = rdx + (size_t)c * N;
-            for (int i = 0; i < N; i++) o[i] += a * rdyc[i] + va * dyc[i];
+            for (int i = 0; i < N; i++) o[i] = (acc ? o[i] : 0) + a * rdyc[i] + va * dyc[i];
         }
     }
 }
@@ -251,7 +251,7 @@ void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *g
 
 void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const real *gamma,
                               const real *mean, const real *invstd, real *dx, real *dgamma,
-                              real *dbeta)
+                              real *dbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -265,13 +265,16 @@ void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const
         double a = gamma[c] * inv, m1 = sdy / N, m2 = sdyx / N;
         real A = (real)a, Bx = (real)(-a * inv * m2), C0 = (real)(-a * m1), m = (real)mu;
         real *dxc = dx + (size_t)c * N;
-        for (int i = 0; i < N; i++) dxc[i] += A * dyc[i] + Bx * (xc[i] - m) + C0;
+        if (acc)
+            for (int i = 0; i < N; i++) dxc[i] += A * dyc[i] + Bx * (xc[i] - m) + C0;
+        else
+            for (int i = 0; i < N; i++) dxc[i] = A * dyc[i] + Bx * (xc[i] - m) + C0;
     }
 }
 
 void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
                              const real *run_mean, const real *run_var, double eps, real *dx,
-                             real *dgamma, real *dbeta)
+                             real *dgamma, real *dbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -286,7 +289,10 @@ void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const 
         if (dx) {
             real a = (real)(gamma[c] * inv);
             real *dxc = dx + (size_t)c * N;
-            for (int i = 0; i < N; i++) dxc[i] += a * dyc[i];
+            if (acc)
+                for (int i = 0; i < N; i++) dxc[i] += a * dyc[i];
+            else
+                for (int i = 0; i < N; i++) dxc[i] = a * dyc[i];
         }
     }
 }
@@ -294,7 +300,7 @@ void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const 
 void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const real *dy,
                               const real *rdy, const real *gamma, const real *vgamma,
                               const real *run_mean, const real *run_var, double eps, real *rdx,
-                              real *rdgamma, real *rdbeta)
+                              real *rdgamma, real *rdbeta, int acc)
 {
 #pragma omp parallel for schedule(static) if ((long)C * N > 16384)
     for (int c = 0; c < C; c++) {
@@ -308,7 +314,10 @@ void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const
         if (rdx) {
             real a = (real)(gamma[c] * inv), va = (real)(vgamma[c] * inv);
             real *o = rdx + (size_t)c * N;
-            for (int i = 0; i < N; i++) o[i] += a * rdyc[i] + va * dyc[i];
+            if (acc)
+                for (int i = 0; i < N; i++) o[i] += a * rdyc[i] + va * dyc[i];
+            else
+                for (int i = 0; i < N; i++) o[i] = a * rdyc[i] + va * dyc[i];
         }
     }
 }
@@ -325,24 +334,25 @@ void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *g
 
 void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const real *gamma,
                               const real *mean, const real *invstd, real *dx, real *dgamma,
-                              real *dbeta)
+                              real *dbeta, int acc)
 {
-    NN(nn_bn_backward_batch_ref)(C, N, x, dy, gamma, mean, invstd, dx, dgamma, dbeta);
+    NN(nn_bn_backward_batch_ref)(C, N, x, dy, gamma, mean, invstd, dx, dgamma, dbeta, acc);
 }
 
 void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
                              const real *run_mean, const real *run_var, double eps, real *dx,
-                             real *dgamma, real *dbeta)
+                             real *dgamma, real *dbeta, int acc)
 {
-    NN(nn_bn_backward_eval_ref)(C, N, x, dy, gamma, run_mean, run_var, eps, dx, dgamma, dbeta);
+    NN(nn_bn_backward_eval_ref)(C, N, x, dy, gamma, run_mean, run_var, eps, dx, dgamma, dbeta,
+                                acc);
 }
 
 void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const real *dy,
                               const real *rdy, const real *gamma, const real *vgamma,
                               const real *run_mean, const real *run_var, double eps, real *rdx,
-                              real *rdgamma, real *rdbeta)
+                              real *rdgamma, real *rdbeta, int acc)
 {
     NN(nn_bn_rbackward_eval_ref)(C, N, x, rx, dy, rdy, gamma, vgamma, run_mean, run_var, eps, rdx,
-                                 rdgamma, rdbeta);
+                                 rdgamma, rdbeta, acc);
 }
 #endif

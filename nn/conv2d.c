@@ -110,7 +110,7 @@ static int full_conv_ok(const nn_conv_geom *g)
 
 void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,
                               const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                              real *col, real *dwp)
+                              real *col, real *dwp, int accx)
 {
     if (!colx) colx = col;
     const int K = g->cin * g->k * g->k, HW = g->ho * g->wo, N = B * HW;
@@ -149,10 +149,14 @@ void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const
             real *ct = col + (size_t)Kt * b0 * HW;
             im2col(&t, B, b0, nb, dy, ct);
             GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->cin, nb * HW, Kt, 1, wrot, Kt, ct,
-                 nb * HW, 1, dx + (size_t)b0 * HW, N);
+                 nb * HW, accx ? 1 : 0, dx + (size_t)b0 * HW, N);
         } else if (dx) {
             GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, K, nb * HW, g->cout, 1, w, K, dyq, N, 0,
                  c, nb * HW);
+            if (!accx) /* col2im adds: clear this part's images first */
+                for (int ci = 0; ci < g->cin; ci++)
+                    memset(dx + ((size_t)ci * B + b0) * g->h * g->w, 0,
+                           (size_t)nb * g->h * g->w * sizeof(real));
             col2im(g, B, b0, nb, c, dx);
         }
     }
@@ -217,12 +221,12 @@ void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real
 
 void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
                           const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                          real *col, real *dwp)
+                          real *col, real *dwp, int accx)
 {
 #ifndef NN_F64
     if (nn_conv_wino_ok(g)) {
         /* dW directly from x (the cached planes are Winograd's layout) */
-        if (dw) nn_conv_direct_backward(g, B, w, x, dy, NULL, dw, NULL, col, dwp);
+        if (dw) nn_conv_direct_backward(g, B, w, x, dy, NULL, dw, NULL, col, dwp, 0);
         if (dx) { /* dX = Winograd correlation of dy with the rotated, transposed kernel */
             nn_conv_geom t = transposed(g);
             const int cin = g->cin, cout = g->cout;
@@ -231,16 +235,16 @@ void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const rea
                 for (int ci = 0; ci < cin; ci++)
                     for (int k = 0; k < 9; k++)
                         wt[((size_t)ci * cout + co) * 9 + k] = w[((size_t)co * cin + ci) * 9 + 8 - k];
-            nn_conv_wino_forward(&t, B, wt, dy, dx, col, 0, 1);
+            nn_conv_wino_forward(&t, B, wt, dy, dx, col, 0, accx);
         }
         return;
     }
     if (use_direct(g)) {
         /* colx without have_colx: prepare it there (NULL: inside col) */
         if (colx && !have_colx && dw) nn_conv_direct_prep(g, B, x, colx);
-        nn_conv_direct_backward(g, B, w, x, dy, dx, dw, colx, col, dwp);
+        nn_conv_direct_backward(g, B, w, x, dy, dx, dw, colx, col, dwp, accx);
         return;
     }
 #endif
-    NN(nn_conv_backward_ref)(g, B, w, x, dy, dx, dw, colx, have_colx, col, dwp);
+    NN(nn_conv_backward_ref)(g, B, w, x, dy, dx, dw, colx, have_colx, col, dwp, accx);
 }

@@ -324,11 +324,12 @@ void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const 
 
 /* dX of one part from its output grid D (Dx: tap (0, 0) of position 0) */
 static void part_dx(const cd_variant *v, const nn_conv_geom *g, int nb, const cd_geo *gg,
-                    const float *Dx, size_t Ly, const float *wt, float *Z, float *dx, size_t ld)
+                    const float *Dx, size_t Ly, const float *wt, float *Z, float *dx, size_t ld,
+                    int acc)
 {
     const int cin = g->cin, cout = g->cout;
     if (g->stride == 1) {
-        run_fwd(v, gg, cout, cin, Dx, Ly, wt, dx, ld, 1, 0);
+        run_fwd(v, gg, cout, cin, Dx, Ly, wt, dx, ld, acc, 0);
         return;
     }
     const size_t Lz = Ly;
@@ -355,14 +356,14 @@ static void part_dx(const cd_variant *v, const nn_conv_geom *g, int nb, const cd
                 const float *z1 = Z + ((size_t)(2 * a + 1) * cin + ci) * Lz + b * Im + i * S;
                 for (int xx = 0; xx < W; xx++) {
                     int c = (xx + 1) & 1, j = (xx + 1) >> 1;
-                    o[xx] += c ? z1[j] : z0[j];
+                    o[xx] = (acc ? o[xx] : 0) + (c ? z1[j] : z0[j]);
                 }
             }
 }
 
 void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
                              const float *dy, float *dx, float *dw, const float *prep,
-                             float *work, float *wsp)
+                             float *work, float *wsp, int accx)
 {
     const cd_variant *v = variant();
     const int cin = g->cin, cout = g->cout, P = nn_nparts(B);
@@ -410,7 +411,7 @@ void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const
         }
         /* the padded dY as a correlation input (tap (0, 0) of position 0 at 0) */
         if (dx) part_dx(v, g, nb, &gg, Dg - (gg.S + 1), Ly, wt, D + (size_t)cout * Ly,
-                        dx + b0 * HW, (size_t)B * HW);
+                        dx + b0 * HW, (size_t)B * HW, accx);
     }
     if (dw) /* fixed order: results depend on the thread count, not on timing */
         for (int q = 1; q < P; q++) {

@@ -10,8 +10,16 @@ void NN(nn_relu_forward)(size_t n, const real *x, real *y)
     for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
 }
 
-void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx)
+void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx, int acc)
 {
+    if (!acc) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+        for (size_t i = 0; i < n; i++) { /* both operands loaded: a select, vectorises */
+            real d = dy[i], z = 0;
+            dx[i] = x[i] > 0 ? d : z;
+        }
+        return;
+    }
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) { /* unconditional loads, a select: vectorises */
         real d = dy[i], a = dx[i];
@@ -46,10 +54,10 @@ void NN(nn_softplus_forward)(size_t n, const real *x, real *y)
         y[i] = (real)((x[i] > 0 ? x[i] : 0) + log1p(exp(-fabs((double)x[i]))));
 }
 
-void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx)
+void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx, int acc)
 {
 #pragma omp parallel for schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * sigm(x[i]);
+    for (size_t i = 0; i < n; i++) dx[i] = (acc ? dx[i] : 0) + dy[i] * sigm(x[i]);
 }
 
 void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry)
@@ -59,11 +67,11 @@ void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry)
 }
 
 void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
-                               const real *rdy, real *rdx)
+                               const real *rdy, real *rdx, int acc)
 {
 #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) {
         real s = sigm(x[i]);
-        rdx[i] += rdy[i] * s + dy[i] * s * (1 - s) * rx[i];
+        rdx[i] = (acc ? rdx[i] : 0) + rdy[i] * s + dy[i] * s * (1 - s) * rx[i];
     }
 }

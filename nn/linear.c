@@ -19,7 +19,7 @@ void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b,
 }
 
 void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x, const real *dy,
-                            real *dx, real *dw, real *db, real *dwp)
+                            real *dx, real *dw, real *db, real *dwp, int acc)
 {
     /* batch split as in conv2d.c: dW partials reduced in a fixed order */
     const int P = nn_nparts(B);
@@ -33,8 +33,8 @@ void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x
                  q == 0 ? 1 : 0, t, in);
         }
         if (dx)
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, in, nb, out, 1, w, in, dy + b0, B, 1,
-                 dx + b0, B);
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, in, nb, out, 1, w, in, dy + b0, B,
+                 acc ? 1 : 0, dx + b0, B);
     }
     if (dw)
         for (int q = 1; q < P; q++) {

@@ -396,12 +396,37 @@ double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
                                      m->label_smoothing, m->probs, correct);
 }
 
+/* the residual add's backward: dx += dy (acc) or dx = dy */
+static void add_back(size_t n, const real *dy, real *dx, int acc)
+{
+    if (acc) NN(nn_acc)(n, dy, dx);
+    else memcpy(dx, dy, n * sizeof(real));
+}
+
+/* acc[i] (acc2[i]): does op i add to the gradient of its input x (x2), or
+ * is it the first op of the backward pass (reverse tape order) to write it,
+ * and so overwrites it?  Saves clearing every activation gradient first. */
+static void first_writers(const model *m, unsigned char *acc, unsigned char *acc2)
+{
+    unsigned char seen[NN_MAX_SLOTS] = {0};
+    for (int i = m->nops - 1; i >= 0; i--) {
+        const nn_op *o = &m->ops[i];
+        acc[i] = seen[o->x];
+        seen[o->x] = 1;
+        if (o->kind == NN_OP_ADD) {
+            acc2[i] = seen[o->x2];
+            seen[o->x2] = 1;
+        }
+    }
+}
+
 void NN(nn_backward)(model *m, const uint8_t *labels)
 {
     const int B = m->B;
     real *P = m->params, *G = m->grads;
+    unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
+    first_writers(m, acc, acc2);
     memset(G, 0, m->nparams * sizeof(real));
-    for (int i = 1; i < m->nslots; i++) memset(m->dact[i], 0, slot_n(m, i, B) * sizeof(real));
     int last = m->ops[m->nops - 1].y;
     NN(nn_softmax_ce_backward)(m->cfg.nclass, B, m->probs, labels, m->label_smoothing,
                                m->dact[last]);
@@ -414,7 +439,7 @@ void NN(nn_backward)(model *m, const uint8_t *labels)
         case NN_OP_CONV: {
             nn_conv_geom g = geom(m, o);
             NN(nn_conv_backward)(&g, B, P + o->w, x, dy, dx, G + o->w, m->colc[i], 1, m->col,
-                                 m->col2);
+                                 m->col2, acc[i]);
             break;
         }
         case NN_OP_BN: {
@@ -422,29 +447,31 @@ void NN(nn_backward)(model *m, const uint8_t *labels)
             real *rm = m->stats + o->stat, *rv = rm + o->cout;
             if (m->bn_mode == NN_BN_EVAL)
                 NN(nn_bn_backward_eval)(o->cout, N, x, dy, P + o->w, rm, rv, m->bn_eps, dx,
-                                        G + o->w, G + o->b);
+                                        G + o->w, G + o->b, acc[i]);
             else
                 NN(nn_bn_backward_batch)(o->cout, N, x, dy, P + o->w, m->bn_mean + m->bn_off[i],
-                                         m->bn_invstd + m->bn_off[i], dx, G + o->w, G + o->b);
+                                         m->bn_invstd + m->bn_off[i], dx, G + o->w, G + o->b,
+                                         acc[i]);
             break;
         }
         case NN_OP_RELU:
-            if (dx) NN(nn_relu_backward)(n, x, dy, dx);
+            if (dx) NN(nn_relu_backward)(n, x, dy, dx, acc[i]);
             break;
         case NN_OP_SOFTPLUS:
-            if (dx) NN(nn_softplus_backward)(n, x, dy, dx);
+            if (dx) NN(nn_softplus_backward)(n, x, dy, dx, acc[i]);
             break;
         case NN_OP_ADD:
-            NN(nn_acc)(n, dy, m->dact[o->x]);
-            NN(nn_acc)(n, dy, m->dact[o->x2]);
+            add_back(n, dy, m->dact[o->x], acc[i]);
+            add_back(n, dy, m->dact[o->x2], acc2[i]);
             break;
         case NN_OP_GAP: {
             const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_backward)(s->c, B, s->h * s->w, dy, m->dact[o->x]);
+            NN(nn_gap_backward)(s->c, B, s->h * s->w, dy, m->dact[o->x], acc[i]);
             break;
         }
         case NN_OP_LINEAR:
-            NN(nn_linear_backward)(o->cin, o->cout, B, P + o->w, x, dy, dx, G + o->w, G + o->b, m->col2);
+            NN(nn_linear_backward)(o->cin, o->cout, B, P + o->w, x, dy, dx, G + o->w, G + o->b,
+                                   m->col2, acc[i]);
             break;
         }
     }
@@ -518,8 +545,9 @@ static void r_backward(model *m, real *hv)
 {
     const int B = m->B;
     const real *P = m->params, *V = m->v;
+    unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
+    first_writers(m, acc, acc2);
     memset(hv, 0, m->nparams * sizeof(real));
-    for (int i = 1; i < m->nslots; i++) memset(m->rdact[i], 0, slot_n(m, i, B) * sizeof(real));
     int last = m->ops[m->nops - 1].y;
     NN(nn_softmax_ce_rbackward)(m->cfg.nclass, B, m->probs, m->ract[last], m->rdact[last]);
     for (int i = m->nops - 1; i >= 0; i--) {
@@ -532,38 +560,39 @@ static void r_backward(model *m, real *hv)
         case NN_OP_CONV: {
             nn_conv_geom g = geom(m, o);
             NN(nn_conv_backward)(&g, B, P + o->w, x, rdy, rdx, hv + o->w, m->colc[i], 1, m->col,
-                                 m->col2);
+                                 m->col2, acc[i]);
             NN(nn_conv_backward)(&g, B, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : hv + o->w,
-                                 NULL, 0, m->col, m->col2);
+                                 NULL, 0, m->col, m->col2, 1);
             break;
         }
         case NN_OP_BN: {
             const real *rm = m->stats + o->stat, *rv = rm + o->cout;
             NN(nn_bn_rbackward_eval)(o->cout, (int)(n / o->cout), x, rx, dy, rdy, P + o->w,
-                                     V + o->w, rm, rv, m->bn_eps, rdx, hv + o->w, hv + o->b);
+                                     V + o->w, rm, rv, m->bn_eps, rdx, hv + o->w, hv + o->b,
+                                     acc[i]);
             break;
         }
         case NN_OP_RELU:
-            if (rdx) NN(nn_relu_backward)(n, x, rdy, rdx);
+            if (rdx) NN(nn_relu_backward)(n, x, rdy, rdx, acc[i]);
             break;
         case NN_OP_SOFTPLUS:
-            if (rdx) NN(nn_softplus_rbackward)(n, x, rx, dy, rdy, rdx);
+            if (rdx) NN(nn_softplus_rbackward)(n, x, rx, dy, rdy, rdx, acc[i]);
             break;
         case NN_OP_ADD:
-            NN(nn_acc)(n, rdy, m->rdact[o->x]);
-            NN(nn_acc)(n, rdy, m->rdact[o->x2]);
+            add_back(n, rdy, m->rdact[o->x], acc[i]);
+            add_back(n, rdy, m->rdact[o->x2], acc2[i]);
             break;
         case NN_OP_GAP: {
             const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_backward)(s->c, B, s->h * s->w, rdy, m->rdact[o->x]);
+            NN(nn_gap_backward)(s->c, B, s->h * s->w, rdy, m->rdact[o->x], acc[i]);
             break;
         }
         case NN_OP_LINEAR:
             NN(nn_linear_backward)(o->cin, o->cout, B, P + o->w, x, rdy, rdx, hv + o->w, hv + o->b,
-                                   m->col2);
+                                   m->col2, acc[i]);
             if (o->x != 0)
                 NN(nn_linear_backward)(o->cin, o->cout, B, V + o->w, rx, dy, rdx, hv + o->w, NULL,
-                                       m->col2);
+                                       m->col2, 1);
             break;
         }
     }

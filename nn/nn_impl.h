@@ -41,13 +41,13 @@ static inline int nn_nparts(int B) { (void)B; return 1; }
  * nn_conv_prep_size(g, B) reals. */
 void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
                          real *col, int acc, int have_col);
-/* dx += W^T dy (col2im), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
+/* dx += W^T dy (col2im; accx = 0: dx =), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
  * NN_MAX_PARTS x cout*cin*k*k workspace (per-thread dW partials, transformed
  * weights); colx: the prepared input (already there when have_colx; NULL:
  * prepared inside col); col: workspace of nn_conv_work_size(g, B) reals. */
 void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
                           const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                          real *col, real *dwp);
+                          real *col, real *dwp, int accx);
 size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B);
 size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B);
 /* the readable reference (im2col + one gemm per batch part), same contract
@@ -56,7 +56,7 @@ void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const 
                              real *col, int acc, int have_col);
 void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,
                               const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                              real *col, real *dwp);
+                              real *col, real *dwp, int accx);
 
 /* simd.c: instruction-set variant of the float kernels, chosen at run time
  * from the CPU (capped by the environment variable NN_SIMD=generic|avx2) */
@@ -85,14 +85,16 @@ void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const 
 /* prep: the prepared input (NULL: prepared in work); wsp: cout*cin*9 floats */
 void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
                              const float *dy, float *dx, float *dw, const float *prep,
-                             float *work, float *wsp);
+                             float *work, float *wsp, int accx);
 
 /* linear.c: y (out x B) = W (out x in) x (in x B) + b; acc: y += (b added once if non-NULL) */
 void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b, const real *x,
                            real *y, int acc);
-/* dx += W^T dy; dw += dy x^T; db += sum_b dy (any may be NULL); dwp as for conv */
+/* dx += W^T dy (acc = 0: dx =); dw += dy x^T; db += sum_b dy (any may be NULL); dwp as
+ * for conv.  Below, every backward kernel's acc = 0 likewise overwrites dx instead of
+ * adding to it (the first writer of a slot in the backward pass). */
 void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x, const real *dy,
-                            real *dx, real *dw, real *db, real *dwp);
+                            real *dx, real *dw, real *db, real *dwp, int acc);
 
 /* batchnorm.c: C channels of N = B*h*w contiguous values each */
 void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *gamma,
@@ -102,10 +104,10 @@ void NN(nn_bn_forward_eval)(int C, int N, const real *x, real *y, const real *ga
                             const real *beta, const real *run_mean, const real *run_var, double eps);
 void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const real *gamma,
                               const real *mean, const real *invstd, real *dx, real *dgamma,
-                              real *dbeta);
+                              real *dbeta, int acc);
 void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
                              const real *run_mean, const real *run_var, double eps, real *dx,
-                             real *dgamma, real *dbeta);
+                             real *dgamma, real *dbeta, int acc);
 /* the readable references of the four functions above and below that take
  * sums (the float build's versions sum in float lanes; tests compare) */
 void NN(nn_bn_forward_batch_ref)(int C, int N, const real *x, real *y, const real *gamma,
@@ -113,14 +115,14 @@ void NN(nn_bn_forward_batch_ref)(int C, int N, const real *x, real *y, const rea
                                  real *run_mean, real *run_var, double momentum);
 void NN(nn_bn_backward_batch_ref)(int C, int N, const real *x, const real *dy,
                                   const real *gamma, const real *mean, const real *invstd,
-                                  real *dx, real *dgamma, real *dbeta);
+                                  real *dx, real *dgamma, real *dbeta, int acc);
 void NN(nn_bn_backward_eval_ref)(int C, int N, const real *x, const real *dy, const real *gamma,
                                  const real *run_mean, const real *run_var, double eps, real *dx,
-                                 real *dgamma, real *dbeta);
+                                 real *dgamma, real *dbeta, int acc);
 void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, const real *dy,
                                   const real *rdy, const real *gamma, const real *vgamma,
                                   const real *run_mean, const real *run_var, double eps,
-                                  real *rdx, real *rdgamma, real *rdbeta);
+                                  real *rdx, real *rdgamma, real *rdbeta, int acc);
 /* R-operator of the eval-mode layer: ry = vg*xhat + g*inv*rx + vb */
 void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *ry,
                              const real *gamma, const real *vgamma, const real *vbeta,
@@ -129,26 +131,26 @@ void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *
 void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const real *dy,
                               const real *rdy, const real *gamma, const real *vgamma,
                               const real *run_mean, const real *run_var, double eps, real *rdx,
-                              real *rdgamma, real *rdbeta);
+                              real *rdgamma, real *rdbeta, int acc);
 
 /* elementwise.c */
 void NN(nn_relu_forward)(size_t n, const real *x, real *y);
 /* dx += dy * [x > 0] (also the R-forward and R-backward of ReLU) */
-void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx, int acc);
 void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry);
 /* softplus y = log(1 + e^x): dx += dy s(x); R y = s(x) R x;
  * R dx += R dy s(x) + dy s(x)(1 - s(x)) R x, s = logistic sigmoid */
 void NN(nn_softplus_forward)(size_t n, const real *x, real *y);
-void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx, int acc);
 void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry);
 void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
-                               const real *rdy, real *rdx);
+                               const real *rdy, real *rdx, int acc);
 void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y);
 void NN(nn_acc)(size_t n, const real *dy, real *dx); /* dx += dy */
 
 /* pool.c: global average pooling, x (C x B*hw) -> y (C x B) */
 void NN(nn_gap_forward)(int C, int B, int hw, const real *x, real *y);
-void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx); /* dx += */
+void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx, int acc); /* dx += */
 
 /* softmax_ce.c: logits z (K x B); labels y; smoothing a.  Returns mean loss,
  * writes probs (K x B). */

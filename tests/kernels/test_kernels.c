@@ -25,23 +25,23 @@ void nn_conv_forward_ref_f64(const nn_conv_geom *g, int B, const double *w, cons
                              double *y, double *col, int acc, int have_col);
 void nn_conv_backward_ref_f64(const nn_conv_geom *g, int B, const double *w, const double *x,
                               const double *dy, double *dx, double *dw, double *colx,
-                              int have_colx, double *col, double *dwp);
+                              int have_colx, double *col, double *dwp, int accx);
 
 void nn_bn_forward_batch_ref_f64(int C, int N, const double *x, double *y, const double *gamma,
                                  const double *beta, double eps, double *mean, double *invstd,
                                  double *run_mean, double *run_var, double momentum);
 void nn_bn_backward_batch_ref_f64(int C, int N, const double *x, const double *dy,
                                   const double *gamma, const double *mean, const double *invstd,
-                                  double *dx, double *dgamma, double *dbeta);
+                                  double *dx, double *dgamma, double *dbeta, int acc);
 void nn_bn_backward_eval_ref_f64(int C, int N, const double *x, const double *dy,
                                  const double *gamma, const double *run_mean,
                                  const double *run_var, double eps, double *dx, double *dgamma,
-                                 double *dbeta);
+                                 double *dbeta, int acc);
 void nn_bn_rbackward_eval_ref_f64(int C, int N, const double *x, const double *rx,
                                   const double *dy, const double *rdy, const double *gamma,
                                   const double *vgamma, const double *run_mean,
                                   const double *run_var, double eps, double *rdx,
-                                  double *rdgamma, double *rdbeta);
+                                  double *rdgamma, double *rdbeta, int acc);
 
 static gsl_rng *rng;
 
@@ -108,7 +108,7 @@ static void conv_case(const cgeo *c, const char *variant)
     double *cold = calloc(colr, sizeof(double)), *cold2 = calloc(colr, sizeof(double));
     double *dwpd = calloc(nw * NN_MAX_PARTS, sizeof(double));
     nn_conv_forward_ref_f64(&g, B, wd, xd, yr, cold, 1, 0);
-    nn_conv_backward_ref_f64(&g, B, wd, xd, dyd, dxr, dwr, cold, 1, cold2, dwpd);
+    nn_conv_backward_ref_f64(&g, B, wd, xd, dyd, dxr, dwr, cold, 1, cold2, dwpd, 1);
     /* magnitude bounds: the same sums with |w|, |x|, |dy| */
     double *ax = malloc(nx * sizeof(double)), *aw = malloc(nw * sizeof(double));
     double *ady = malloc(ny * sizeof(double));
@@ -121,7 +121,7 @@ static void conv_case(const cgeo *c, const char *variant)
     for (size_t i = 0; i < nx; i++) dxs[i] = fabs(dx0[i]);
     for (size_t i = 0; i < nw; i++) dws[i] = fabs(dw0[i]);
     nn_conv_forward_ref_f64(&g, B, aw, ax, ys, cold, 1, 0);
-    nn_conv_backward_ref_f64(&g, B, aw, ax, ady, dxs, dws, cold, 1, cold2, dwpd);
+    nn_conv_backward_ref_f64(&g, B, aw, ax, ady, dxs, dws, cold, 1, cold2, dwpd, 1);
 
     size_t np = nn_conv_prep_size_f32(&g, B), nk = nn_conv_work_size_f32(&g, B);
     float *prep = calloc(np, sizeof(float)), *work = calloc(nk, sizeof(float));
@@ -143,15 +143,15 @@ static void conv_case(const cgeo *c, const char *variant)
     CU_ASSERT(close_enough(t, y2, yr, ny, ys, 1e-5));
     /* backward with the cached prepared input */
     float *dx = dup(dx0, nx), *dw = dup(dw0, nw);
-    nn_conv_backward_f32(&g, B, w, x, dy, dx, dw, prep, 1, work, wsp);
+    nn_conv_backward_f32(&g, B, w, x, dy, dx, dw, prep, 1, work, wsp, 1);
     snprintf(t, sizeof t, "%s dx", name);
     CU_ASSERT(close_enough(t, dx, dxr, nx, dxs, 1e-5));
     snprintf(t, sizeof t, "%s dw", name);
     CU_ASSERT(close_enough(t, dw, dwr, nw, dws, 1e-5));
     /* backward preparing the input itself (colx NULL), dw only then dx only */
     float *dw2 = dup(dw0, nw), *dx2 = dup(dx0, nx);
-    nn_conv_backward_f32(&g, B, w, x, dy, NULL, dw2, NULL, 0, work, wsp);
-    nn_conv_backward_f32(&g, B, w, x, dy, dx2, NULL, NULL, 0, work, wsp);
+    nn_conv_backward_f32(&g, B, w, x, dy, NULL, dw2, NULL, 0, work, wsp, 1);
+    nn_conv_backward_f32(&g, B, w, x, dy, dx2, NULL, NULL, 0, work, wsp, 1);
     CU_ASSERT(memcmp(dw2, dw, nw * sizeof(float)) == 0); /* same sums, same order */
     CU_ASSERT(memcmp(dx2, dx, nx * sizeof(float)) == 0);
     /* thread-count independence: 1 thread gives the same bits as 2 */
@@ -160,7 +160,7 @@ static void conv_case(const cgeo *c, const char *variant)
     float *y3 = rnd(ny, -5, 5), *dx3 = dup(dx0, nx), *dw3 = dup(dw0, nw);
     memcpy(y3, y0, ny * sizeof(float));
     nn_conv_forward_f32(&g, B, w, x, y3, prep, 1, 0);
-    nn_conv_backward_f32(&g, B, w, x, dy, dx3, dw3, prep, 1, work, wsp);
+    nn_conv_backward_f32(&g, B, w, x, dy, dx3, dw3, prep, 1, work, wsp, 1);
     omp_set_num_threads(nt);
     CU_ASSERT(memcmp(y3, y, ny * sizeof(float)) == 0);
     CU_ASSERT(memcmp(dx3, dx, nx * sizeof(float)) == 0);
@@ -224,8 +224,8 @@ static void test_bn(void)
         double *meanf = todbl(mean, C), *invf = todbl(inv, C);
         float *dx = dup(dx0, n), dg[3] = {0.5f, -1, 2}, db[3] = {1, 0, -2};
         double *dxd = todbl(dx0, n), dgd[3] = {0.5, -1, 2}, dbd[3] = {1, 0, -2};
-        nn_bn_backward_batch_f32(C, N, x, dy, g, mean, inv, dx, dg, db);
-        nn_bn_backward_batch_ref_f64(C, N, xd, dyd, gd, meanf, invf, dxd, dgd, dbd);
+        nn_bn_backward_batch_f32(C, N, x, dy, g, mean, inv, dx, dg, db, 1);
+        nn_bn_backward_batch_ref_f64(C, N, xd, dyd, gd, meanf, invf, dxd, dgd, dbd, 1);
         snprintf(t, sizeof t, "bn backward N %d: dx, dgamma, dbeta", N);
         /* N = 1 is degenerate (PyTorch refuses it in training): the variance is
          * 0, and dx's two terms, 1/sqrt(eps) times dy, cancel; tolerance there
@@ -239,8 +239,8 @@ static void test_bn(void)
         dxd = todbl(dx0, n);
         float eg[3] = {0}, eb[3] = {0};
         double egd[3] = {0}, ebd[3] = {0};
-        nn_bn_backward_eval_f32(C, N, x, dy, g, rm, rv, eps, dx, eg, eb);
-        nn_bn_backward_eval_ref_f64(C, N, xd, dyd, gd, rmd, rvd, eps, dxd, egd, ebd);
+        nn_bn_backward_eval_f32(C, N, x, dy, g, rm, rv, eps, dx, eg, eb, 1);
+        nn_bn_backward_eval_ref_f64(C, N, xd, dyd, gd, rmd, rvd, eps, dxd, egd, ebd, 1);
         snprintf(t, sizeof t, "bn eval backward N %d", N);
         CU_ASSERT(close_enough(t, dx, dxd, n, NULL, 1e-5));
         CU_ASSERT(close_enough(t, eg, egd, C, NULL, 1e-5));
@@ -250,8 +250,8 @@ static void test_bn(void)
         dxd = todbl(dx0, n);
         float rg[3] = {0}, rb[3] = {0};
         double rgd[3] = {0}, rbd[3] = {0};
-        nn_bn_rbackward_eval_f32(C, N, x, rx, dy, rdy, g, vg, rm, rv, eps, dx, rg, rb);
-        nn_bn_rbackward_eval_ref_f64(C, N, xd, rxd, dyd, rdyd, gd, vgd, rmd, rvd, eps, dxd, rgd, rbd);
+        nn_bn_rbackward_eval_f32(C, N, x, rx, dy, rdy, g, vg, rm, rv, eps, dx, rg, rb, 1);
+        nn_bn_rbackward_eval_ref_f64(C, N, xd, rxd, dyd, rdyd, gd, vgd, rmd, rvd, eps, dxd, rgd, rbd, 1);
         snprintf(t, sizeof t, "bn eval R-backward N %d", N);
         CU_ASSERT(close_enough(t, dx, dxd, n, NULL, 1e-5));
         CU_ASSERT(close_enough(t, rg, rgd, C, NULL, 1e-5));
