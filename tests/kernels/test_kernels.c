@@ -154,6 +154,13 @@ static void conv_case(const cgeo *c, const char *variant)
     nn_conv_backward_f32(&g, B, w, x, dy, dx2, NULL, NULL, 0, work, wsp, 1);
     CU_ASSERT(memcmp(dw2, dw, nw * sizeof(float)) == 0); /* same sums, same order */
     CU_ASSERT(memcmp(dx2, dx, nx * sizeof(float)) == 0);
+    /* dx overwritten (accx = 0, the first writer of a gradient): dx0 + dx4 */
+    float *dx4 = rnd(nx, -9, 9);
+    nn_conv_backward_f32(&g, B, w, x, dy, dx4, NULL, prep, 1, work, wsp, 0);
+    for (size_t i = 0; i < nx; i++) dx4[i] += dx0[i];
+    snprintf(t, sizeof t, "%s dx (overwrite)", name);
+    CU_ASSERT(close_enough(t, dx4, dxr, nx, dxs, 1e-5));
+    free(dx4);
     /* thread-count independence: 1 thread gives the same bits as 2 */
     int nt = omp_get_max_threads();
     omp_set_num_threads(nt > 1 ? 1 : 2);
