@@ -25,12 +25,10 @@
  * planes, each a stride-1 correlation of dY with the taps of that parity
  * (4 + 2 + 2 + 1), scattered back.
  *
- * Work split: the batch is cut into one part of consecutive images per
- * thread, and each thread prepares, computes and stores its part (one
- * fork/join per call).  Forward and dX outputs are summed in one fixed order
- * whatever the split; dW partials of the parts are added in part order (the
- * result depends on the thread count, not on timing).  The inner kernels
- * (conv_direct_k.h) are
+ * Work split: conv2d.c cuts the batch into parts of consecutive images, one
+ * per thread; the functions here compute one part, serially.  Forward and dX
+ * outputs are summed in one fixed order whatever the split; a part's dW is
+ * added to that part's own accumulator.  The inner kernels (conv_direct_k.h) are
  * compiled for the baseline ISA and for AVX2+FMA and AVX-512 with function
  * target attributes; simd.c picks one at run time (NN_SIMD=generic forces the
  * baseline). */
@@ -202,35 +200,15 @@ static size_t len_out(const nn_conv_geom *g, int nb)
     return r16(lead_out(g) + nb * Im + 2 * S + 2 + CD_PAD);
 }
 
-/* The batch is split into nn_nparts(B) parts of consecutive images, one per
- * thread; part q's prepared input and workspace follow those of parts < q. */
-static size_t prep_part(const nn_conv_geom *g, int nb) { return g->cin * len_in(g, nb); }
-static size_t work_part(const nn_conv_geom *g, int nb)
+/* one batch part of nb images: prepared input, workspace (conv2d.c lays the
+ * parts out one after the other) */
+size_t nn_conv_direct_prep_part(const nn_conv_geom *g, int nb) { return g->cin * len_in(g, nb); }
+size_t nn_conv_direct_work_part(const nn_conv_geom *g, int nb)
 {
-    size_t n = prep_part(g, nb) + (size_t)g->cout * len_out(g, nb) + 16;
+    size_t n = nn_conv_direct_prep_part(g, nb) + (size_t)g->cout * len_out(g, nb) + 16;
     if (g->stride == 2) n += (size_t)4 * g->cin * len_out(g, nb);
     return n;
 }
-static size_t part_off(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B, int P,
-                       int q)
-{
-    size_t o = 0;
-    for (int j = 0; j < q; j++) o += f(g, B * (j + 1) / P - B * j / P);
-    return o;
-}
-/* room for any number of parts up to NN_MAX_PARTS */
-static size_t total(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B)
-{
-    size_t m = 0;
-    for (int P = 1; P <= NN_MAX_PARTS; P++) {
-        size_t t = part_off(f, g, B, P, P);
-        if (t > m) m = t;
-    }
-    return m;
-}
-
-size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B) { return total(prep_part, g, B); }
-size_t nn_conv_direct_work_size(const nn_conv_geom *g, int B) { return total(work_part, g, B); }
 
 /* ---- layout passes (one batch part: nb images, channel stride ld) ------ */
 
@@ -295,31 +273,12 @@ static void run_fwd(const cd_variant *v, const cd_geo *gg, int cin, int cout, co
     v->fwd(gg, cin, cout, X, Lx, w, y, ldy, acc, raw, 0, (gg->Pn + BS - 1) / BS);
 }
 
-void nn_conv_direct_prep(const nn_conv_geom *g, int B, const float *x, float *prep)
+void nn_conv_direct_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, float *y, float *prep, int have_prep, int acc)
 {
-    const int P = nn_nparts(B);
-    const size_t HW = (size_t)g->h * g->w;
-#pragma omp parallel for num_threads(P) schedule(static, 1)
-    for (int q = 0; q < P; q++) {
-        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-        prep_input(g, nb, x + b0 * HW, (size_t)B * HW, prep + part_off(prep_part, g, B, P, q));
-    }
-}
-
-void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
-                            float *prep, int have_prep, int acc)
-{
-    const cd_variant *v = variant();
-    const int P = nn_nparts(B);
-    const size_t HW = (size_t)g->h * g->w, HWo = (size_t)g->ho * g->wo;
-#pragma omp parallel for num_threads(P) schedule(static, 1)
-    for (int q = 0; q < P; q++) {
-        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-        float *X = prep + part_off(prep_part, g, B, P, q);
-        if (!have_prep) prep_input(g, nb, x + b0 * HW, (size_t)B * HW, X);
-        cd_geo gg = geo_fwd(g, nb);
-        run_fwd(v, &gg, g->cin, g->cout, X, len_in(g, nb), w, y + b0 * HWo, (size_t)B * HWo, acc, 0);
-    }
+    if (!have_prep) prep_input(g, nb, x, ldx, prep);
+    cd_geo gg = geo_fwd(g, nb);
+    run_fwd(variant(), &gg, g->cin, g->cout, prep, len_in(g, nb), w, y, ldy, acc, 0);
 }
 
 /* dX of one part from its output grid D (Dx: tap (0, 0) of position 0) */
@@ -361,23 +320,19 @@ static void part_dx(const cd_variant *v, const nn_conv_geom *g, int nb, const cd
             }
 }
 
-void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
-                             const float *dy, float *dx, float *dw, const float *prep,
-                             float *work, float *wsp, int accx)
+void nn_conv_direct_bwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, const float *dy, float *dx, float *dw, const float *prep,
+                        float *work, float *wsp, int accx)
 {
     const cd_variant *v = variant();
-    const int cin = g->cin, cout = g->cout, P = nn_nparts(B);
-    const size_t HW = (size_t)g->h * g->w, HWo = (size_t)g->ho * g->wo;
-    const size_t nw = (size_t)cout * cin * 9;
-    /* dW partials of parts 1.. in wsp, the dX kernel after them */
-    float *wt = wsp + (size_t)(NN_MAX_PARTS - 1) * nw;
+    const int cin = g->cin, cout = g->cout;
     if (dx && g->stride == 1) /* rotated by 180 degrees, channels transposed */
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < cin; ci++)
                 for (int t = 0; t < 9; t++)
-                    wt[((size_t)ci * cout + co) * 9 + t] = w[((size_t)co * cin + ci) * 9 + 8 - t];
+                    wsp[((size_t)ci * cout + co) * 9 + t] = w[((size_t)co * cin + ci) * 9 + 8 - t];
     else if (dx) { /* stride 2: the taps of each parity (a, c), ky = a + 2i, kx = c + 2j */
-        float *wp = wt;
+        float *wp = wsp;
         for (int a = 0; a < 2; a++)
             for (int c = 0; c < 2; c++) {
                 int nky = a ? 1 : 2, nkx = c ? 1 : 2, nt = nky * nkx;
@@ -390,32 +345,19 @@ void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const
                 wp += (size_t)cin * cout * nt;
             }
     }
-#pragma omp parallel for num_threads(P) schedule(static, 1)
-    for (int q = 0; q < P; q++) {
-        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-        const size_t Lx = len_in(g, nb), Ly = len_out(g, nb);
-        float *wk = work + part_off(work_part, g, B, P, q);
-        const float *X = prep ? prep + part_off(prep_part, g, B, P, q) : wk;
-        if (dw && !prep) prep_input(g, nb, x + b0 * HW, (size_t)B * HW, wk);
-        float *D = wk + prep_part(g, nb);
-        D += (16 - ((uintptr_t)D / sizeof(float)) % 16) % 16; /* 64-byte aligned */
-        prep_out(g, nb, dy + b0 * HWo, (size_t)B * HWo, D);
-        cd_geo gg = geo_fwd(g, nb);
-        const float *Dg = D + lead_out(g); /* dY at grid position 0: aligned */
-        if (dw) {
-            float *t = q == 0 ? dw : wsp + (size_t)(q - 1) * nw;
-            if (q) memset(t, 0, nw * sizeof(float));
-            const size_t Pv = (gg.Pn + v->vl - 1) / v->vl * v->vl;
-            const size_t nitem = (size_t)(cout + v->drc - 1) / v->drc * cin;
-            v->dw(&gg, cin, cout, X, Lx, Dg, Ly, t, Pv, 0, nitem);
-        }
-        /* the padded dY as a correlation input (tap (0, 0) of position 0 at 0) */
-        if (dx) part_dx(v, g, nb, &gg, Dg - (gg.S + 1), Ly, wt, D + (size_t)cout * Ly,
-                        dx + b0 * HW, (size_t)B * HW, accx);
+    const size_t Lx = len_in(g, nb), Ly = len_out(g, nb);
+    const float *X = prep ? prep : work;
+    if (dw && !prep) prep_input(g, nb, x, ldx, work);
+    float *D = work + nn_conv_direct_prep_part(g, nb);
+    D += (16 - ((uintptr_t)D / sizeof(float)) % 16) % 16; /* 64-byte aligned */
+    prep_out(g, nb, dy, ldy, D);
+    cd_geo gg = geo_fwd(g, nb);
+    const float *Dg = D + lead_out(g); /* dY at grid position 0: aligned */
+    if (dw) {
+        const size_t Pv = (gg.Pn + v->vl - 1) / v->vl * v->vl;
+        const size_t nitem = (size_t)(cout + v->drc - 1) / v->drc * cin;
+        v->dw(&gg, cin, cout, X, Lx, Dg, Ly, dw, Pv, 0, nitem);
     }
-    if (dw) /* fixed order: results depend on the thread count, not on timing */
-        for (int q = 1; q < P; q++) {
-            const float *t = wsp + (size_t)(q - 1) * nw;
-            for (size_t i = 0; i < nw; i++) dw[i] += t[i];
-        }
+    /* the padded dY as a correlation input (tap (0, 0) of position 0 at 0) */
+    if (dx) part_dx(v, g, nb, &gg, Dg - (gg.S + 1), Ly, wsp, D + (size_t)cout * Ly, dx, ldx, accx);
 }

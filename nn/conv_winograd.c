@@ -19,9 +19,9 @@
  * j = tw or i = th are computed and dropped).  Outputs go to the four parity
  * planes of y the same way, then are interleaved into y.
  *
- * Work split: one part of consecutive images per thread, which prepares,
- * transforms, multiplies and stores its part (one fork/join per call); every
- * output is computed in one fixed order whatever the thread count. */
+ * Work split: conv2d.c cuts the batch into parts of consecutive images, one
+ * per thread; the functions here compute one part, serially.  Every output is
+ * computed in one fixed order whatever the split. */
 #include "nn_impl.h"
 #include <stdint.h>
 #include <string.h>
@@ -120,36 +120,14 @@ static wgeo geo(const nn_conv_geom *g, int nb)
     return w;
 }
 
-/* The batch is split into nn_nparts(B) parts of consecutive images, one per
- * thread.  The prepared input is every part's planes, then scratch: U
- * (16 x cout x cin), then per part a V chunk (16 x cin x nq) and the output
- * planes (2 x cout x ly); each piece 64-byte aligned. */
-static size_t planes_part(const nn_conv_geom *g, int nb) { return (size_t)g->cin * geo(g, nb).Lx; }
-static size_t scratch_part(const nn_conv_geom *g, int nb)
+/* One batch part of nb images (conv2d.c lays the parts out one after the
+ * other): the parity planes, then scratch: U (16 x cout x cin), a V chunk
+ * (16 x cin x nq), the output planes (2 x cout x ly), each 64-byte aligned. */
+size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb)
 {
     wgeo w = geo(g, nb);
-    return 16 + (size_t)16 * g->cin * w.nq + 16 + (size_t)2 * g->cout * w.ly;
-}
-static size_t part_off(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B, int P,
-                       int q)
-{
-    size_t o = 0;
-    for (int j = 0; j < q; j++) o += f(g, B * (j + 1) / P - B * j / P);
-    return o;
-}
-static size_t total(size_t (*f)(const nn_conv_geom *, int), const nn_conv_geom *g, int B)
-{
-    size_t m = 0;
-    for (int P = 1; P <= NN_MAX_PARTS; P++) {
-        size_t t = part_off(f, g, B, P, P);
-        if (t > m) m = t;
-    }
-    return m;
-}
-
-size_t nn_conv_wino_prep_size(const nn_conv_geom *g, int B)
-{
-    return total(planes_part, g, B) + 16 + (size_t)16 * g->cout * g->cin + total(scratch_part, g, B);
+    return (size_t)g->cin * w.Lx + 16 + (size_t)16 * g->cout * g->cin + 16 +
+           (size_t)16 * g->cin * w.nq + 16 + (size_t)2 * g->cout * w.ly;
 }
 
 static float *align64(float *p) { return p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16; }
@@ -183,25 +161,16 @@ static void prep_part(const nn_conv_geom *g, int nb, const float *x, size_t ld, 
     }
 }
 
-void nn_conv_wino_prep(const nn_conv_geom *g, int B, const float *x, float *X)
-{
-    const int P = nn_nparts(B);
-    const size_t HW = (size_t)g->h * g->w;
-#pragma omp parallel for num_threads(P) schedule(static, 1)
-    for (int q = 0; q < P; q++) {
-        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-        prep_part(g, nb, x + b0 * HW, (size_t)B * HW, X + part_off(planes_part, g, B, P, q));
-    }
-}
-
-void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
-                          float *prep, int have_prep, int acc)
+void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                      const float *x, float *y, float *prep, int have_prep, int acc)
 {
     const wf_variant *v = variant();
-    const int cin = g->cin, cout = g->cout, P = nn_nparts(B);
-    const size_t HW = (size_t)g->h * g->w;
-    float *U = align64(prep + total(planes_part, g, B));
-    float *scratch = U + (size_t)16 * cout * cin;
+    const int cin = g->cin, cout = g->cout;
+    const wgeo wg = geo(g, nb);
+    if (!have_prep) prep_part(g, nb, x, ldx, prep);
+    float *U = align64(prep + (size_t)cin * wg.Lx);
+    float *Vb = align64(U + (size_t)16 * cout * cin);
+    float *Y = align64(Vb + (size_t)16 * cin * wg.nq);
     /* kernel transform G g G^T, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
     for (int co = 0; co < cout; co++)
         for (int ci = 0; ci < cin; ci++) {
@@ -219,27 +188,19 @@ void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const fl
                 for (int c = 0; c < 4; c++) U[((size_t)(4 * r + c) * cout + co) * cin + ci] = u[c];
             }
         }
-#pragma omp parallel for num_threads(P) schedule(static, 1)
-    for (int q = 0; q < P; q++) {
-        int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-        const wgeo wg = geo(g, nb);
-        float *X = prep + part_off(planes_part, g, B, P, q);
-        if (!have_prep) prep_part(g, nb, x + b0 * HW, (size_t)B * HW, X);
-        float *Vb = align64(scratch + part_off(scratch_part, g, B, P, q));
-        float *Y = align64(Vb + (size_t)16 * cin * wg.nq);
-        v->fwd(X, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb, wg.nq, 0, wg.nchunk, Y, wg.ly);
-        /* row yy of an image is a contiguous run of plane yy & 1 */
-        const int H = g->h, W = g->w;
-        for (int co = 0; co < cout; co++)
-            for (int b = 0; b < nb; b++)
-                for (int yy = 0; yy < H; yy++) {
-                    const float *restrict src = Y + ((size_t)(yy & 1) * cout + co) * wg.ly +
-                                                2 * (b * wg.Iq + (size_t)(yy >> 1) * wg.Wq);
-                    float *restrict dst = y + (size_t)co * B * HW + (b0 + b) * HW + (size_t)yy * W;
-                    if (acc)
-                        for (int xx = 0; xx < W; xx++) dst[xx] += src[xx];
-                    else
-                        memcpy(dst, src, W * sizeof(float));
-                }
-    }
+    v->fwd(prep, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb, wg.nq, 0, wg.nchunk, Y, wg.ly);
+    /* row yy of an image is a contiguous run of plane yy & 1 */
+    const int H = g->h, W = g->w;
+    const size_t HW = (size_t)H * W;
+    for (int co = 0; co < cout; co++)
+        for (int b = 0; b < nb; b++)
+            for (int yy = 0; yy < H; yy++) {
+                const float *restrict src = Y + ((size_t)(yy & 1) * cout + co) * wg.ly +
+                                            2 * (b * wg.Iq + (size_t)(yy >> 1) * wg.Wq);
+                float *restrict dst = y + (size_t)co * ldy + b * HW + (size_t)yy * W;
+                if (acc)
+                    for (int xx = 0; xx < W; xx++) dst[xx] += src[xx];
+                else
+                    memcpy(dst, src, W * sizeof(float));
+            }
 }

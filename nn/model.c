@@ -290,7 +290,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
             nn_conv_geom g = geom(m, &m->ops[i]);
             m->colc[i] = xcalloc(NN(nn_conv_prep_size)(&g, maxB), sizeof(real));
         }
-    m->col2 = xcalloc(wmax * NN_MAX_PARTS, sizeof(real)); /* dW partials + flipped W */
+    m->col2 = xcalloc(wmax * NN_MAX_PARTS * 2, sizeof(real)); /* dW partials + kernel scratch */
     m->probs = xcalloc((size_t)cfg->nclass * maxB, sizeof(real));
     m->rprobs = xcalloc((size_t)cfg->nclass * maxB, sizeof(real));
     NN(nn_model_init)(m, r);

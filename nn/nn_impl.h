@@ -42,14 +42,22 @@ static inline int nn_nparts(int B) { (void)B; return 1; }
 void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
                          real *col, int acc, int have_col);
 /* dx += W^T dy (col2im; accx = 0: dx =), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
- * NN_MAX_PARTS x cout*cin*k*k workspace (per-thread dW partials, transformed
- * weights); colx: the prepared input (already there when have_colx; NULL:
- * prepared inside col); col: workspace of nn_conv_work_size(g, B) reals. */
+ * 2 NN_MAX_PARTS x cout*cin*k*k workspace (per-part dW partials, transformed
+ * weights); colx: the prepared input when have_colx (else prepared inside
+ * col); col: workspace of nn_conv_work_size(g, B) reals. */
 void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
                           const real *dy, real *dx, real *dw, real *colx, int have_colx,
                           real *col, real *dwp, int accx);
 size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B);
 size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B);
+/* part q of P of the batch (images [B q / P, B (q + 1) / P)), serial: for
+ * callers that run their own threads over the parts.  dw: the part's own
+ * accumulator; wsp: cout*cin*k*k reals of the part's scratch */
+void NN(nn_conv_forward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
+                              const real *x, real *y, real *col, int acc, int have_col);
+void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
+                               const real *x, const real *dy, real *dx, real *dw, real *colx,
+                               int have_colx, real *col, real *wsp, int accx);
 /* the readable reference (im2col + one gemm per batch part), same contract
  * with prep/work sizes cin*k*k*B*ho*wo; the tests compare the fast path to it */
 void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
@@ -68,24 +76,25 @@ const char *nn_simd_name(int level);
 int nn_simd_force(int level);
 
 /* conv_winograd.c (float only): 3x3, padding 1, stride 1, >= 4 channels in
- * and out; the prepared input (parity planes) is followed by scratch */
+ * and out.  One batch part of nb images: x, y point at its first image,
+ * channel strides ldx, ldy (B h w for a part of a batch of B); prep: the
+ * part's prepared input (parity planes) followed by scratch */
 int nn_conv_wino_ok(const nn_conv_geom *g);
-size_t nn_conv_wino_prep_size(const nn_conv_geom *g, int B);
-void nn_conv_wino_prep(const nn_conv_geom *g, int B, const float *x, float *prep);
-void nn_conv_wino_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
-                          float *prep, int have_prep, int acc);
+size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb);
+void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                      const float *x, float *y, float *prep, int have_prep, int acc);
 
-/* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2 */
+/* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2; one batch part
+ * as above.  bwd: dw += the part's weight gradient (NULL: none); prep: the
+ * part's prepared input (NULL: prepared in work); wsp: cout*cin*9 floats */
 int nn_conv_direct_ok(const nn_conv_geom *g);
-size_t nn_conv_direct_prep_size(const nn_conv_geom *g, int B);
-size_t nn_conv_direct_work_size(const nn_conv_geom *g, int B);
-void nn_conv_direct_prep(const nn_conv_geom *g, int B, const float *x, float *prep);
-void nn_conv_direct_forward(const nn_conv_geom *g, int B, const float *w, const float *x, float *y,
-                            float *prep, int have_prep, int acc);
-/* prep: the prepared input (NULL: prepared in work); wsp: cout*cin*9 floats */
-void nn_conv_direct_backward(const nn_conv_geom *g, int B, const float *w, const float *x,
-                             const float *dy, float *dx, float *dw, const float *prep,
-                             float *work, float *wsp, int accx);
+size_t nn_conv_direct_prep_part(const nn_conv_geom *g, int nb);
+size_t nn_conv_direct_work_part(const nn_conv_geom *g, int nb);
+void nn_conv_direct_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, float *y, float *prep, int have_prep, int acc);
+void nn_conv_direct_bwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, const float *dy, float *dx, float *dw, const float *prep,
+                        float *work, float *wsp, int accx);
 
 /* linear.c: y (out x B) = W (out x in) x (in x B) + b; acc: y += (b added once if non-NULL) */
 void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b, const real *x,

@@ -106,7 +106,7 @@ static void conv_case(const cgeo *c, const char *variant)
     double *yr = todbl(y0, ny), *dxr = todbl(dx0, nx), *dwr = todbl(dw0, nw);
     size_t colr = nn_conv_work_size_f64(&g, B);
     double *cold = calloc(colr, sizeof(double)), *cold2 = calloc(colr, sizeof(double));
-    double *dwpd = calloc(nw * NN_MAX_PARTS, sizeof(double));
+    double *dwpd = calloc(nw * NN_MAX_PARTS * 2, sizeof(double));
     nn_conv_forward_ref_f64(&g, B, wd, xd, yr, cold, 1, 0);
     nn_conv_backward_ref_f64(&g, B, wd, xd, dyd, dxr, dwr, cold, 1, cold2, dwpd, 1);
     /* magnitude bounds: the same sums with |w|, |x|, |dy| */
@@ -125,7 +125,7 @@ static void conv_case(const cgeo *c, const char *variant)
 
     size_t np = nn_conv_prep_size_f32(&g, B), nk = nn_conv_work_size_f32(&g, B);
     float *prep = calloc(np, sizeof(float)), *work = calloc(nk, sizeof(float));
-    float *wsp = calloc(nw * NN_MAX_PARTS, sizeof(float));
+    float *wsp = calloc(nw * NN_MAX_PARTS * 2, sizeof(float));
     char name[160];
     snprintf(name, sizeof name, "%s conv %dx%dx%d->%d stride %d B %d", variant, c->cin, c->h, c->w,
              c->cout, s, B);
