@@ -147,9 +147,8 @@ void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, c
     }
 }
 
-/* ---- the float build's versions ------------------------------------- */
-#ifndef NN_F64
-#define NL 16  /* float lanes of a partial sum */
+/* ---- lane sums ------------------------------------------------------ */
+#define NL 16  /* lanes of a partial sum */
 #define NB 512 /* values per block; block sums are added in double */
 
 /* s[0] += sum x, over [0, N) */
@@ -224,6 +223,75 @@ static double lsum_prod(int N, const real *u, const real *v)
     for (; i < N; i++) d += (double)u[i] * v[i];
     return d;
 }
+
+/* ---- one batch part (model.c) ---------------------------------------- */
+
+void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s)
+{
+    for (int c = 0; c < C; c++) s[c] += lsum(n, x + c * ld);
+}
+
+void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s)
+{
+    for (int c = 0; c < C; c++) s[c] += lsum_dev2(n, x + c * ld, mu[c]);
+}
+
+void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *x, const real *mu,
+                         double *su, double *sux)
+{
+    for (int c = 0; c < C; c++) {
+        double a, b;
+        lsum_dot(n, u + c * ld, x + c * ld, mu[c], &a, &b);
+        su[c] += a;
+        sux[c] += b;
+    }
+}
+
+void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *v, double *s)
+{
+    for (int c = 0; c < C; c++) s[c] += lsum_prod(n, u + c * ld, v + c * ld);
+}
+
+void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
+                           const real *mean, const real *shift)
+{
+    for (int c = 0; c < C; c++) {
+        const real *xc = x + c * ld;
+        real *yc = y + c * ld;
+        const real a = scale[c], m = mean[c], b = shift[c];
+        for (int i = 0; i < n; i++) yc[i] = a * (xc[i] - m) + b;
+    }
+}
+
+void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
+                         real *out, const real *a, const real *b, const real *c,
+                         const real *mean, const real *d, int acc)
+{
+    for (int ch = 0; ch < C; ch++) {
+        const real *uc = u + ch * ld;
+        real *o = out + ch * ld;
+        const real A = a[ch], D = d ? d[ch] : 0;
+        if (v) {
+            const real *vc = v + ch * ld, Bv = b[ch];
+            if (acc)
+                for (int i = 0; i < n; i++) o[i] += A * uc[i] + Bv * vc[i] + D;
+            else
+                for (int i = 0; i < n; i++) o[i] = A * uc[i] + Bv * vc[i] + D;
+        } else if (x) {
+            const real *xc = x + ch * ld, Cx = c[ch], M = mean[ch];
+            if (acc)
+                for (int i = 0; i < n; i++) o[i] += A * uc[i] + Cx * (xc[i] - M) + D;
+            else
+                for (int i = 0; i < n; i++) o[i] = A * uc[i] + Cx * (xc[i] - M) + D;
+        } else if (acc)
+            for (int i = 0; i < n; i++) o[i] += A * uc[i] + D;
+        else
+            for (int i = 0; i < n; i++) o[i] = A * uc[i] + D;
+    }
+}
+
+/* ---- the float build's whole-batch versions --------------------------- */
+#ifndef NN_F64
 
 void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *gamma,
                              const real *beta, double eps, real *mean, real *invstd,

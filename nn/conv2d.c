@@ -223,10 +223,11 @@ static size_t work_part(const nn_conv_geom *g, int nb)
 {
     switch (path(g)) {
 #ifndef NN_F64
-    case PATH_WINO: {
+    case PATH_WINO: { /* dW (direct), dX (Winograd, transposed), a forward on R x */
         nn_conv_geom t = transposed(g);
         size_t a = nn_conv_direct_work_part(g, nb), b = nn_conv_wino_prep_part(&t, nb);
-        return a > b ? a : b;
+        size_t c = nn_conv_wino_prep_part(g, nb);
+        return a > b ? (a > c ? a : c) : (b > c ? b : c);
     }
     case PATH_DIRECT: return nn_conv_direct_work_part(g, nb);
 #endif

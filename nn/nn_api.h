@@ -27,6 +27,7 @@ typedef struct {
     NN_T *probs, *rprobs;                /* softmax output nclass x B */
     const NN_T *v;                       /* HVP direction during an R pass */
     int B;                               /* current batch size */
+    void *priv;                          /* engine internals (model.c: per-thread parts) */
 } NN_S(nn_model);
 
 /* Build a model (weights initialised from r: Kaiming-normal convs, PyTorch

@@ -31,8 +31,10 @@ static inline int nn_nparts(int B)
     if (t > NN_MAX_PARTS) t = NN_MAX_PARTS;
     return t < B ? t : B;
 }
+static inline int nn_in_parallel(void) { return omp_in_parallel(); }
 #else
 static inline int nn_nparts(int B) { (void)B; return 1; }
+static inline int nn_in_parallel(void) { return 0; }
 #endif
 
 /* conv2d.c: y (cout x B*ho*wo) = conv(W, x); acc: y +=.  col receives the
@@ -142,6 +144,24 @@ void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const
                               const real *run_mean, const real *run_var, double eps, real *rdx,
                               real *rdgamma, real *rdbeta, int acc);
 
+/* batch-norm pieces for one batch part (model.c runs the parts on threads
+ * and adds the parts' sums): C channels of n values at stride ld.
+ * sum: s[c] += sum x; dev2: s[c] += sum (x - mu)^2; dsum: su[c] += sum u,
+ * sux[c] += sum u (x - mu); prod: s[c] += sum u v (sums in double; the
+ * float build takes them in float lanes over short blocks). */
+void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s);
+void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s);
+void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *x, const real *mu,
+                         double *su, double *sux);
+void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *v, double *s);
+/* y = scale (x - mean) + shift, per channel */
+void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
+                           const real *mean, const real *shift);
+/* out (+)= a u + b v + c (x - mean) + d; v, x may be NULL (terms dropped) */
+void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
+                         real *out, const real *a, const real *b, const real *c,
+                         const real *mean, const real *d, int acc);
+
 /* elementwise.c */
 void NN(nn_relu_forward)(size_t n, const real *x, real *y);
 /* dx += dy * [x > 0] (also the R-forward and R-backward of ReLU) */
@@ -157,9 +177,21 @@ void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const re
 void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y);
 void NN(nn_acc)(size_t n, const real *dy, real *dx); /* dx += dy */
 
+/* linear.c, one batch part [b0, b0 + nb) of the columns, serial: y =
+ * W x + b; dx (+)= W^T dy; dw += dy x^T; db += sum dy (any may be NULL) */
+void NN(nn_linear_forward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                const real *b, const real *x, real *y, int acc);
+void NN(nn_linear_backward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                 const real *x, const real *dy, real *dx, real *dw, real *db,
+                                 int acc);
+
 /* pool.c: global average pooling, x (C x B*hw) -> y (C x B) */
 void NN(nn_gap_forward)(int C, int B, int hw, const real *x, real *y);
 void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx, int acc); /* dx += */
+/* the same for the examples [b0, b0 + nb) */
+void NN(nn_gap_forward_part)(int C, int B, int b0, int nb, int hw, const real *x, real *y);
+void NN(nn_gap_backward_part)(int C, int B, int b0, int nb, int hw, const real *dy, real *dx,
+                              int acc);
 
 /* softmax_ce.c: logits z (K x B); labels y; smoothing a.  Returns mean loss,
  * writes probs (K x B). */
@@ -170,5 +202,13 @@ void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *
                                 real *dz);
 /* R-op: rp = p .* (rz - <p, rz>), rdz = rp / B (overwritten) */
 void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz);
+/* the same for the examples [b0, b0 + nb); forward returns the part's loss
+ * sum (not the mean) */
+double NN(nn_softmax_ce_forward_part)(int K, int B, int b0, int nb, const real *z,
+                                      const uint8_t *y, double a, real *probs, int *correct);
+void NN(nn_softmax_ce_backward_part)(int K, int B, int b0, int nb, const real *probs,
+                                     const uint8_t *y, double a, real *dz);
+void NN(nn_softmax_ce_rbackward_part)(int K, int B, int b0, int nb, const real *probs,
+                                      const real *rz, real *rdz);
 
 #endif
