@@ -220,13 +220,22 @@ static void prep_input(const nn_conv_geom *g, int nb, const float *x, size_t ld,
     for (int c = 0; c < g->cin; c++) {
         float *o = X + c * Lx;
         const float *xc = x + (size_t)c * ld;
-        memset(o, 0, Lx * sizeof(float));
-        if (g->stride == 1) {
-            size_t S = W + 1, Im = (size_t)(H + 1) * S;
-            for (int b = 0; b < nb; b++)
-                for (int yy = 0; yy < H; yy++)
-                    memcpy(o + S + 1 + b * Im + yy * S, xc + b * HW + (size_t)yy * W, W * sizeof(float));
+        if (g->stride == 1) { /* one sequential pass: lead, rows + their zero, zero rows, tail */
+            const size_t S = W + 1;
+            float *restrict d = o;
+            for (size_t i = 0; i < S + 1; i++) *d++ = 0;
+            for (int b = 0; b < nb; b++) {
+                for (int yy = 0; yy < H; yy++) {
+                    const float *restrict r = xc + b * HW + (size_t)yy * W;
+                    for (int i = 0; i < W; i++) d[i] = r[i]; /* short rows: no memcpy call */
+                    d[W] = 0;
+                    d += S;
+                }
+                for (size_t i = 0; i < S; i++) *d++ = 0;
+            }
+            for (float *e = o + Lx; d < e;) *d++ = 0;
         } else {
+            memset(o, 0, Lx * sizeof(float));
             /* row yy goes to row parity a = (yy + 1) & 1 at i = (yy + 1) / 2, its
              * even columns to column parity 1 at j = x / 2, odd ones to 0 at (x + 1) / 2 */
             size_t S = g->wo + 1, Im = (size_t)(g->ho + 1) * S, PL = (size_t)nb * Im;
@@ -252,14 +261,23 @@ static void prep_out(const nn_conv_geom *g, int nb, const float *dy, size_t ld, 
 {
     const size_t Ly = len_out(g, nb), HW = (size_t)g->ho * g->wo, L0 = lead_out(g);
     const size_t S = g->wo + 1, Im = (size_t)(g->ho + 1) * S;
-    for (int c = 0; c < g->cout; c++) {
+    const int Wo = g->wo;
+    (void)Im;
+    for (int c = 0; c < g->cout; c++) { /* one sequential pass, as prep_input */
         float *o = D + c * Ly;
         const float *dc = dy + (size_t)c * ld;
-        memset(o, 0, Ly * sizeof(float));
-        for (int b = 0; b < nb; b++)
-            for (int yy = 0; yy < g->ho; yy++)
-                memcpy(o + L0 + b * Im + yy * S, dc + b * HW + (size_t)yy * g->wo,
-                       g->wo * sizeof(float));
+        float *restrict d = o;
+        for (size_t i = 0; i < L0; i++) *d++ = 0;
+        for (int b = 0; b < nb; b++) {
+            for (int yy = 0; yy < g->ho; yy++) {
+                const float *restrict r = dc + b * HW + (size_t)yy * Wo;
+                for (int i = 0; i < Wo; i++) d[i] = r[i];
+                d[Wo] = 0;
+                d += S;
+            }
+            for (size_t i = 0; i < S; i++) *d++ = 0;
+        }
+        for (float *e = o + Ly; d < e;) *d++ = 0;
     }
 }
 

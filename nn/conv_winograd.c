@@ -200,7 +200,7 @@ void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, con
                 float *restrict dst = y + (size_t)co * ldy + b * HW + (size_t)yy * W;
                 if (acc)
                     for (int xx = 0; xx < W; xx++) dst[xx] += src[xx];
-                else
-                    memcpy(dst, src, W * sizeof(float));
+                else /* short rows: no memcpy call */
+                    for (int xx = 0; xx < W; xx++) dst[xx] = src[xx];
             }
 }

@@ -30,7 +30,10 @@ void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx, int
 void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry)
 {
 #pragma omp parallel for schedule(static) if (n > 65536 && !nn_in_parallel())
-    for (size_t i = 0; i < n; i++) ry[i] = x[i] > 0 ? rx[i] : 0;
+    for (size_t i = 0; i < n; i++) { /* both operands loaded: a select, vectorises */
+        real r = rx[i], z = 0;
+        ry[i] = x[i] > 0 ? r : z;
+    }
 }
 
 void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y)
