@@ -226,6 +226,15 @@ static double lsum_prod(int N, const real *u, const real *v)
 
 /* ---- one batch part (model.c) ---------------------------------------- */
 
+/* u where mask > 0, else 0 (both loaded: a vectorisable select) */
+static void masked(int n, const real *u, const real *mask, real *out)
+{
+    for (int i = 0; i < n; i++) {
+        real a = u[i], z = 0;
+        out[i] = mask[i] > 0 ? a : z;
+    }
+}
+
 void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s)
 {
     for (int c = 0; c < C; c++) s[c] += lsum(n, x + c * ld);
@@ -236,58 +245,100 @@ void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu,
     for (int c = 0; c < C; c++) s[c] += lsum_dev2(n, x + c * ld, mu[c]);
 }
 
-void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *x, const real *mu,
-                         double *su, double *sux)
+void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *mask, const real *x,
+                         const real *mu, double *su, double *sux)
 {
+    real buf[NB];
     for (int c = 0; c < C; c++) {
-        double a, b;
-        lsum_dot(n, u + c * ld, x + c * ld, mu[c], &a, &b);
-        su[c] += a;
-        sux[c] += b;
+        const real *uc = u + c * ld, *xc = x + c * ld;
+        for (int i = 0; i < n; i += NB) { /* block by block: the same sums as one call */
+            int len = n - i < NB ? n - i : NB;
+            const real *ub = uc + i;
+            if (mask) {
+                masked(len, ub, mask + c * ld + i, buf);
+                ub = buf;
+            }
+            double a, b;
+            lsum_dot(len, ub, xc + i, mu[c], &a, &b);
+            su[c] += a;
+            sux[c] += b;
+        }
     }
 }
 
-void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *v, double *s)
+void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *mask, const real *v,
+                         double *s)
 {
-    for (int c = 0; c < C; c++) s[c] += lsum_prod(n, u + c * ld, v + c * ld);
+    real buf[NB];
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < n; i += NB) {
+            int len = n - i < NB ? n - i : NB;
+            const real *ub = u + c * ld + i;
+            if (mask) {
+                masked(len, ub, mask + c * ld + i, buf);
+                ub = buf;
+            }
+            s[c] += lsum_prod(len, ub, v + c * ld + i);
+        }
 }
 
 void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
-                           const real *mean, const real *shift)
+                           const real *mean, const real *shift, int relu)
 {
     for (int c = 0; c < C; c++) {
         const real *xc = x + c * ld;
         real *yc = y + c * ld;
-        const real a = scale[c], m = mean[c], b = shift[c];
-        for (int i = 0; i < n; i++) yc[i] = a * (xc[i] - m) + b;
+        const real a = scale[c], m = mean[c], b = shift[c], z = 0;
+        if (relu)
+            for (int i = 0; i < n; i++) {
+                real v = a * (xc[i] - m) + b;
+                yc[i] = v > 0 ? v : z;
+            }
+        else
+            for (int i = 0; i < n; i++) yc[i] = a * (xc[i] - m) + b;
     }
 }
 
 void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
                          real *out, const real *a, const real *b, const real *c,
-                         const real *mean, const real *d, int acc)
+                         const real *mean, const real *d, const real *imask, const real *omask,
+                         int acc)
 {
-    for (int ch = 0; ch < C; ch++) {
-        const real *uc = u + ch * ld;
-        real *o = out + ch * ld;
-        const real A = a[ch], D = d ? d[ch] : 0;
-        if (v) {
-            const real *vc = v + ch * ld, Bv = b[ch];
-            if (acc)
-                for (int i = 0; i < n; i++) o[i] += A * uc[i] + Bv * vc[i] + D;
+    real bu[NB], bv[NB];
+    for (int ch = 0; ch < C; ch++)
+        for (int i0 = 0; i0 < n; i0 += NB) {
+            const int len = n - i0 < NB ? n - i0 : NB;
+            const size_t o0 = ch * ld + i0;
+            const real *uc = u + o0, *vc = v ? v + o0 : NULL;
+            if (imask) { /* the gradient through a ReLU that follows the layer */
+                masked(len, uc, imask + o0, bu);
+                uc = bu;
+                if (vc) {
+                    masked(len, vc, imask + o0, bv);
+                    vc = bv;
+                }
+            }
+            real *o = out + o0;
+            const real A = a[ch], D = d ? d[ch] : 0;
+            if (vc) {
+                const real Bv = b[ch];
+                if (acc)
+                    for (int i = 0; i < len; i++) o[i] += A * uc[i] + Bv * vc[i] + D;
+                else
+                    for (int i = 0; i < len; i++) o[i] = A * uc[i] + Bv * vc[i] + D;
+            } else if (x) {
+                const real *xc = x + o0, Cx = c[ch], M = mean[ch];
+                if (acc)
+                    for (int i = 0; i < len; i++) o[i] += A * uc[i] + Cx * (xc[i] - M) + D;
+                else
+                    for (int i = 0; i < len; i++) o[i] = A * uc[i] + Cx * (xc[i] - M) + D;
+            } else if (acc)
+                for (int i = 0; i < len; i++) o[i] += A * uc[i] + D;
             else
-                for (int i = 0; i < n; i++) o[i] = A * uc[i] + Bv * vc[i] + D;
-        } else if (x) {
-            const real *xc = x + ch * ld, Cx = c[ch], M = mean[ch];
-            if (acc)
-                for (int i = 0; i < n; i++) o[i] += A * uc[i] + Cx * (xc[i] - M) + D;
-            else
-                for (int i = 0; i < n; i++) o[i] = A * uc[i] + Cx * (xc[i] - M) + D;
-        } else if (acc)
-            for (int i = 0; i < n; i++) o[i] += A * uc[i] + D;
-        else
-            for (int i = 0; i < n; i++) o[i] = A * uc[i] + D;
-    }
+                for (int i = 0; i < len; i++) o[i] = A * uc[i] + D;
+            if (omask) /* a ReLU applied to the output (its R-forward) */
+                masked(len, o, omask + o0, o);
+        }
 }
 
 /* ---- the float build's whole-batch versions --------------------------- */

@@ -1,6 +1,9 @@
 /* elementwise.c - ReLU, softplus and the residual add, with R-operators.
  * ReLU's second derivative is zero almost everywhere, so R(dx) = R(dy) [x>0]
- * and R y = R x [x>0]: both are the backward kernel. */
+ * and R y = R x [x>0]: both are the backward kernel.  The mask [x > 0] may
+ * be taken from the output y = max(x, 0) just as well ([y > 0] = [x > 0]):
+ * model.c does, so that a ReLU fused into the layer before it needs no copy
+ * of that layer's output. */
 #include "nn_impl.h"
 #include <math.h>
 
@@ -40,6 +43,22 @@ void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y)
 {
 #pragma omp parallel for schedule(static) if (n > 65536 && !nn_in_parallel())
     for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+
+void NN(nn_add_relu_forward)(size_t n, const real *a, const real *b, real *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        real v = a[i] + b[i], z = 0;
+        y[i] = v > 0 ? v : z;
+    }
+}
+
+void NN(nn_add_masked)(size_t n, const real *a, const real *b, const real *mask, real *y)
+{
+    for (size_t i = 0; i < n; i++) {
+        real v = a[i] + b[i], z = 0;
+        y[i] = mask[i] > 0 ? v : z;
+    }
 }
 
 void NN(nn_acc)(size_t n, const real *dy, real *dx)

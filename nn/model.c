@@ -374,6 +374,7 @@ typedef struct {
     real *chan;             /* per thread: 6 per-channel coefficient rows */
     int maxc;
     size_t wmax;            /* conv kernel scratch per part, in col2 */
+    unsigned char fuse[NN_MAX_OPS]; /* op i (BN or add) also applies the ReLU op i + 1 */
 } priv_t;
 #define PRIV(m) ((priv_t *)(m)->priv)
 
@@ -419,6 +420,19 @@ static void priv_alloc(model *m, size_t nbn, size_t wmax)
     pv->chan = xcalloc((size_t)NN_MAX_PARTS * 6 * maxc, sizeof(real));
     pv->wmax = wmax;
     pv->P = 1;
+    /* a ReLU right after a batch norm or an add, on an output nothing else
+     * reads, is applied by that op: the op writes the ReLU's output (and
+     * the passes take the ReLU's mask from it), its own output slot stays
+     * unused */
+    for (int i = 0; i + 1 < m->nops; i++) {
+        const nn_op *o = &m->ops[i], *r = &m->ops[i + 1];
+        if ((o->kind != NN_OP_BN && o->kind != NN_OP_ADD) || r->kind != NN_OP_RELU || r->x != o->y)
+            continue;
+        int readers = 0;
+        for (int j = 0; j < m->nops; j++)
+            readers += (m->ops[j].x == o->y) + (m->ops[j].kind == NN_OP_ADD && m->ops[j].x2 == o->y);
+        pv->fuse[i] = readers == 1;
+    }
     m->priv = pv;
 }
 
@@ -478,7 +492,8 @@ static void bn_forward(model *m, int i)
     const nn_slot *sx = &m->slots[o->x];
     const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
     const real *x = m->act[o->x], *P0 = m->params;
-    real *y = m->act[o->y], *rm = m->stats + o->stat, *rv = rm + C;
+    const int relu = pv->fuse[i];
+    real *y = m->act[relu ? m->ops[i + 1].y : o->y], *rm = m->stats + o->stat, *rv = rm + C;
     real *scale = crow(m, 0), *mean = crow(m, 1), *shift = crow(m, 2);
     if (m->bn_mode == NN_BN_EVAL) {
         for (int c = 0; c < C; c++) {
@@ -523,7 +538,8 @@ static void bn_forward(model *m, int i)
     }
     FOR_PARTS(q, P) {
         PART(B, P, q, b0, nb);
-        NN(nn_bn_part_affine)(C, (int)(nb * hw), ld, x + b0 * hw, y + b0 * hw, scale, mean, shift);
+        NN(nn_bn_part_affine)(C, (int)(nb * hw), ld, x + b0 * hw, y + b0 * hw, scale, mean, shift,
+                              relu);
     }
 }
 
@@ -543,6 +559,7 @@ static void forward_op(model *m, int i)
     }
     case NN_OP_BN: bn_forward(m, i); break;
     case NN_OP_RELU:
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_forward)(n_, x + o_, y + o_));
@@ -556,6 +573,14 @@ static void forward_op(model *m, int i)
         break;
     case NN_OP_ADD: {
         const real *x2 = m->act[o->x2];
+        if (PRIV(m)->fuse[i]) { /* add + ReLU into the ReLU's output */
+            real *r = m->act[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_relu_forward)(n_, x + o_, x2 + o_, r + o_));
+            }
+            break;
+        }
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_forward)(n_, x + o_, x2 + o_, y + o_));
@@ -637,7 +662,10 @@ static void bn_backward(model *m, int i, real *G0, int acc)
     const nn_slot *sx = &m->slots[o->x];
     const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw, off = m->bn_off[i];
     const size_t nbn = pv->nbn;
-    const real *x = m->act[o->x], *dy = m->dact[o->y], *gam = m->params + o->w;
+    const int relu = pv->fuse[i]; /* dy: the ReLU's, masked by its output */
+    const real *x = m->act[o->x], *gam = m->params + o->w;
+    const real *dy = m->dact[relu ? m->ops[i + 1].y : o->y];
+    const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
     real *dx = o->x == 0 ? NULL : m->dact[o->x];
     real *A = crow(m, 0), *Bx = crow(m, 1), *mean = crow(m, 2), *C0 = crow(m, 3);
     if (m->bn_mode == NN_BN_EVAL) {
@@ -653,7 +681,8 @@ static void bn_backward(model *m, int i, real *G0, int acc)
             double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
             memset(s1, 0, C * sizeof(double));
             memset(s2, 0, C * sizeof(double));
-            NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, x + b0 * hw, mean, s1, s2);
+            NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
+                                x + b0 * hw, mean, s1, s2);
             real *G = gpart(m, G0, q);
             for (int c = 0; c < C; c++) {
                 G[o->w + c] += (real)(s2[c] * Bx[c]);
@@ -661,7 +690,7 @@ static void bn_backward(model *m, int i, real *G0, int acc)
             }
             if (dx)
                 NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, dy + b0 * hw, NULL, NULL, dx + b0 * hw,
-                                    A, NULL, NULL, NULL, NULL, acc);
+                                    A, NULL, NULL, NULL, NULL, mk ? mk + b0 * hw : NULL, NULL, acc);
         }
         return;
     }
@@ -673,7 +702,8 @@ static void bn_backward(model *m, int i, real *G0, int acc)
         double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
         memset(s1, 0, C * sizeof(double));
         memset(s2, 0, C * sizeof(double));
-        NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, x + b0 * hw, mean, s1, s2);
+        NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
+                            x + b0 * hw, mean, s1, s2);
     }
     barrier();
     for (int c = 0; c < C; c++) {
@@ -692,7 +722,8 @@ static void bn_backward(model *m, int i, real *G0, int acc)
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, dy + b0 * hw, NULL, x + b0 * hw,
-                                dx + b0 * hw, A, NULL, Bx, mean, C0, acc);
+                                dx + b0 * hw, A, NULL, Bx, mean, C0, mk ? mk + b0 * hw : NULL, NULL,
+                                acc);
         }
 }
 
@@ -713,13 +744,16 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
         break;
     }
     case NN_OP_BN: bn_backward(m, i, G0, acc); break;
-    case NN_OP_RELU:
+    case NN_OP_RELU: { /* mask from the output: [y > 0] = [x > 0] */
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
         if (dx)
             FOR_PARTS(q, P) {
                 PART(B, P, q, b0, nb);
-                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, x + o_, dy + o_, dx + o_, acc));
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, y + o_, dy + o_, dx + o_, acc));
             }
         break;
+    }
     case NN_OP_SOFTPLUS:
         if (dx)
             FOR_PARTS(q, P) {
@@ -730,6 +764,15 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
         break;
     case NN_OP_ADD: {
         real *d1 = m->dact[o->x], *d2 = m->dact[o->x2];
+        if (PRIV(m)->fuse[i]) { /* the ReLU's gradient, masked by its output */
+            const real *r = m->act[m->ops[i + 1].y], *dr = m->dact[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, r + o_, dr + o_, d1 + o_, acc);
+                             NN(nn_relu_backward)(n_, r + o_, dr + o_, d2 + o_, acc2));
+            }
+            break;
+        }
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             EACH_CHANNEL(sx->c, B, hw, b0, nb, add_back(n_, dy + o_, d1 + o_, acc);
@@ -827,19 +870,25 @@ static void r_forward_op(model *m, int i)
             va[c] = (real)(V[o->w + c] * inv);
             vb[c] = V[o->b + c];
         }
+        const int relu = PRIV(m)->fuse[i]; /* then R of the ReLU: masked by its output */
+        real *out = relu ? m->ract[m->ops[i + 1].y] : ry;
+        const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, rx + b0 * hw, NULL, x + b0 * hw, ry + b0 * hw,
-                                a, NULL, va, rm, vb, 0);
+            NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, rx + b0 * hw, NULL, x + b0 * hw, out + b0 * hw,
+                                a, NULL, va, rm, vb, NULL, mk ? mk + b0 * hw : NULL, 0);
         }
         break;
     }
-    case NN_OP_RELU:
+    case NN_OP_RELU: {
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_rforward)(n_, x + o_, rx + o_, ry + o_));
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_rforward)(n_, y + o_, rx + o_, ry + o_));
         }
         break;
+    }
     case NN_OP_SOFTPLUS:
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
@@ -849,6 +898,16 @@ static void r_forward_op(model *m, int i)
         break;
     case NN_OP_ADD: {
         const real *rx2 = m->ract[o->x2];
+        if (PRIV(m)->fuse[i]) {
+            const real *r = m->act[m->ops[i + 1].y];
+            real *rr = m->ract[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_add_masked)(n_, rx + o_, rx2 + o_, r + o_, rr + o_));
+            }
+            break;
+        }
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_forward)(n_, rx + o_, rx2 + o_, ry + o_));
@@ -911,7 +970,12 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
     }
     case NN_OP_BN: { /* rdx (+)= g inv rdy + vg inv dy; rdg += inv sum(rdy (x - mu) + dy rx) */
         priv_t *pv = PRIV(m);
-        const int C = o->cout;
+        const int C = o->cout, relu = pv->fuse[i];
+        const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL; /* the ReLU's mask */
+        if (relu) {
+            dy = m->dact[m->ops[i + 1].y];
+            rdy = m->rdact[m->ops[i + 1].y];
+        }
         const size_t off = m->bn_off[i], nbn = pv->nbn;
         const real *rm = m->stats + o->stat, *rv = rm + C;
         real *a = crow(m, 0), *va = crow(m, 1), *inv = crow(m, 2);
@@ -927,8 +991,9 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             memset(s1, 0, C * sizeof(double));
             memset(s2, 0, C * sizeof(double));
             int n = (int)(nb * hw);
-            NN(nn_bn_part_dsum)(C, n, ld, rdy + b0 * hw, x + b0 * hw, rm, s1, s2);
-            NN(nn_bn_part_prod)(C, n, ld, dy + b0 * hw, rx + b0 * hw, s2);
+            const real *mq = mk ? mk + b0 * hw : NULL;
+            NN(nn_bn_part_dsum)(C, n, ld, rdy + b0 * hw, mq, x + b0 * hw, rm, s1, s2);
+            NN(nn_bn_part_prod)(C, n, ld, dy + b0 * hw, mq, rx + b0 * hw, s2);
             real *H = gpart(m, H0, q);
             for (int c = 0; c < C; c++) {
                 H[o->w + c] += (real)(s2[c] * inv[c]);
@@ -936,18 +1001,21 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             }
             if (rdx)
                 NN(nn_bn_part_comb)(C, n, ld, rdy + b0 * hw, dy + b0 * hw, NULL, rdx + b0 * hw, a, va,
-                                    NULL, NULL, NULL, acc);
+                                    NULL, NULL, NULL, mq, NULL, acc);
         }
         break;
     }
-    case NN_OP_RELU:
+    case NN_OP_RELU: {
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
         if (rdx)
             FOR_PARTS(q, P) {
                 PART(B, P, q, b0, nb);
                 EACH_CHANNEL(sx->c, B, hw, b0, nb,
-                             NN(nn_relu_backward)(n_, x + o_, rdy + o_, rdx + o_, acc));
+                             NN(nn_relu_backward)(n_, y + o_, rdy + o_, rdx + o_, acc));
             }
         break;
+    }
     case NN_OP_SOFTPLUS:
         if (rdx)
             FOR_PARTS(q, P) {
@@ -959,6 +1027,15 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
         break;
     case NN_OP_ADD: {
         real *d1 = m->rdact[o->x], *d2 = m->rdact[o->x2];
+        if (PRIV(m)->fuse[i]) {
+            const real *r = m->act[m->ops[i + 1].y], *dr = m->rdact[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, r + o_, dr + o_, d1 + o_, acc);
+                             NN(nn_relu_backward)(n_, r + o_, dr + o_, d2 + o_, acc2));
+            }
+            break;
+        }
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             EACH_CHANNEL(sx->c, B, hw, b0, nb, add_back(n_, rdy + o_, d1 + o_, acc);

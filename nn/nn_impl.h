@@ -148,19 +148,24 @@ void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const
  * and adds the parts' sums): C channels of n values at stride ld.
  * sum: s[c] += sum x; dev2: s[c] += sum (x - mu)^2; dsum: su[c] += sum u,
  * sux[c] += sum u (x - mu); prod: s[c] += sum u v (sums in double; the
- * float build takes them in float lanes over short blocks). */
+ * float build takes them in float lanes over short blocks).  A mask (may be
+ * NULL) stands for a ReLU after the layer: u (and v) count only where
+ * mask > 0. */
 void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s);
 void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s);
-void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *x, const real *mu,
-                         double *su, double *sux);
-void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *v, double *s);
-/* y = scale (x - mean) + shift, per channel */
+void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *mask, const real *x,
+                         const real *mu, double *su, double *sux);
+void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *mask, const real *v,
+                         double *s);
+/* y = scale (x - mean) + shift, per channel; relu: then max(y, 0) */
 void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
-                           const real *mean, const real *shift);
-/* out (+)= a u + b v + c (x - mean) + d; v, x may be NULL (terms dropped) */
+                           const real *mean, const real *shift, int relu);
+/* out (+)= a u + b v + c (x - mean) + d; v, x may be NULL (terms dropped), d
+ * NULL: 0; imask: u, v masked as above; omask: out = 0 where omask <= 0 */
 void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
                          real *out, const real *a, const real *b, const real *c,
-                         const real *mean, const real *d, int acc);
+                         const real *mean, const real *d, const real *imask, const real *omask,
+                         int acc);
 
 /* elementwise.c */
 void NN(nn_relu_forward)(size_t n, const real *x, real *y);
@@ -175,6 +180,9 @@ void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry)
 void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
                                const real *rdy, real *rdx, int acc);
 void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y);
+/* y = max(a + b, 0); R-forward of that: y = mask > 0 ? a + b : 0 */
+void NN(nn_add_relu_forward)(size_t n, const real *a, const real *b, real *y);
+void NN(nn_add_masked)(size_t n, const real *a, const real *b, const real *mask, real *y);
 void NN(nn_acc)(size_t n, const real *dy, real *dx); /* dx += dy */
 
 /* linear.c, one batch part [b0, b0 + nb) of the columns, serial: y =
