@@ -286,7 +286,7 @@ void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const
                                int have_colx, real *col, real *wsp, int accx)
 {
     int b0 = B * q / P, nb = B * (q + 1) / P - b0;
-    if (nb <= 0) return;
+    if (nb <= 0 || (!dx && !dw)) return;
 #ifndef NN_F64
     const size_t HW = (size_t)g->h * g->w, HWo = (size_t)g->ho * g->wo;
     const size_t ldi = (size_t)B * HW, ldo = (size_t)B * HWo;

@@ -448,8 +448,8 @@ static void priv_free(model *m)
     m->priv = NULL;
 }
 
-/* part q's parameter-gradient accumulator */
-static real *gpart(model *m, real *g0, int q) { return q == 0 ? g0 : PRIV(m)->gp[q]; }
+/* part q's parameter-gradient accumulator (NULL when g0 is: no gradient) */
+static real *gpart(model *m, real *g0, int q) { return !g0 ? NULL : q == 0 ? g0 : PRIV(m)->gp[q]; }
 
 /* this thread's per-channel coefficient row r (0..5) */
 static real *crow(model *m, int r) { return PRIV(m)->chan + ((size_t)thr() * 6 + r) * PRIV(m)->maxc; }
@@ -678,15 +678,17 @@ static void bn_backward(model *m, int i, real *G0, int acc)
         }
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
-            memset(s1, 0, C * sizeof(double));
-            memset(s2, 0, C * sizeof(double));
-            NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
-                                x + b0 * hw, mean, s1, s2);
             real *G = gpart(m, G0, q);
-            for (int c = 0; c < C; c++) {
-                G[o->w + c] += (real)(s2[c] * Bx[c]);
-                G[o->b + c] += (real)s1[c];
+            if (G) {
+                double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
+                memset(s1, 0, C * sizeof(double));
+                memset(s2, 0, C * sizeof(double));
+                NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
+                                    x + b0 * hw, mean, s1, s2);
+                for (int c = 0; c < C; c++) {
+                    G[o->w + c] += (real)(s2[c] * Bx[c]);
+                    G[o->b + c] += (real)s1[c];
+                }
             }
             if (dx)
                 NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, dy + b0 * hw, NULL, NULL, dx + b0 * hw,
@@ -709,7 +711,7 @@ static void bn_backward(model *m, int i, real *G0, int acc)
     for (int c = 0; c < C; c++) {
         double inv = m->bn_invstd[off + c], sdy = psum(pv->s1, nbn, P, off + c);
         double sdyx = psum(pv->s2, nbn, P, off + c) * inv;
-        if (thr() == 0) { /* the thread of part 0: its gradient accumulator */
+        if (thr() == 0 && G0) { /* the thread of part 0: its gradient accumulator */
             G0[o->w + c] += (real)sdyx;
             G0[o->b + c] += (real)sdy;
         }
@@ -738,9 +740,11 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
     switch (o->kind) {
     case NN_OP_CONV: {
         nn_conv_geom g = geom(m, o);
-        FOR_PARTS(q, P)
-        NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, dy, dx, gpart(m, G0, q) + o->w,
-                                  m->colc[i], 1, m->col, m->col2 + q * PRIV(m)->wmax, acc);
+        FOR_PARTS(q, P) {
+            real *G = gpart(m, G0, q);
+            NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, dy, dx, G ? G + o->w : NULL,
+                                      m->colc[i], 1, m->col, m->col2 + q * PRIV(m)->wmax, acc);
+        }
         break;
     }
     case NN_OP_BN: bn_backward(m, i, G0, acc); break;
@@ -790,14 +794,16 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             real *G = gpart(m, G0, q);
-            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, dy, dx, G + o->w,
-                                        G + o->b, acc);
+            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, dy, dx,
+                                        G ? G + o->w : NULL, G ? G + o->b : NULL, acc);
         }
         break;
     }
 }
 
-void NN(nn_backward)(model *m, const uint8_t *labels)
+/* G: the parameter gradient (NULL: activation gradients only, as the R
+ * passes need) */
+static void backward(model *m, const uint8_t *labels, real *G)
 {
     priv_t *pv = PRIV(m);
     const int B = m->B, P = pv->P;
@@ -808,14 +814,16 @@ void NN(nn_backward)(model *m, const uint8_t *labels)
     {
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            memset(gpart(m, m->grads, q), 0, m->nparams * sizeof(real));
+            if (G) memset(gpart(m, G, q), 0, m->nparams * sizeof(real));
             NN(nn_softmax_ce_backward_part)(m->cfg.nclass, B, b0, nb, m->probs, labels,
                                             m->label_smoothing, m->dact[last]);
         }
-        for (int i = m->nops - 1; i >= 0; i--) backward_op(m, i, m->grads, acc[i], acc2[i]);
-        reduce_parts(m, m->grads, P);
+        for (int i = m->nops - 1; i >= 0; i--) backward_op(m, i, G, acc[i], acc2[i]);
+        if (G) reduce_parts(m, G, P);
     }
 }
+
+void NN(nn_backward)(model *m, const uint8_t *labels) { backward(m, labels, m->grads); }
 
 double NN(nn_loss_grad)(model *m, const float *x, const uint8_t *y, int B)
 {
@@ -1090,7 +1098,7 @@ double NN(nn_hvp_multi)(model *m, const float *x, const uint8_t *y, int B, int n
     r_alloc(m);
     NN(nn_set_input)(m, x, B);
     double L = NN(nn_forward)(m, y, NULL);
-    NN(nn_backward)(m, y);
+    backward(m, y, NULL); /* activation gradients: the parameter gradient is not needed */
     for (int j = 0; j < nv; j++) { /* the forward/backward state is shared */
         m->v = v[j];
         r_forward(m);
