@@ -272,11 +272,12 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
             m->bn_off[i] = nbn;
             nbn += o->cout;
         }
-        if (o->kind == NN_OP_CONV) {
-            nn_conv_geom g = geom(m, o);
-            size_t c = NN(nn_conv_work_size)(&g, maxB);
-            if (c > col) col = c;
-        }
+        if (o->kind == NN_OP_CONV) /* each part has a workspace of its own (model passes) */
+            for (int P = 1; P <= NN_MAX_PARTS; P++) {
+                nn_conv_geom g = geom(m, o);
+                size_t c = P * NN(nn_conv_work_part)(&g, (maxB + P - 1) / P);
+                if (c > col) col = c;
+            }
         if (o->kind == NN_OP_CONV || o->kind == NN_OP_LINEAR) {
             size_t nw = (size_t)o->cout * o->cin * (o->kind == NN_OP_CONV ? o->k * o->k : 1);
             if (nw > wmax) wmax = nw;
@@ -374,6 +375,7 @@ typedef struct {
     real *chan;             /* per thread: 6 per-channel coefficient rows */
     int maxc;
     size_t wmax;            /* conv kernel scratch per part, in col2 */
+    size_t wstride;         /* conv workspace per part, in col (set by the forward pass) */
     unsigned char fuse[NN_MAX_OPS]; /* op i (BN or add) also applies the ReLU op i + 1 */
 } priv_t;
 #define PRIV(m) ((priv_t *)(m)->priv)
@@ -450,6 +452,14 @@ static void priv_free(model *m)
 
 /* part q's parameter-gradient accumulator (NULL when g0 is: no gradient) */
 static real *gpart(model *m, real *g0, int q) { return !g0 ? NULL : q == 0 ? g0 : PRIV(m)->gp[q]; }
+
+/* part q's cached prepared input of conv op i, and its private workspace */
+static real *cprep(model *m, int i, int q)
+{
+    nn_conv_geom g = geom(m, &m->ops[i]);
+    return m->colc[i] + NN(nn_conv_prep_offset)(&g, m->B, PRIV(m)->P, q);
+}
+static real *cwork(model *m, int q) { return m->col + q * PRIV(m)->wstride; }
 
 /* this thread's per-channel coefficient row r (0..5) */
 static real *crow(model *m, int r) { return PRIV(m)->chan + ((size_t)thr() * 6 + r) * PRIV(m)->maxc; }
@@ -554,7 +564,7 @@ static void forward_op(model *m, int i)
     switch (o->kind) {
     case NN_OP_CONV: {
         nn_conv_geom g = geom(m, o);
-        FOR_PARTS(q, P) NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, x, y, m->colc[i], 0, 0);
+        FOR_PARTS(q, P) NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, x, y, cprep(m, i, q), 0, 0);
         break;
     }
     case NN_OP_BN: bn_forward(m, i); break;
@@ -607,6 +617,13 @@ double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
     priv_t *pv = PRIV(m);
     const int B = m->B, P = nn_nparts(B);
     pv->P = P;
+    pv->wstride = 0; /* the parts' private conv workspaces: never shared by two threads */
+    for (int i = 0; i < m->nops; i++)
+        if (m->ops[i].kind == NN_OP_CONV) {
+            nn_conv_geom g = geom(m, &m->ops[i]);
+            size_t w = NN(nn_conv_work_part)(&g, (B + P - 1) / P);
+            if (w > pv->wstride) pv->wstride = w;
+        }
 #pragma omp parallel num_threads(P)
     {
         for (int i = 0; i < m->nops; i++) forward_op(m, i);
@@ -743,7 +760,8 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
         FOR_PARTS(q, P) {
             real *G = gpart(m, G0, q);
             NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, dy, dx, G ? G + o->w : NULL,
-                                      m->colc[i], 1, m->col, m->col2 + q * PRIV(m)->wmax, acc);
+                                      cprep(m, i, q), cwork(m, q), m->col2 + q * PRIV(m)->wmax,
+                                      acc);
         }
         break;
     }
@@ -863,8 +881,9 @@ static void r_forward_op(model *m, int i)
     case NN_OP_CONV: {
         nn_conv_geom g = geom(m, o);
         FOR_PARTS(q, P) {
-            NN(nn_conv_forward_part)(&g, B, P, q, V + o->w, x, ry, m->colc[i], 0, 1);
-            if (o->x != 0) NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, rx, ry, m->col, 1, 0);
+            NN(nn_conv_forward_part)(&g, B, P, q, V + o->w, x, ry, cprep(m, i, q), 0, 1);
+            if (o->x != 0)
+                NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, rx, ry, cwork(m, q), 1, 0);
         }
         break;
     }
@@ -969,10 +988,10 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
         nn_conv_geom g = geom(m, o);
         FOR_PARTS(q, P) {
             real *H = gpart(m, H0, q), *wsp = m->col2 + q * PRIV(m)->wmax;
-            NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, rdy, rdx, H + o->w, m->colc[i], 1,
-                                      m->col, wsp, acc);
+            NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, rdy, rdx, H + o->w, cprep(m, i, q),
+                                      cwork(m, q), wsp, acc);
             NN(nn_conv_backward_part)(&g, B, P, q, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : H + o->w,
-                                      NULL, 0, m->col, wsp, 1);
+                                      NULL, cwork(m, q), wsp, 1);
         }
         break;
     }

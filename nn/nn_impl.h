@@ -53,15 +53,21 @@ void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const rea
 size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B);
 size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B);
 /* part q of P of the batch (images [B q / P, B (q + 1) / P)), serial: for
- * callers that run their own threads over the parts.  dw: the part's own
+ * callers that run their own threads over the parts.  prep: the part's
+ * prepared input (at nn_conv_prep_offset in a layer's buffer of
+ * nn_conv_prep_size); work: the part's own workspace of nn_conv_work_part
+ * reals (backward: prep NULL = prepare x there); dw: the part's own
  * accumulator; wsp: cout*cin*k*k reals of the part's scratch */
+size_t NN(nn_conv_prep_offset)(const nn_conv_geom *g, int B, int P, int q);
+size_t NN(nn_conv_work_part)(const nn_conv_geom *g, int nb);
 void NN(nn_conv_forward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
-                              const real *x, real *y, real *col, int acc, int have_col);
+                              const real *x, real *y, real *prep, int acc, int have_prep);
 void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
-                               const real *x, const real *dy, real *dx, real *dw, real *colx,
-                               int have_colx, real *col, real *wsp, int accx);
+                               const real *x, const real *dy, real *dx, real *dw, const real *prep,
+                               real *work, real *wsp, int accx);
 /* the readable reference (im2col + one gemm per batch part), same contract
- * with prep/work sizes cin*k*k*B*ho*wo; the tests compare the fast path to it */
+ * with prep size cin*k*k*B*ho*wo and work size twice that; the tests compare
+ * the fast path to it */
 void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
                              real *col, int acc, int have_col);
 void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,

@@ -10,6 +10,7 @@
  * terms stay well inside.  Also checked: forward and dX are bit-identical
  * with 1 and 2 threads (each output is summed in one fixed order). */
 #include "nn_impl.h"
+#include "nn.h"
 #include "rng.h"
 #include <CUnit/Basic.h>
 #include <gsl/gsl_rng.h>
@@ -269,6 +270,56 @@ static void test_bn(void)
     }
 }
 
+/* the model's passes on threads: every thread runs the whole tape on its
+ * batch part, so two threads work on different layers at once.  The float
+ * model on (at least) 2 threads against the double model on 1 thread:
+ * gradient (eval-mode and batch-statistics batch norm) and HVP within the
+ * f32-vs-f64 tolerances of tests/nn (1e-4, 1e-3 relative 2-norm); and the
+ * same call twice gives the same bits (fixed thread count). */
+static void test_model_threads(void)
+{
+    const int B = 8, H = 20;
+    nn_config cfg = {NN_ARCH_RESNET, 8, 0, 1, H, H, 10, NN_ACT_RELU};
+    char msg[200];
+    gsl_rng *r = nso_rng_named(4, "test/threads");
+    nn_model_f64 *m = nn_model_create_f64(&cfg, B, r, msg, sizeof msg);
+    int nt = omp_get_max_threads();
+    omp_set_num_threads(nt > 1 ? nt : 2);
+    nn_model_f32 *f = nn_model_create_f32(&cfg, B, r, msg, sizeof msg);
+    CU_ASSERT_FATAL(m && f);
+    for (size_t i = 0; i < m->nstats; i++) m->stats[i] = 0.4 + 0.5 * gsl_rng_uniform(r);
+    for (size_t i = 0; i < m->nparams; i++) f->params[i] = (float)m->params[i], m->params[i] = f->params[i];
+    for (size_t i = 0; i < m->nstats; i++) f->stats[i] = (float)m->stats[i], m->stats[i] = f->stats[i];
+    float *x = rnd((size_t)B * H * H, 0, 1), *v = rnd(m->nparams, -1, 1);
+    float *hv = malloc(m->nparams * sizeof(float)), *g1 = malloc(m->nparams * sizeof(float));
+    double *vd = todbl(v, m->nparams), *hvd = malloc(m->nparams * sizeof(double));
+    uint8_t y[8];
+    for (int b = 0; b < B; b++) y[b] = (uint8_t)(b * 3 % 10);
+    for (int mode = 0; mode < 2; mode++) { /* FROZEN (batch statistics), EVAL */
+        m->bn_mode = f->bn_mode = mode ? NN_BN_EVAL : NN_BN_FROZEN;
+        omp_set_num_threads(1);
+        nn_loss_grad_f64(m, x, y, B);
+        omp_set_num_threads(nt > 1 ? nt : 2);
+        nn_loss_grad_f32(f, x, y, B);
+        memcpy(g1, f->grads, m->nparams * sizeof(float));
+        nn_loss_grad_f32(f, x, y, B);
+        CU_ASSERT(memcmp(g1, f->grads, m->nparams * sizeof(float)) == 0);
+        char t[80];
+        snprintf(t, sizeof t, "threads: gradient, BN mode %d", f->bn_mode);
+        CU_ASSERT(close_enough(t, f->grads, m->grads, m->nparams, NULL, 1e-4));
+    }
+    omp_set_num_threads(1);
+    nn_hvp_f64(m, x, y, B, vd, hvd);
+    omp_set_num_threads(nt > 1 ? nt : 2);
+    nn_hvp_f32(f, x, y, B, v, hv);
+    CU_ASSERT(close_enough("threads: HVP", hv, hvd, m->nparams, NULL, 1e-3));
+    omp_set_num_threads(nt);
+    free(x), free(v), free(hv), free(g1), free(vd), free(hvd);
+    nn_model_free_f64(m);
+    nn_model_free_f32(f);
+    gsl_rng_free(r);
+}
+
 static int levels(int *out)
 {
     int n = 0, top = nn_simd_force(NN_SIMD_AVX512);
@@ -312,6 +363,7 @@ int main(void)
     CU_add_test(s, "run-time variant choice", test_dispatch);
     CU_add_test(s, "direct 3x3 convolution vs im2col+gemm (double)", test_conv);
     CU_add_test(s, "batch norm: lane sums vs double references", test_bn);
+    CU_add_test(s, "model passes on threads vs the double model", test_model_threads);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
