@@ -5,6 +5,7 @@
 #                      ResNet-8 workloads in this engine (bench/nn_speed.c, one
 #                      process per round) and in PyTorch, interleaved round by
 #                      round; writes bench.torch_* rows and ratios to data/bench.tsv.
+#   make bench         runs it too when PyTorch is importable (skipped otherwise).
 
 # (bench/ is included before nn/: name the library, $(LIBNN) is not defined yet)
 $(BIN)/nn_speed: $(BUILD)/bench/nn_speed.o $(BUILD)/libnn.a $(LIBNSO)
@@ -23,3 +24,10 @@ bench-torch: $(BIN)/nn_speed
 	  exit 1; fi; }
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(TORCH_PY) bench/torch_bench.py \
 	  --speed $(BIN)/nn_speed --threads $(NN_NTHREADS) --tsv data/bench.tsv
+
+# part of `make bench` only where PyTorch is already installed
+.PHONY: bench-torch-if-installed
+bench-torch-if-installed:
+	@if $(TORCH_PY) -c 'import torch' 2>/dev/null; then $(MAKE) --no-print-directory bench-torch; \
+	else echo "bench: PyTorch not installed, no bench.torch_* rows (make bench-torch installs it)"; fi
+BENCH_TARGETS += bench-torch-if-installed
