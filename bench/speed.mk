@@ -23,7 +23,7 @@ bench-torch: $(BIN)/nn_speed
 	  echo "bench-torch: needs Debian's python3-torch: sudo apt-get install -y python3-torch" >&2; \
 	  exit 1; fi; }
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(TORCH_PY) bench/torch_bench.py \
-	  --speed $(BIN)/nn_speed --threads $(NN_NTHREADS) --tsv data/bench.tsv
+	  --speed $(BIN)/nn_speed --threads $(NN_NTHREADS) --single --tsv data/bench.tsv
 
 # part of `make bench` only where PyTorch is already installed
 .PHONY: bench-torch-if-installed

@@ -127,10 +127,26 @@ def torch_hutch(probes, nex=1000, chunk=100):
     return time.perf_counter() - t
 
 
-def nn_time(speed, what, steps, warmup, extra=()):
+def nn_time(speed, what, steps, warmup, extra=(), threads=None):
+    env = dict(os.environ)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
     out = subprocess.run([speed, "--what", what, "--steps", str(steps), "--warmup", str(warmup)]
-                         + list(extra), check=True, capture_output=True, text=True).stdout
+                         + list(extra), check=True, capture_output=True, text=True, env=env).stdout
     return float(out.split("\t")[1])
+
+
+def rounds(a, threads):
+    """median seconds per step of each workload, engine and PyTorch alternating"""
+    torch.set_num_threads(threads)
+    res = {}
+    for r in range(a.rounds):
+        for what in ("train", "grad", "hvp"):
+            res.setdefault(("nn", what), []).append(nn_time(a.speed, what, a.steps, 5, threads=threads))
+            res.setdefault(("torch", what), []).append(torch_time(what, a.steps, 5))
+        print("%d thread(s), round %d: %s" % (threads, r + 1, " ".join(
+            "%s/%s %.2f ms" % (k[0], k[1], 1e3 * v[-1]) for k, v in sorted(res.items()))), flush=True)
+    return {k: statistics.median(v) for k, v in res.items()}
 
 
 def upsert(tsv, rows, header):
@@ -163,11 +179,13 @@ def main():
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--torch-probes", type=int, default=4)
     ap.add_argument("--no-hutch", action="store_true", help="skip the Hutchinson rows")
+    ap.add_argument("--single", action="store_true",
+                    help="also 1-thread rounds (bench.torch_1t_* rows: kernels alone, less "
+                         "sensitive to other jobs on the machine)")
     ap.add_argument("--tsv", default="data/bench.tsv")
     a = ap.parse_args()
     if not os.access(a.speed, os.X_OK):
         sys.exit("torch_bench: --speed: '%s' is not an executable" % a.speed)
-    torch.set_num_threads(a.threads)
     load0 = open("/proc/loadavg").read().split()[:3]
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
@@ -178,14 +196,7 @@ def main():
     header = ("# make bench-torch: PyTorch %s, %d threads, %d cores (%s); load average before: %s"
               % (torch.__version__, a.threads, os.cpu_count(), cpu, " ".join(load0)))
     print(header, flush=True)
-    res = {}
-    for r in range(a.rounds):
-        for what in ("train", "grad", "hvp"):
-            res.setdefault(("nn", what), []).append(nn_time(a.speed, what, a.steps, 5))
-            res.setdefault(("torch", what), []).append(torch_time(what, a.steps, 5))
-        print("round %d: %s" % (r + 1, " ".join("%s/%s %.2f ms" % (k[0], k[1], 1e3 * v[-1])
-                                                for k, v in sorted(res.items()))), flush=True)
-    med = {k: statistics.median(v) for k, v in res.items()}
+    med = rounds(a, a.threads)
     B = 32
     rows = []
 
@@ -206,11 +217,25 @@ def main():
     put("bench.torch_nn_hvp_over_grad", med[("nn", "hvp")] / med[("nn", "grad")], "gradients", "<= 2.5")
     put("bench.torch_hvp_over_grad", med[("torch", "hvp")] / med[("torch", "grad")], "gradients", "PyTorch, for comparison")
     if not a.no_hutch:
-        tn = nn_time(a.speed, "hutch", 1, 0, ["--probes", "100", "--examples", "1000"])
+        tn = nn_time(a.speed, "hutch", 1, 0, ["--probes", "100", "--examples", "1000"], threads=a.threads)
         tt = torch_hutch(a.torch_probes) * 100 / a.torch_probes
         put("bench.torch_nn_hutch_100x1000_s", tn, "s", "< 60")
         put("bench.torch_hutch_100x1000_s", tt, "s (projected from %d probes)" % a.torch_probes, "PyTorch, same run")
         put("bench.torch_hutch_ratio", tn / tt, "engine/PyTorch time", "<= 1")
+    if a.single:
+        m1 = rounds(a, 1)
+        put("bench.torch_1t_train_ratio", m1[("torch", "train")] / m1[("nn", "train")],
+            "engine/PyTorch images/s", "1 thread each: %.0f vs %.0f images/s"
+            % (B / m1[("nn", "train")], B / m1[("torch", "train")]))
+        put("bench.torch_1t_grad_ratio", m1[("nn", "grad")] / m1[("torch", "grad")],
+            "engine/PyTorch time", "1 thread each: %.1f vs %.1f ms"
+            % (1e3 * m1[("nn", "grad")], 1e3 * m1[("torch", "grad")]))
+        put("bench.torch_1t_hvp_ratio", m1[("nn", "hvp")] / m1[("torch", "hvp")],
+            "engine/PyTorch time", "1 thread each: %.1f vs %.1f ms"
+            % (1e3 * m1[("nn", "hvp")], 1e3 * m1[("torch", "hvp")]))
+        put("bench.torch_1t_nn_hvp_over_grad", m1[("nn", "hvp")] / m1[("nn", "grad")], "gradients",
+            "1 thread")
+        torch.set_num_threads(a.threads)
     load1 = open("/proc/loadavg").read().split()[0]
     put("bench.torch_loadavg_1min_after", float(load1), "processes", "context")
     upsert(a.tsv, rows, header)
