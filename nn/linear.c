@@ -19,7 +19,7 @@ void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b,
 }
 
 void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x, const real *dy,
-                            real *dx, real *dw, real *db, real *dwp)
+                            real *dx, real *dw, real *db, real *dwp, int acc)
 {
     /* batch split as in conv2d.c: dW partials reduced in a fixed order */
     const int P = nn_nparts(B);
@@ -33,8 +33,8 @@ void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x
                  q == 0 ? 1 : 0, t, in);
         }
         if (dx)
-            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, in, nb, out, 1, w, in, dy + b0, B, 1,
-                 dx + b0, B);
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, in, nb, out, 1, w, in, dy + b0, B,
+                 acc ? 1 : 0, dx + b0, B);
     }
     if (dw)
         for (int q = 1; q < P; q++) {
@@ -45,6 +45,34 @@ void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x
         for (int o = 0; o < out; o++) {
             real s = 0;
             for (int j = 0; j < B; j++) s += dy[(size_t)o * B + j];
+            db[o] += s;
+        }
+}
+
+void NN(nn_linear_forward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                const real *b, const real *x, real *y, int acc)
+{
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, nb, in, 1, w, in, x + b0, B, acc ? 1 : 0,
+         y + b0, B);
+    if (b)
+        for (int o = 0; o < out; o++)
+            for (int j = b0; j < b0 + nb; j++) y[(size_t)o * B + j] += b[o];
+}
+
+void NN(nn_linear_backward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                 const real *x, const real *dy, real *dx, real *dw, real *db,
+                                 int acc)
+{
+    if (dw)
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, out, in, nb, 1, dy + b0, B, x + b0, B, 1, dw,
+             in);
+    if (dx)
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, in, nb, out, 1, w, in, dy + b0, B,
+             acc ? 1 : 0, dx + b0, B);
+    if (db)
+        for (int o = 0; o < out; o++) {
+            real s = 0;
+            for (int j = b0; j < b0 + nb; j++) s += dy[(size_t)o * B + j];
             db[o] += s;
         }
 }

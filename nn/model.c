@@ -235,6 +235,8 @@ void NN(nn_model_init)(model *m, gsl_rng *r)
 }
 
 int nn_config_check(const nn_config *c, char *msg, size_t len);
+static void priv_alloc(model *m, size_t nbn, size_t wmax, int *oom);
+static void priv_free(model *m);
 
 model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg, size_t len)
 {
@@ -276,11 +278,12 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
             m->bn_off[i] = nbn;
             nbn += o->cout;
         }
-        if (o->kind == NN_OP_CONV) {
-            nn_conv_geom g = geom(m, o);
-            size_t c = (size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo;
-            if (c > col) col = c;
-        }
+        if (o->kind == NN_OP_CONV) /* each part has a workspace of its own (model passes) */
+            for (int P = 1; P <= NN_MAX_PARTS; P++) {
+                nn_conv_geom g = geom(m, o);
+                size_t c = P * NN(nn_conv_work_part)(&g, (maxB + P - 1) / P);
+                if (c > col) col = c;
+            }
         if (o->kind == NN_OP_CONV || o->kind == NN_OP_LINEAR) {
             size_t nw = (size_t)o->cout * o->cin * (o->kind == NN_OP_CONV ? o->k * o->k : 1);
             if (nw > wmax) wmax = nw;
@@ -295,9 +298,10 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     for (int i = 0; i < m->nops; i++)
         if (m->ops[i].kind == NN_OP_CONV) {
             nn_conv_geom g = geom(m, &m->ops[i]);
-            m->colc[i] = zalloc((size_t)g.cin * g.k * g.k * maxB * g.ho * g.wo, sizeof(real), &oom);
+            m->colc[i] = zalloc(NN(nn_conv_prep_size)(&g, maxB), sizeof(real), &oom);
         }
-    m->col2 = zalloc(wmax * NN_MAX_PARTS, sizeof(real), &oom); /* dW partials + flipped W */
+    m->col2 = zalloc(wmax * NN_MAX_PARTS * 2, sizeof(real), &oom); /* dW partials + kernel scratch */
+    if (!oom) priv_alloc(m, nbn, wmax, &oom);
     m->probs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
     m->rprobs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
     if (oom) goto fail;
@@ -340,6 +344,7 @@ void NN(nn_model_free)(model *m)
     free(m->col2);
     free(m->probs);
     free(m->rprobs);
+    priv_free(m);
     free(m);
 }
 
@@ -361,104 +366,495 @@ int NN(nn_set_input)(model *m, const float *x, int B)
 
 const real *NN(nn_logits)(const model *m) { return m->act[m->ops[m->nops - 1].y]; }
 
+/* Threads.  A pass (forward, backward, R-forward, R-backward) is one OpenMP
+ * parallel region: the batch is cut into P = nn_nparts(B) parts of
+ * consecutive examples, and every thread runs each op of the tape on its own
+ * parts.  Threads meet only where an op needs the whole batch (batch-norm
+ * statistics in training mode) and at the end of a backward pass, where the
+ * parts' parameter gradients are added in part order.  Results depend on the
+ * thread count (through P), never on timing.  The prepared inputs that the
+ * convolutions cache are laid out per part, so every pass uses the parts of
+ * the last forward pass. */
+typedef struct {
+    int P;                  /* parts of the last forward pass */
+    real *gp[NN_MAX_PARTS]; /* parameter gradients (or Hv) of parts 1.. */
+    double *s1, *s2;        /* batch-norm partial sums: [part][bn channel] */
+    size_t nbn;             /* batch-norm channels of all BN ops */
+    double loss[NN_MAX_PARTS];
+    int correct[NN_MAX_PARTS];
+    real *chan;             /* per thread: 6 per-channel coefficient rows */
+    int maxc;
+    size_t wmax;            /* conv kernel scratch per part, in col2 */
+    size_t wstride;         /* conv workspace per part, in col (set by the forward pass) */
+    unsigned char fuse[NN_MAX_OPS]; /* op i (BN or add) also applies the ReLU op i + 1 */
+} priv_t;
+#define PRIV(m) ((priv_t *)(m)->priv)
+
+static int thr(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+static int nthr(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+static void barrier(void)
+{
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+}
+
+/* the parts of this thread: q = thread, thread + threads, ... (one each
+ * when the team has P threads) */
+#define FOR_PARTS(q, P) for (int q = thr(); q < (P); q += nthr())
+#define PART(B, P, q, b0, nb) int b0 = (B) * (q) / (P), nb = (B) * ((q) + 1) / (P) - b0
+
+/* sets *oom on failure (what was allocated is freed by priv_free) */
+static void priv_alloc(model *m, size_t nbn, size_t wmax, int *oom)
+{
+    priv_t *pv = zalloc(1, sizeof *pv, oom);
+    if (!pv) return;
+    m->priv = pv;
+    for (int q = 1; q < NN_MAX_PARTS; q++) pv->gp[q] = zalloc(m->nparams, sizeof(real), oom);
+    pv->nbn = nbn;
+    pv->s1 = zalloc(nbn * NN_MAX_PARTS + 1, sizeof(double), oom);
+    pv->s2 = zalloc(nbn * NN_MAX_PARTS + 1, sizeof(double), oom);
+    int maxc = 1;
+    for (int i = 0; i < m->nops; i++)
+        if (m->ops[i].cout > maxc) maxc = m->ops[i].cout;
+    pv->maxc = maxc;
+    pv->chan = zalloc((size_t)NN_MAX_PARTS * 6 * maxc, sizeof(real), oom);
+    pv->wmax = wmax;
+    pv->P = 1;
+    /* a ReLU right after a batch norm or an add, on an output nothing else
+     * reads, is applied by that op: the op writes the ReLU's output (and
+     * the passes take the ReLU's mask from it), its own output slot stays
+     * unused */
+    for (int i = 0; i + 1 < m->nops; i++) {
+        const nn_op *o = &m->ops[i], *r = &m->ops[i + 1];
+        if ((o->kind != NN_OP_BN && o->kind != NN_OP_ADD) || r->kind != NN_OP_RELU || r->x != o->y)
+            continue;
+        int readers = 0;
+        for (int j = 0; j < m->nops; j++)
+            readers += (m->ops[j].x == o->y) + (m->ops[j].kind == NN_OP_ADD && m->ops[j].x2 == o->y);
+        pv->fuse[i] = readers == 1;
+    }
+    m->priv = pv;
+}
+
+static void priv_free(model *m)
+{
+    priv_t *pv = PRIV(m);
+    if (!pv) return;
+    for (int q = 1; q < NN_MAX_PARTS; q++) free(pv->gp[q]);
+    free(pv->s1);
+    free(pv->s2);
+    free(pv->chan);
+    free(pv);
+    m->priv = NULL;
+}
+
+/* part q's parameter-gradient accumulator (NULL when g0 is: no gradient) */
+static real *gpart(model *m, real *g0, int q) { return !g0 ? NULL : q == 0 ? g0 : PRIV(m)->gp[q]; }
+
+/* part q's cached prepared input of conv op i, and its private workspace */
+static real *cprep(model *m, int i, int q)
+{
+    nn_conv_geom g = geom(m, &m->ops[i]);
+    return m->colc[i] + NN(nn_conv_prep_offset)(&g, m->B, PRIV(m)->P, q);
+}
+static real *cwork(model *m, int q) { return m->col + q * PRIV(m)->wstride; }
+
+/* this thread's per-channel coefficient row r (0..5) */
+static real *crow(model *m, int r) { return PRIV(m)->chan + ((size_t)thr() * 6 + r) * PRIV(m)->maxc; }
+
+/* sums of part sums, in part order */
+static double psum(const double *s, size_t nbn, int P, size_t c)
+{
+    double t = 0;
+    for (int q = 0; q < P; q++) t += s[q * nbn + c];
+    return t;
+}
+
+/* every part's gradient added into g0, parameters split over the threads */
+static void reduce_parts(model *m, real *g0, int P)
+{
+    barrier();
+    const size_t n = m->nparams;
+    const int t = thr(), T = nthr();
+    size_t i0 = n * t / T, i1 = n * (t + 1) / T;
+    for (int q = 1; q < P; q++) {
+        const real *g = PRIV(m)->gp[q];
+        for (size_t i = i0; i < i1; i++) g0[i] += g[i];
+    }
+}
+
+/* elementwise ops on a part: channel by channel (slices of nb*hw values) */
+#define EACH_CHANNEL(C, B, hw, b0, nb, stmt)                                                 \
+    for (int c_ = 0; c_ < (C); c_++) {                                                      \
+        size_t o_ = ((size_t)c_ * (B) + (b0)) * (hw), n_ = (size_t)(nb) * (hw);           \
+        stmt;                                                                               \
+    }
+
+/* ---- forward ------------------------------------------------------------ */
+
+static void bn_forward(model *m, int i)
+{
+    priv_t *pv = PRIV(m);
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = pv->P, C = o->cout;
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
+    const real *x = m->act[o->x], *P0 = m->params;
+    const int relu = pv->fuse[i];
+    real *y = m->act[relu ? m->ops[i + 1].y : o->y], *rm = m->stats + o->stat, *rv = rm + C;
+    real *scale = crow(m, 0), *mean = crow(m, 1), *shift = crow(m, 2);
+    if (m->bn_mode == NN_BN_EVAL) {
+        for (int c = 0; c < C; c++) {
+            double inv = 1.0 / sqrt((double)rv[c] + m->bn_eps);
+            scale[c] = (real)(P0[o->w + c] * inv);
+            mean[c] = rm[c];
+            shift[c] = P0[o->b + c];
+        }
+    } else { /* batch statistics: two passes over the parts, no cancellation */
+        const size_t off = m->bn_off[i], nbn = pv->nbn;
+        const double N = (double)B * hw;
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            double *s = pv->s1 + q * nbn + off;
+            memset(s, 0, C * sizeof(double));
+            NN(nn_bn_part_sum)(C, (int)(nb * hw), ld, x + b0 * hw, s);
+        }
+        barrier();
+        for (int c = 0; c < C; c++) mean[c] = (real)(psum(pv->s1, nbn, P, off + c) / N);
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            double *s = pv->s2 + q * nbn + off;
+            memset(s, 0, C * sizeof(double));
+            NN(nn_bn_part_dev2)(C, (int)(nb * hw), ld, x + b0 * hw, mean, s);
+        }
+        barrier();
+        for (int c = 0; c < C; c++) {
+            double mu = psum(pv->s1, nbn, P, off + c) / N, ss = psum(pv->s2, nbn, P, off + c);
+            double var = ss / N, inv = 1.0 / sqrt(var + m->bn_eps);
+            scale[c] = (real)(P0[o->w + c] * inv);
+            shift[c] = P0[o->b + c];
+            if (thr() == 0) {
+                m->bn_mean[off + c] = mean[c];
+                m->bn_invstd[off + c] = (real)inv;
+                if (m->bn_mode == NN_BN_TRAIN) {
+                    double unb = N > 1 ? ss / (N - 1) : var, mo = m->bn_momentum;
+                    rm[c] = (real)((1 - mo) * rm[c] + mo * mu);
+                    rv[c] = (real)((1 - mo) * rv[c] + mo * unb);
+                }
+            }
+        }
+    }
+    FOR_PARTS(q, P) {
+        PART(B, P, q, b0, nb);
+        NN(nn_bn_part_affine)(C, (int)(nb * hw), ld, x + b0 * hw, y + b0 * hw, scale, mean, shift,
+                              relu);
+    }
+}
+
+static void forward_op(model *m, int i)
+{
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = PRIV(m)->P;
+    const real *x = m->act[o->x], *W = m->params;
+    real *y = m->act[o->y];
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w;
+    switch (o->kind) {
+    case NN_OP_CONV: {
+        nn_conv_geom g = geom(m, o);
+        FOR_PARTS(q, P) NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, x, y, cprep(m, i, q), 0, 0);
+        break;
+    }
+    case NN_OP_BN: bn_forward(m, i); break;
+    case NN_OP_RELU:
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_forward)(n_, x + o_, y + o_));
+        }
+        break;
+    case NN_OP_SOFTPLUS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_softplus_forward)(n_, x + o_, y + o_));
+        }
+        break;
+    case NN_OP_ADD: {
+        const real *x2 = m->act[o->x2];
+        if (PRIV(m)->fuse[i]) { /* add + ReLU into the ReLU's output */
+            real *r = m->act[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_relu_forward)(n_, x + o_, x2 + o_, r + o_));
+            }
+            break;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_forward)(n_, x + o_, x2 + o_, y + o_));
+        }
+        break;
+    }
+    case NN_OP_GAP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gap_forward_part)(sx->c, B, b0, nb, (int)hw, x, y);
+        }
+        break;
+    case NN_OP_LINEAR:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, W + o->w, W + o->b, x, y, 0);
+        }
+        break;
+    }
+}
+
 double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
 {
-    const int B = m->B;
-    real *P = m->params;
-    for (int i = 0; i < m->nops; i++) {
-        const nn_op *o = &m->ops[i];
-        const real *x = m->act[o->x];
-        real *y = m->act[o->y];
-        size_t n = slot_n(m, o->x, B);
-        switch (o->kind) {
-        case NN_OP_CONV: {
-            nn_conv_geom g = geom(m, o);
-            NN(nn_conv_forward)(&g, B, P + o->w, x, y, m->colc[i], 0, 0);
-            break;
+    priv_t *pv = PRIV(m);
+    const int B = m->B, P = nn_nparts(B);
+    pv->P = P;
+    pv->wstride = 0; /* the parts' private conv workspaces: never shared by two threads */
+    for (int i = 0; i < m->nops; i++)
+        if (m->ops[i].kind == NN_OP_CONV) {
+            nn_conv_geom g = geom(m, &m->ops[i]);
+            size_t w = NN(nn_conv_work_part)(&g, (B + P - 1) / P);
+            if (w > pv->wstride) pv->wstride = w;
         }
-        case NN_OP_BN: {
-            int N = (int)(n / o->cout);
-            real *rm = m->stats + o->stat, *rv = rm + o->cout;
-            if (m->bn_mode == NN_BN_EVAL)
-                NN(nn_bn_forward_eval)(o->cout, N, x, y, P + o->w, P + o->b, rm, rv, m->bn_eps);
-            else
-                NN(nn_bn_forward_batch)(o->cout, N, x, y, P + o->w, P + o->b, m->bn_eps,
-                                        m->bn_mean + m->bn_off[i], m->bn_invstd + m->bn_off[i],
-                                        m->bn_mode == NN_BN_TRAIN ? rm : NULL,
-                                        m->bn_mode == NN_BN_TRAIN ? rv : NULL, m->bn_momentum);
-            break;
-        }
-        case NN_OP_RELU: NN(nn_relu_forward)(n, x, y); break;
-        case NN_OP_SOFTPLUS: NN(nn_softplus_forward)(n, x, y); break;
-        case NN_OP_ADD: NN(nn_add_forward)(n, x, m->act[o->x2], y); break;
-        case NN_OP_GAP: {
-            const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_forward)(s->c, B, s->h * s->w, x, y);
-            break;
-        }
-        case NN_OP_LINEAR:
-            NN(nn_linear_forward)(o->cin, o->cout, B, P + o->w, P + o->b, x, y, 0);
-            break;
+#pragma omp parallel num_threads(P)
+    {
+        for (int i = 0; i < m->nops; i++) forward_op(m, i);
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            pv->loss[q] = NN(nn_softmax_ce_forward_part)(m->cfg.nclass, B, b0, nb, NN(nn_logits)(m),
+                                                         labels, m->label_smoothing, m->probs,
+                                                         &pv->correct[q]);
         }
     }
     if (m->bn_mode == NN_BN_TRAIN) m->num_batches_tracked++;
-    return NN(nn_softmax_ce_forward)(m->cfg.nclass, B, NN(nn_logits)(m), labels,
-                                     m->label_smoothing, m->probs, correct);
+    double L = 0;
+    int ok = 0;
+    for (int q = 0; q < P; q++) {
+        L += pv->loss[q];
+        ok += pv->correct[q];
+    }
+    if (correct) *correct = ok;
+    return L / B;
 }
 
-void NN(nn_backward)(model *m, const uint8_t *labels)
+/* ---- backward ----------------------------------------------------------- */
+
+/* the residual add's backward: dx += dy (acc) or dx = dy */
+static void add_back(size_t n, const real *dy, real *dx, int acc)
 {
-    const int B = m->B;
-    real *P = m->params, *G = m->grads;
-    memset(G, 0, m->nparams * sizeof(real));
-    for (int i = 1; i < m->nslots; i++) memset(m->dact[i], 0, slot_n(m, i, B) * sizeof(real));
-    int last = m->ops[m->nops - 1].y;
-    NN(nn_softmax_ce_backward)(m->cfg.nclass, B, m->probs, labels, m->label_smoothing,
-                               m->dact[last]);
+    if (acc) NN(nn_acc)(n, dy, dx);
+    else memcpy(dx, dy, n * sizeof(real));
+}
+
+/* acc[i] (acc2[i]): does op i add to the gradient of its input x (x2), or
+ * is it the first op of the backward pass (reverse tape order) to write it,
+ * and so overwrites it?  Saves clearing every activation gradient first. */
+static void first_writers(const model *m, unsigned char *acc, unsigned char *acc2)
+{
+    unsigned char seen[NN_MAX_SLOTS] = {0};
     for (int i = m->nops - 1; i >= 0; i--) {
         const nn_op *o = &m->ops[i];
-        const real *x = m->act[o->x], *dy = m->dact[o->y];
-        real *dx = o->x == 0 ? NULL : m->dact[o->x];
-        size_t n = slot_n(m, o->x, B);
-        switch (o->kind) {
-        case NN_OP_CONV: {
-            nn_conv_geom g = geom(m, o);
-            NN(nn_conv_backward)(&g, B, P + o->w, x, dy, dx, G + o->w, m->colc[i], 1, m->col,
-                                 m->col2);
-            break;
-        }
-        case NN_OP_BN: {
-            int N = (int)(n / o->cout);
-            real *rm = m->stats + o->stat, *rv = rm + o->cout;
-            if (m->bn_mode == NN_BN_EVAL)
-                NN(nn_bn_backward_eval)(o->cout, N, x, dy, P + o->w, rm, rv, m->bn_eps, dx,
-                                        G + o->w, G + o->b);
-            else
-                NN(nn_bn_backward_batch)(o->cout, N, x, dy, P + o->w, m->bn_mean + m->bn_off[i],
-                                         m->bn_invstd + m->bn_off[i], dx, G + o->w, G + o->b);
-            break;
-        }
-        case NN_OP_RELU:
-            if (dx) NN(nn_relu_backward)(n, x, dy, dx);
-            break;
-        case NN_OP_SOFTPLUS:
-            if (dx) NN(nn_softplus_backward)(n, x, dy, dx);
-            break;
-        case NN_OP_ADD:
-            NN(nn_acc)(n, dy, m->dact[o->x]);
-            NN(nn_acc)(n, dy, m->dact[o->x2]);
-            break;
-        case NN_OP_GAP: {
-            const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_backward)(s->c, B, s->h * s->w, dy, m->dact[o->x]);
-            break;
-        }
-        case NN_OP_LINEAR:
-            NN(nn_linear_backward)(o->cin, o->cout, B, P + o->w, x, dy, dx, G + o->w, G + o->b, m->col2);
-            break;
+        acc[i] = seen[o->x];
+        seen[o->x] = 1;
+        if (o->kind == NN_OP_ADD) {
+            acc2[i] = seen[o->x2];
+            seen[o->x2] = 1;
         }
     }
 }
+
+static void bn_backward(model *m, int i, real *G0, int acc)
+{
+    priv_t *pv = PRIV(m);
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = pv->P, C = o->cout;
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw, off = m->bn_off[i];
+    const size_t nbn = pv->nbn;
+    const int relu = pv->fuse[i]; /* dy: the ReLU's, masked by its output */
+    const real *x = m->act[o->x], *gam = m->params + o->w;
+    const real *dy = m->dact[relu ? m->ops[i + 1].y : o->y];
+    const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
+    real *dx = o->x == 0 ? NULL : m->dact[o->x];
+    real *A = crow(m, 0), *Bx = crow(m, 1), *mean = crow(m, 2), *C0 = crow(m, 3);
+    if (m->bn_mode == NN_BN_EVAL) {
+        const real *rm = m->stats + o->stat, *rv = rm + C;
+        for (int c = 0; c < C; c++) {
+            double inv = 1.0 / sqrt((double)rv[c] + m->bn_eps);
+            A[c] = (real)(gam[c] * inv);
+            Bx[c] = (real)inv; /* kept for dgamma */
+            mean[c] = rm[c];
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *G = gpart(m, G0, q);
+            if (G) {
+                double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
+                memset(s1, 0, C * sizeof(double));
+                memset(s2, 0, C * sizeof(double));
+                NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
+                                    x + b0 * hw, mean, s1, s2);
+                for (int c = 0; c < C; c++) {
+                    G[o->w + c] += (real)(s2[c] * Bx[c]);
+                    G[o->b + c] += (real)s1[c];
+                }
+            }
+            if (dx)
+                NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, dy + b0 * hw, NULL, NULL, dx + b0 * hw,
+                                    A, NULL, NULL, NULL, NULL, mk ? mk + b0 * hw : NULL, NULL, acc);
+        }
+        return;
+    }
+    /* batch statistics: dx = g inv (dy - mean(dy) - xhat mean(dy xhat)) */
+    const double N = (double)B * hw;
+    for (int c = 0; c < C; c++) mean[c] = m->bn_mean[off + c];
+    FOR_PARTS(q, P) {
+        PART(B, P, q, b0, nb);
+        double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
+        memset(s1, 0, C * sizeof(double));
+        memset(s2, 0, C * sizeof(double));
+        NN(nn_bn_part_dsum)(C, (int)(nb * hw), ld, dy + b0 * hw, mk ? mk + b0 * hw : NULL,
+                            x + b0 * hw, mean, s1, s2);
+    }
+    barrier();
+    for (int c = 0; c < C; c++) {
+        double inv = m->bn_invstd[off + c], sdy = psum(pv->s1, nbn, P, off + c);
+        double sdyx = psum(pv->s2, nbn, P, off + c) * inv;
+        if (thr() == 0 && G0) { /* the thread of part 0: its gradient accumulator */
+            G0[o->w + c] += (real)sdyx;
+            G0[o->b + c] += (real)sdy;
+        }
+        double a = gam[c] * inv, m1 = sdy / N, m2 = sdyx / N;
+        A[c] = (real)a;
+        Bx[c] = (real)(-a * inv * m2);
+        C0[c] = (real)(-a * m1);
+    }
+    if (dx)
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, dy + b0 * hw, NULL, x + b0 * hw,
+                                dx + b0 * hw, A, NULL, Bx, mean, C0, mk ? mk + b0 * hw : NULL, NULL,
+                                acc);
+        }
+}
+
+static void backward_op(model *m, int i, real *G0, int acc, int acc2)
+{
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = PRIV(m)->P;
+    const real *x = m->act[o->x], *dy = m->dact[o->y], *W = m->params;
+    real *dx = o->x == 0 ? NULL : m->dact[o->x];
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w;
+    switch (o->kind) {
+    case NN_OP_CONV: {
+        nn_conv_geom g = geom(m, o);
+        FOR_PARTS(q, P) {
+            real *G = gpart(m, G0, q);
+            NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, dy, dx, G ? G + o->w : NULL,
+                                      cprep(m, i, q), cwork(m, q), m->col2 + q * PRIV(m)->wmax,
+                                      acc);
+        }
+        break;
+    }
+    case NN_OP_BN: bn_backward(m, i, G0, acc); break;
+    case NN_OP_RELU: { /* mask from the output: [y > 0] = [x > 0] */
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, y + o_, dy + o_, dx + o_, acc));
+            }
+        break;
+    }
+    case NN_OP_SOFTPLUS:
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_softplus_backward)(n_, x + o_, dy + o_, dx + o_, acc));
+            }
+        break;
+    case NN_OP_ADD: {
+        real *d1 = m->dact[o->x], *d2 = m->dact[o->x2];
+        if (PRIV(m)->fuse[i]) { /* the ReLU's gradient, masked by its output */
+            const real *r = m->act[m->ops[i + 1].y], *dr = m->dact[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, r + o_, dr + o_, d1 + o_, acc);
+                             NN(nn_relu_backward)(n_, r + o_, dr + o_, d2 + o_, acc2));
+            }
+            break;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, add_back(n_, dy + o_, d1 + o_, acc);
+                         add_back(n_, dy + o_, d2 + o_, acc2));
+        }
+        break;
+    }
+    case NN_OP_GAP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gap_backward_part)(sx->c, B, b0, nb, (int)hw, dy, m->dact[o->x], acc);
+        }
+        break;
+    case NN_OP_LINEAR:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *G = gpart(m, G0, q);
+            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, dy, dx,
+                                        G ? G + o->w : NULL, G ? G + o->b : NULL, acc);
+        }
+        break;
+    }
+}
+
+/* G: the parameter gradient (NULL: activation gradients only, as the R
+ * passes need) */
+static void backward(model *m, const uint8_t *labels, real *G)
+{
+    priv_t *pv = PRIV(m);
+    const int B = m->B, P = pv->P;
+    unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
+    first_writers(m, acc, acc2);
+    int last = m->ops[m->nops - 1].y;
+#pragma omp parallel num_threads(P)
+    {
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            if (G) memset(gpart(m, G, q), 0, m->nparams * sizeof(real));
+            NN(nn_softmax_ce_backward_part)(m->cfg.nclass, B, b0, nb, m->probs, labels,
+                                            m->label_smoothing, m->dact[last]);
+        }
+        for (int i = m->nops - 1; i >= 0; i--) backward_op(m, i, G, acc[i], acc2[i]);
+        if (G) reduce_parts(m, G, P);
+    }
+}
+
+void NN(nn_backward)(model *m, const uint8_t *labels) { backward(m, labels, m->grads); }
 
 double NN(nn_loss_grad)(model *m, const float *x, const uint8_t *y, int B)
 {
@@ -485,99 +881,246 @@ static int r_alloc(model *m)
     return oom;
 }
 
+/* ---- R passes (batch norm in EVAL mode) --------------------------------- */
+
 /* R-forward: ract[y] = d/dr act[y](w + r v) */
+static void r_forward_op(model *m, int i)
+{
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = PRIV(m)->P;
+    const real *x = m->act[o->x], *rx = m->ract[o->x], *W = m->params, *V = m->v;
+    real *ry = m->ract[o->y];
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
+    switch (o->kind) {
+    case NN_OP_CONV: {
+        nn_conv_geom g = geom(m, o);
+        FOR_PARTS(q, P) {
+            NN(nn_conv_forward_part)(&g, B, P, q, V + o->w, x, ry, cprep(m, i, q), 0, 1);
+            if (o->x != 0)
+                NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, rx, ry, cwork(m, q), 1, 0);
+        }
+        break;
+    }
+    case NN_OP_BN: { /* ry = g inv rx + vg inv (x - mu) + vb */
+        const int C = o->cout;
+        const real *rm = m->stats + o->stat, *rv = rm + C;
+        real *a = crow(m, 0), *va = crow(m, 1), *vb = crow(m, 2);
+        for (int c = 0; c < C; c++) {
+            double inv = 1.0 / sqrt((double)rv[c] + m->bn_eps);
+            a[c] = (real)(W[o->w + c] * inv);
+            va[c] = (real)(V[o->w + c] * inv);
+            vb[c] = V[o->b + c];
+        }
+        const int relu = PRIV(m)->fuse[i]; /* then R of the ReLU: masked by its output */
+        real *out = relu ? m->ract[m->ops[i + 1].y] : ry;
+        const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, rx + b0 * hw, NULL, x + b0 * hw, out + b0 * hw,
+                                a, NULL, va, rm, vb, NULL, mk ? mk + b0 * hw : NULL, 0);
+        }
+        break;
+    }
+    case NN_OP_RELU: {
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_rforward)(n_, y + o_, rx + o_, ry + o_));
+        }
+        break;
+    }
+    case NN_OP_SOFTPLUS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                         NN(nn_softplus_rforward)(n_, x + o_, rx + o_, ry + o_));
+        }
+        break;
+    case NN_OP_ADD: {
+        const real *rx2 = m->ract[o->x2];
+        if (PRIV(m)->fuse[i]) {
+            const real *r = m->act[m->ops[i + 1].y];
+            real *rr = m->ract[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_add_masked)(n_, rx + o_, rx2 + o_, r + o_, rr + o_));
+            }
+            break;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_forward)(n_, rx + o_, rx2 + o_, ry + o_));
+        }
+        break;
+    }
+    case NN_OP_GAP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gap_forward_part)(sx->c, B, b0, nb, (int)hw, rx, ry);
+        }
+        break;
+    case NN_OP_LINEAR:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, V + o->w, V + o->b, x, ry, 0);
+            if (o->x != 0)
+                NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, W + o->w, NULL, rx, ry, 1);
+        }
+        break;
+    }
+}
+
 static void r_forward(model *m)
 {
-    const int B = m->B;
-    const real *P = m->params, *V = m->v;
-    memset(m->ract[0], 0, slot_n(m, 0, B) * sizeof(real));
-    for (int i = 0; i < m->nops; i++) {
-        const nn_op *o = &m->ops[i];
-        const real *x = m->act[o->x], *rx = m->ract[o->x];
-        real *ry = m->ract[o->y];
-        size_t n = slot_n(m, o->x, B);
-        switch (o->kind) {
-        case NN_OP_CONV: {
-            nn_conv_geom g = geom(m, o);
-            NN(nn_conv_forward)(&g, B, V + o->w, x, ry, m->colc[i], 0, 1);
-            if (o->x != 0) NN(nn_conv_forward)(&g, B, P + o->w, rx, ry, m->col, 1, 0);
-            break;
+    const int B = m->B, P = PRIV(m)->P;
+#pragma omp parallel num_threads(P)
+    {
+        const nn_slot *s0 = &m->slots[0];
+        const size_t hw = (size_t)s0->h * s0->w;
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(s0->c, B, hw, b0, nb, memset(m->ract[0] + o_, 0, n_ * sizeof(real)));
         }
-        case NN_OP_BN: {
-            const real *rm = m->stats + o->stat, *rv = rm + o->cout;
-            NN(nn_bn_rforward_eval)(o->cout, (int)(n / o->cout), x, rx, ry, P + o->w, V + o->w,
-                                    V + o->b, rm, rv, m->bn_eps);
-            break;
-        }
-        case NN_OP_RELU: NN(nn_relu_rforward)(n, x, rx, ry); break;
-        case NN_OP_SOFTPLUS: NN(nn_softplus_rforward)(n, x, rx, ry); break;
-        case NN_OP_ADD: NN(nn_add_forward)(n, rx, m->ract[o->x2], ry); break;
-        case NN_OP_GAP: {
-            const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_forward)(s->c, B, s->h * s->w, rx, ry);
-            break;
-        }
-        case NN_OP_LINEAR:
-            NN(nn_linear_forward)(o->cin, o->cout, B, V + o->w, V + o->b, x, ry, 0);
-            if (o->x != 0) NN(nn_linear_forward)(o->cin, o->cout, B, P + o->w, NULL, rx, ry, 1);
-            break;
-        }
+        for (int i = 0; i < m->nops; i++) r_forward_op(m, i);
     }
 }
 
 /* R-backward: rdact = R{dact}, hv = R{grads} */
+static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
+{
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = PRIV(m)->P;
+    const real *x = m->act[o->x], *rx = m->ract[o->x], *W = m->params, *V = m->v;
+    const real *dy = m->dact[o->y], *rdy = m->rdact[o->y];
+    real *rdx = o->x == 0 ? NULL : m->rdact[o->x];
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
+    switch (o->kind) {
+    case NN_OP_CONV: {
+        nn_conv_geom g = geom(m, o);
+        FOR_PARTS(q, P) {
+            real *H = gpart(m, H0, q), *wsp = m->col2 + q * PRIV(m)->wmax;
+            NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, rdy, rdx, H + o->w, cprep(m, i, q),
+                                      cwork(m, q), wsp, acc);
+            NN(nn_conv_backward_part)(&g, B, P, q, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : H + o->w,
+                                      NULL, cwork(m, q), wsp, 1);
+        }
+        break;
+    }
+    case NN_OP_BN: { /* rdx (+)= g inv rdy + vg inv dy; rdg += inv sum(rdy (x - mu) + dy rx) */
+        priv_t *pv = PRIV(m);
+        const int C = o->cout, relu = pv->fuse[i];
+        const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL; /* the ReLU's mask */
+        if (relu) {
+            dy = m->dact[m->ops[i + 1].y];
+            rdy = m->rdact[m->ops[i + 1].y];
+        }
+        const size_t off = m->bn_off[i], nbn = pv->nbn;
+        const real *rm = m->stats + o->stat, *rv = rm + C;
+        real *a = crow(m, 0), *va = crow(m, 1), *inv = crow(m, 2);
+        for (int c = 0; c < C; c++) {
+            double iv = 1.0 / sqrt((double)rv[c] + m->bn_eps);
+            a[c] = (real)(W[o->w + c] * iv);
+            va[c] = (real)(V[o->w + c] * iv);
+            inv[c] = (real)iv;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            double *s1 = pv->s1 + q * nbn + off, *s2 = pv->s2 + q * nbn + off;
+            memset(s1, 0, C * sizeof(double));
+            memset(s2, 0, C * sizeof(double));
+            int n = (int)(nb * hw);
+            const real *mq = mk ? mk + b0 * hw : NULL;
+            NN(nn_bn_part_dsum)(C, n, ld, rdy + b0 * hw, mq, x + b0 * hw, rm, s1, s2);
+            NN(nn_bn_part_prod)(C, n, ld, dy + b0 * hw, mq, rx + b0 * hw, s2);
+            real *H = gpart(m, H0, q);
+            for (int c = 0; c < C; c++) {
+                H[o->w + c] += (real)(s2[c] * inv[c]);
+                H[o->b + c] += (real)s1[c];
+            }
+            if (rdx)
+                NN(nn_bn_part_comb)(C, n, ld, rdy + b0 * hw, dy + b0 * hw, NULL, rdx + b0 * hw, a, va,
+                                    NULL, NULL, NULL, mq, NULL, acc);
+        }
+        break;
+    }
+    case NN_OP_RELU: {
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_relu_backward)(n_, y + o_, rdy + o_, rdx + o_, acc));
+            }
+        break;
+    }
+    case NN_OP_SOFTPLUS:
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_softplus_rbackward)(n_, x + o_, rx + o_, dy + o_, rdy + o_,
+                                                       rdx + o_, acc));
+            }
+        break;
+    case NN_OP_ADD: {
+        real *d1 = m->rdact[o->x], *d2 = m->rdact[o->x2];
+        if (PRIV(m)->fuse[i]) {
+            const real *r = m->act[m->ops[i + 1].y], *dr = m->rdact[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_backward)(n_, r + o_, dr + o_, d1 + o_, acc);
+                             NN(nn_relu_backward)(n_, r + o_, dr + o_, d2 + o_, acc2));
+            }
+            break;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, add_back(n_, rdy + o_, d1 + o_, acc);
+                         add_back(n_, rdy + o_, d2 + o_, acc2));
+        }
+        break;
+    }
+    case NN_OP_GAP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gap_backward_part)(sx->c, B, b0, nb, (int)hw, rdy, m->rdact[o->x], acc);
+        }
+        break;
+    case NN_OP_LINEAR:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *H = gpart(m, H0, q);
+            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, rdy, rdx, H + o->w,
+                                        H + o->b, acc);
+            if (o->x != 0)
+                NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, V + o->w, rx, dy, rdx,
+                                            H + o->w, NULL, 1);
+        }
+        break;
+    }
+}
+
 static void r_backward(model *m, real *hv)
 {
-    const int B = m->B;
-    const real *P = m->params, *V = m->v;
-    memset(hv, 0, m->nparams * sizeof(real));
-    for (int i = 1; i < m->nslots; i++) memset(m->rdact[i], 0, slot_n(m, i, B) * sizeof(real));
+    const int B = m->B, P = PRIV(m)->P;
+    unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
+    first_writers(m, acc, acc2);
     int last = m->ops[m->nops - 1].y;
-    NN(nn_softmax_ce_rbackward)(m->cfg.nclass, B, m->probs, m->ract[last], m->rdact[last]);
-    for (int i = m->nops - 1; i >= 0; i--) {
-        const nn_op *o = &m->ops[i];
-        const real *x = m->act[o->x], *rx = m->ract[o->x];
-        const real *dy = m->dact[o->y], *rdy = m->rdact[o->y];
-        real *rdx = o->x == 0 ? NULL : m->rdact[o->x];
-        size_t n = slot_n(m, o->x, B);
-        switch (o->kind) {
-        case NN_OP_CONV: {
-            nn_conv_geom g = geom(m, o);
-            NN(nn_conv_backward)(&g, B, P + o->w, x, rdy, rdx, hv + o->w, m->colc[i], 1, m->col,
-                                 m->col2);
-            NN(nn_conv_backward)(&g, B, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : hv + o->w,
-                                 m->col, 0, m->col, m->col2);
-            break;
+#pragma omp parallel num_threads(P)
+    {
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            memset(gpart(m, hv, q), 0, m->nparams * sizeof(real));
+            NN(nn_softmax_ce_rbackward_part)(m->cfg.nclass, B, b0, nb, m->probs, m->ract[last],
+                                             m->rdact[last]);
         }
-        case NN_OP_BN: {
-            const real *rm = m->stats + o->stat, *rv = rm + o->cout;
-            NN(nn_bn_rbackward_eval)(o->cout, (int)(n / o->cout), x, rx, dy, rdy, P + o->w,
-                                     V + o->w, rm, rv, m->bn_eps, rdx, hv + o->w, hv + o->b);
-            break;
-        }
-        case NN_OP_RELU:
-            if (rdx) NN(nn_relu_backward)(n, x, rdy, rdx);
-            break;
-        case NN_OP_SOFTPLUS:
-            if (rdx) NN(nn_softplus_rbackward)(n, x, rx, dy, rdy, rdx);
-            break;
-        case NN_OP_ADD:
-            NN(nn_acc)(n, rdy, m->rdact[o->x]);
-            NN(nn_acc)(n, rdy, m->rdact[o->x2]);
-            break;
-        case NN_OP_GAP: {
-            const nn_slot *s = &m->slots[o->x];
-            NN(nn_gap_backward)(s->c, B, s->h * s->w, rdy, m->rdact[o->x]);
-            break;
-        }
-        case NN_OP_LINEAR:
-            NN(nn_linear_backward)(o->cin, o->cout, B, P + o->w, x, rdy, rdx, hv + o->w, hv + o->b,
-                                   m->col2);
-            if (o->x != 0)
-                NN(nn_linear_backward)(o->cin, o->cout, B, V + o->w, rx, dy, rdx, hv + o->w, NULL,
-                                       m->col2);
-            break;
-        }
+        for (int i = m->nops - 1; i >= 0; i--) r_backward_op(m, i, hv, acc[i], acc2[i]);
+        reduce_parts(m, hv, P);
     }
 }
 
@@ -588,7 +1131,7 @@ double NN(nn_hvp_multi)(model *m, const float *x, const uint8_t *y, int B, int n
     int mode = m->bn_mode;
     m->bn_mode = NN_BN_EVAL;
     double L = NN(nn_forward)(m, y, NULL);
-    NN(nn_backward)(m, y);
+    backward(m, y, NULL); /* activation gradients: the parameter gradient is not needed */
     for (int j = 0; j < nv; j++) { /* the forward/backward state is shared */
         m->v = v[j];
         r_forward(m);

@@ -1,6 +1,7 @@
 /* nn.h - a small CPU network engine with exact Hessian-vector products.
  *
- * What it is: float32 layers (conv2d by im2col + BLAS gemm, batch norm, ReLU,
+ * What it is: float32 layers (conv2d by Winograd / direct kernels, with an
+ * im2col + BLAS gemm reference; batch norm, ReLU,
  * residual add, global average pooling, linear, softmax cross-entropy with
  * label smoothing), two models (the 784-128-C MLP of the paper's Table 2 and a
  * CIFAR-style ResNet for 28x28x1 inputs), all parameters in one flat buffer

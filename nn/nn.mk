@@ -74,15 +74,21 @@ REPRO_TARGETS  += table2
 FIGURE_TARGETS += table2
 BENCH_TARGETS  += nn-bench
 
-# The engine's kernels are compiled with NN_OPT (vectorised loops; -march=native
-# means the binaries are built for, and deterministic on, the build machine).
-NN_OPT ?= -O3 -march=native
+# The engine's kernels are compiled with NN_OPT for the baseline ISA (no
+# -march=native: a binary runs on any x86-64).  conv_direct.c carries its own
+# AVX2+FMA and AVX-512 variants, chosen at run time (nn/simd.c); fused
+# multiply-adds are allowed there (-ffp-contract=fast).
+NN_OPT ?= -O3
 $(BUILD)/nn/%.o: CFLAGS += $(NN_OPT) -fopenmp
+$(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=fast
+# selects and clamps vectorise only when a select may not raise FP exceptions
+$(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
 NN_FUZZ_TARGETS := idx json safetensors
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
+               nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)

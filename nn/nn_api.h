@@ -27,6 +27,7 @@ typedef struct {
     NN_T *probs, *rprobs;                /* softmax output nclass x B */
     const NN_T *v;                       /* HVP direction during an R pass */
     int B;                               /* current batch size */
+    void *priv;                          /* engine internals (model.c: per-thread parts) */
 } NN_S(nn_model);
 
 /* Build a model (weights initialised from r: Kaiming-normal convs, PyTorch
@@ -52,8 +53,8 @@ void NN_S(nn_backward)(NN_S(nn_model) *m, const uint8_t *labels);
 double NN_S(nn_loss_grad)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B);
 /* Exact Hessian-vector product by the R-operator (Pearlmutter 1994): hv =
  * (d^2 loss / d params^2) v on the batch, batch norm in EVAL mode (forced for
- * the call and restored).  Also leaves the gradient in m->grads.  Returns the
- * loss. */
+ * the call and restored).  m->grads is left as it was (the product needs the
+ * activation gradients only).  Returns the loss. */
 double NN_S(nn_hvp)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, const NN_T *v,
                     NN_T *hv);
 /* nv HVPs on the same batch: one forward and backward pass shared by the nv

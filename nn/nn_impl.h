@@ -31,27 +31,87 @@ static inline int nn_nparts(int B)
     if (t > NN_MAX_PARTS) t = NN_MAX_PARTS;
     return t < B ? t : B;
 }
+static inline int nn_in_parallel(void) { return omp_in_parallel(); }
 #else
 static inline int nn_nparts(int B) { (void)B; return 1; }
+static inline int nn_in_parallel(void) { return 0; }
 #endif
 
-/* conv2d.c: y (cout x B*ho*wo) = W (cout x cin*k*k) * im2col(x); acc: y +=.
- * col receives im2col(x), or already holds it when have_col. */
+/* conv2d.c: y (cout x B*ho*wo) = conv(W, x); acc: y +=.  col receives the
+ * layer's prepared input (im2col(x), or the zero-padded grid of the direct
+ * float kernels), or already holds it when have_col; it holds
+ * nn_conv_prep_size(g, B) reals. */
 void NN(nn_conv_forward)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
                          real *col, int acc, int have_col);
-/* dx += W^T dy (col2im), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
- * (nn_nparts - 1) x cout*cin*k*k workspace for the per-thread dW partials;
- * colx: im2col(x) (already there when have_colx); col: workspace. */
+/* dx += W^T dy (col2im; accx = 0: dx =), dw += dy im2col(x)^T; dx or dw may be NULL.  dwp:
+ * 2 NN_MAX_PARTS x cout*cin*k*k workspace (per-part dW partials, transformed
+ * weights); colx: the prepared input when have_colx (else prepared inside
+ * col); col: workspace of nn_conv_work_size(g, B) reals. */
 void NN(nn_conv_backward)(const nn_conv_geom *g, int B, const real *w, const real *x,
                           const real *dy, real *dx, real *dw, real *colx, int have_colx,
-                          real *col, real *dwp);
+                          real *col, real *dwp, int accx);
+size_t NN(nn_conv_prep_size)(const nn_conv_geom *g, int B);
+size_t NN(nn_conv_work_size)(const nn_conv_geom *g, int B);
+/* part q of P of the batch (images [B q / P, B (q + 1) / P)), serial: for
+ * callers that run their own threads over the parts.  prep: the part's
+ * prepared input (at nn_conv_prep_offset in a layer's buffer of
+ * nn_conv_prep_size); work: the part's own workspace of nn_conv_work_part
+ * reals (backward: prep NULL = prepare x there); dw: the part's own
+ * accumulator; wsp: cout*cin*k*k reals of the part's scratch */
+size_t NN(nn_conv_prep_offset)(const nn_conv_geom *g, int B, int P, int q);
+size_t NN(nn_conv_work_part)(const nn_conv_geom *g, int nb);
+void NN(nn_conv_forward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
+                              const real *x, real *y, real *prep, int acc, int have_prep);
+void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const real *w,
+                               const real *x, const real *dy, real *dx, real *dw, const real *prep,
+                               real *work, real *wsp, int accx);
+/* the readable reference (im2col + one gemm per batch part), same contract
+ * with prep size cin*k*k*B*ho*wo and work size twice that; the tests compare
+ * the fast path to it */
+void NN(nn_conv_forward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x, real *y,
+                             real *col, int acc, int have_col);
+void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const real *x,
+                              const real *dy, real *dx, real *dw, real *colx, int have_colx,
+                              real *col, real *dwp, int accx);
+
+/* simd.c: instruction-set variant of the float kernels, chosen at run time
+ * from the CPU (capped by the environment variable NN_SIMD=generic|avx2) */
+enum { NN_SIMD_GENERIC = 0, NN_SIMD_AVX2 = 1, NN_SIMD_AVX512 = 2 };
+int nn_simd_level(void);
+const char *nn_simd_name(int level);
+/* tests: use variant `level` (capped by the CPU; -1: back to the default
+ * choice); returns the variant now in use.  Not thread-safe. */
+int nn_simd_force(int level);
+
+/* conv_winograd.c (float only): 3x3, padding 1, stride 1, >= 4 channels in
+ * and out.  One batch part of nb images: x, y point at its first image,
+ * channel strides ldx, ldy (B h w for a part of a batch of B); prep: the
+ * part's prepared input (parity planes) followed by scratch */
+int nn_conv_wino_ok(const nn_conv_geom *g);
+size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb);
+void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                      const float *x, float *y, float *prep, int have_prep, int acc);
+
+/* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2; one batch part
+ * as above.  bwd: dw += the part's weight gradient (NULL: none); prep: the
+ * part's prepared input (NULL: prepared in work); wsp: cout*cin*9 floats */
+int nn_conv_direct_ok(const nn_conv_geom *g);
+size_t nn_conv_direct_prep_part(const nn_conv_geom *g, int nb);
+size_t nn_conv_direct_work_part(const nn_conv_geom *g, int nb);
+void nn_conv_direct_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, float *y, float *prep, int have_prep, int acc);
+void nn_conv_direct_bwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                        const float *x, const float *dy, float *dx, float *dw, const float *prep,
+                        float *work, float *wsp, int accx);
 
 /* linear.c: y (out x B) = W (out x in) x (in x B) + b; acc: y += (b added once if non-NULL) */
 void NN(nn_linear_forward)(int in, int out, int B, const real *w, const real *b, const real *x,
                            real *y, int acc);
-/* dx += W^T dy; dw += dy x^T; db += sum_b dy (any may be NULL); dwp as for conv */
+/* dx += W^T dy (acc = 0: dx =); dw += dy x^T; db += sum_b dy (any may be NULL); dwp as
+ * for conv.  Below, every backward kernel's acc = 0 likewise overwrites dx instead of
+ * adding to it (the first writer of a slot in the backward pass). */
 void NN(nn_linear_backward)(int in, int out, int B, const real *w, const real *x, const real *dy,
-                            real *dx, real *dw, real *db, real *dwp);
+                            real *dx, real *dw, real *db, real *dwp, int acc);
 
 /* batchnorm.c: C channels of N = B*h*w contiguous values each */
 void NN(nn_bn_forward_batch)(int C, int N, const real *x, real *y, const real *gamma,
@@ -61,10 +121,25 @@ void NN(nn_bn_forward_eval)(int C, int N, const real *x, real *y, const real *ga
                             const real *beta, const real *run_mean, const real *run_var, double eps);
 void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const real *gamma,
                               const real *mean, const real *invstd, real *dx, real *dgamma,
-                              real *dbeta);
+                              real *dbeta, int acc);
 void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const real *gamma,
                              const real *run_mean, const real *run_var, double eps, real *dx,
-                             real *dgamma, real *dbeta);
+                             real *dgamma, real *dbeta, int acc);
+/* the readable references of the four functions above and below that take
+ * sums (the float build's versions sum in float lanes; tests compare) */
+void NN(nn_bn_forward_batch_ref)(int C, int N, const real *x, real *y, const real *gamma,
+                                 const real *beta, double eps, real *mean, real *invstd,
+                                 real *run_mean, real *run_var, double momentum);
+void NN(nn_bn_backward_batch_ref)(int C, int N, const real *x, const real *dy,
+                                  const real *gamma, const real *mean, const real *invstd,
+                                  real *dx, real *dgamma, real *dbeta, int acc);
+void NN(nn_bn_backward_eval_ref)(int C, int N, const real *x, const real *dy, const real *gamma,
+                                 const real *run_mean, const real *run_var, double eps, real *dx,
+                                 real *dgamma, real *dbeta, int acc);
+void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, const real *dy,
+                                  const real *rdy, const real *gamma, const real *vgamma,
+                                  const real *run_mean, const real *run_var, double eps,
+                                  real *rdx, real *rdgamma, real *rdbeta, int acc);
 /* R-operator of the eval-mode layer: ry = vg*xhat + g*inv*rx + vb */
 void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *ry,
                              const real *gamma, const real *vgamma, const real *vbeta,
@@ -73,26 +148,64 @@ void NN(nn_bn_rforward_eval)(int C, int N, const real *x, const real *rx, real *
 void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const real *dy,
                               const real *rdy, const real *gamma, const real *vgamma,
                               const real *run_mean, const real *run_var, double eps, real *rdx,
-                              real *rdgamma, real *rdbeta);
+                              real *rdgamma, real *rdbeta, int acc);
+
+/* batch-norm pieces for one batch part (model.c runs the parts on threads
+ * and adds the parts' sums): C channels of n values at stride ld.
+ * sum: s[c] += sum x; dev2: s[c] += sum (x - mu)^2; dsum: su[c] += sum u,
+ * sux[c] += sum u (x - mu); prod: s[c] += sum u v (sums in double; the
+ * float build takes them in float lanes over short blocks).  A mask (may be
+ * NULL) stands for a ReLU after the layer: u (and v) count only where
+ * mask > 0. */
+void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s);
+void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s);
+void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *mask, const real *x,
+                         const real *mu, double *su, double *sux);
+void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *mask, const real *v,
+                         double *s);
+/* y = scale (x - mean) + shift, per channel; relu: then max(y, 0) */
+void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
+                           const real *mean, const real *shift, int relu);
+/* out (+)= a u + b v + c (x - mean) + d; v, x may be NULL (terms dropped), d
+ * NULL: 0; imask: u, v masked as above; omask: out = 0 where omask <= 0 */
+void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
+                         real *out, const real *a, const real *b, const real *c,
+                         const real *mean, const real *d, const real *imask, const real *omask,
+                         int acc);
 
 /* elementwise.c */
 void NN(nn_relu_forward)(size_t n, const real *x, real *y);
 /* dx += dy * [x > 0] (also the R-forward and R-backward of ReLU) */
-void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_relu_backward)(size_t n, const real *x, const real *dy, real *dx, int acc);
 void NN(nn_relu_rforward)(size_t n, const real *x, const real *rx, real *ry);
 /* softplus y = log(1 + e^x): dx += dy s(x); R y = s(x) R x;
  * R dx += R dy s(x) + dy s(x)(1 - s(x)) R x, s = logistic sigmoid */
 void NN(nn_softplus_forward)(size_t n, const real *x, real *y);
-void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx);
+void NN(nn_softplus_backward)(size_t n, const real *x, const real *dy, real *dx, int acc);
 void NN(nn_softplus_rforward)(size_t n, const real *x, const real *rx, real *ry);
 void NN(nn_softplus_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
-                               const real *rdy, real *rdx);
+                               const real *rdy, real *rdx, int acc);
 void NN(nn_add_forward)(size_t n, const real *a, const real *b, real *y);
+/* y = max(a + b, 0); R-forward of that: y = mask > 0 ? a + b : 0 */
+void NN(nn_add_relu_forward)(size_t n, const real *a, const real *b, real *y);
+void NN(nn_add_masked)(size_t n, const real *a, const real *b, const real *mask, real *y);
 void NN(nn_acc)(size_t n, const real *dy, real *dx); /* dx += dy */
+
+/* linear.c, one batch part [b0, b0 + nb) of the columns, serial: y =
+ * W x + b; dx (+)= W^T dy; dw += dy x^T; db += sum dy (any may be NULL) */
+void NN(nn_linear_forward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                const real *b, const real *x, real *y, int acc);
+void NN(nn_linear_backward_part)(int in, int out, int B, int b0, int nb, const real *w,
+                                 const real *x, const real *dy, real *dx, real *dw, real *db,
+                                 int acc);
 
 /* pool.c: global average pooling, x (C x B*hw) -> y (C x B) */
 void NN(nn_gap_forward)(int C, int B, int hw, const real *x, real *y);
-void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx); /* dx += */
+void NN(nn_gap_backward)(int C, int B, int hw, const real *dy, real *dx, int acc); /* dx += */
+/* the same for the examples [b0, b0 + nb) */
+void NN(nn_gap_forward_part)(int C, int B, int b0, int nb, int hw, const real *x, real *y);
+void NN(nn_gap_backward_part)(int C, int B, int b0, int nb, int hw, const real *dy, real *dx,
+                              int acc);
 
 /* softmax_ce.c: logits z (K x B); labels y; smoothing a.  Returns mean loss,
  * writes probs (K x B). */
@@ -103,5 +216,13 @@ void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *
                                 real *dz);
 /* R-op: rp = p .* (rz - <p, rz>), rdz = rp / B (overwritten) */
 void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz);
+/* the same for the examples [b0, b0 + nb); forward returns the part's loss
+ * sum (not the mean) */
+double NN(nn_softmax_ce_forward_part)(int K, int B, int b0, int nb, const real *z,
+                                      const uint8_t *y, double a, real *probs, int *correct);
+void NN(nn_softmax_ce_backward_part)(int K, int B, int b0, int nb, const real *probs,
+                                     const uint8_t *y, double a, real *dz);
+void NN(nn_softmax_ce_rbackward_part)(int K, int B, int b0, int nb, const real *probs,
+                                      const real *rz, real *rdz);
 
 #endif

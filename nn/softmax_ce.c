@@ -6,12 +6,12 @@
 #include "nn_impl.h"
 #include <math.h>
 
-double NN(nn_softmax_ce_forward)(int K, int B, const real *z, const uint8_t *y, double a,
-                                 real *probs, int *correct)
+double NN(nn_softmax_ce_forward_part)(int K, int B, int b0, int nb, const real *z,
+                                      const uint8_t *y, double a, real *probs, int *correct)
 {
     double loss = 0;
     int ok = 0;
-    for (int b = 0; b < B; b++) {
+    for (int b = b0; b < b0 + nb; b++) {
         double mx = -INFINITY;
         int arg = 0;
         for (int k = 0; k < K; k++) {
@@ -35,22 +35,35 @@ double NN(nn_softmax_ce_forward)(int K, int B, const real *z, const uint8_t *y, 
         ok += arg == y[b];
     }
     if (correct) *correct = ok;
-    return loss / B;
+    return loss;
 }
 
-void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *y, double a,
-                                real *dz)
+double NN(nn_softmax_ce_forward)(int K, int B, const real *z, const uint8_t *y, double a,
+                                 real *probs, int *correct)
+{
+    return NN(nn_softmax_ce_forward_part)(K, B, 0, B, z, y, a, probs, correct) / B;
+}
+
+void NN(nn_softmax_ce_backward_part)(int K, int B, int b0, int nb, const real *probs,
+                                     const uint8_t *y, double a, real *dz)
 {
     for (int k = 0; k < K; k++)
-        for (int b = 0; b < B; b++) {
+        for (int b = b0; b < b0 + nb; b++) {
             double t = a / K + (y[b] == k ? 1 - a : 0);
             dz[(size_t)k * B + b] = (real)((probs[(size_t)k * B + b] - t) / B);
         }
 }
 
-void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz)
+void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *y, double a,
+                                real *dz)
 {
-    for (int b = 0; b < B; b++) {
+    NN(nn_softmax_ce_backward_part)(K, B, 0, B, probs, y, a, dz);
+}
+
+void NN(nn_softmax_ce_rbackward_part)(int K, int B, int b0, int nb, const real *probs,
+                                      const real *rz, real *rdz)
+{
+    for (int b = b0; b < b0 + nb; b++) {
         double dot = 0;
         for (int k = 0; k < K; k++) dot += (double)probs[(size_t)k * B + b] * rz[(size_t)k * B + b];
         for (int k = 0; k < K; k++) {
@@ -58,4 +71,9 @@ void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz
             rdz[i] = (real)(probs[i] * (rz[i] - dot) / B);
         }
     }
+}
+
+void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz)
+{
+    NN(nn_softmax_ce_rbackward_part)(K, B, 0, B, probs, rz, rdz);
 }

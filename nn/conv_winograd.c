@@ -1,0 +1,206 @@
+/* conv_winograd.c - the production (float) 3x3 stride-1 padding-1
+ * convolution by Winograd's minimal filtering F(2x2, 3x3) (Winograd 1980;
+ * Lavin & Gray, "Fast algorithms for convolutional neural networks", 2016):
+ * each 2x2 output tile is
+ *     Y = A^T [ (G g G^T) (.) (B^T d B) ] A
+ * for the 4x4 input patch d and the 3x3 kernel g, summed over input
+ * channels inside the brackets: 16 products per tile and channel pair
+ * instead of 36, at the price of the transforms (additions only, except
+ * G's halves).  Used for the forward pass and, with the kernel rotated and
+ * its channels transposed, for dX; conv_direct.c does dW and the strided
+ * layers, conv2d.c keeps the readable im2col version (the reference).
+ *
+ * Layout.  The input is split into the four (row, column) parity planes of
+ * its zero-padded copy, P_ac[m][n] = xpad[2m + a][2n + c], m <= th, n <= tw
+ * (th x tw tiles): tile (i, j)'s patch element (y, x) is plane (y & 1, x & 1)
+ * at (i + y/2, j + x/2), so along the flattened tile index q = b I + i Wq + j
+ * (Wq = tw + 1, I = (th + 1) Wq) every patch element is a contiguous vector:
+ * the transforms vectorise over tiles, across rows and images (tiles with
+ * j = tw or i = th are computed and dropped).  Outputs go to the four parity
+ * planes of y the same way, then are interleaved into y.
+ *
+ * Work split: conv2d.c cuts the batch into parts of consecutive images, one
+ * per thread; the functions here compute one part, serially.  Every output is
+ * computed in one fixed order whatever the split. */
+#include "nn_impl.h"
+#include <stdint.h>
+#include <string.h>
+
+#define WF_PAD 192 /* zero tail of every plane channel: >= one block + a row */
+
+typedef struct {
+    int vl, bs;
+    void (*fwd)(const float *X, size_t Lx, size_t PL, int Wq, int cin, int cout, const float *U,
+                float *Vbuf, int nq, size_t c0, size_t c1, float *Y, size_t ly);
+} wf_variant;
+
+#define WF(x) x##_generic
+#define WF_ATTR
+#define WF_VL 4
+#define WF_RCO 4
+#define WF_RP 2
+#include "conv_winograd_k.h"
+#undef WF
+#undef WF_ATTR
+#undef WF_VL
+#undef WF_RCO
+#undef WF_RP
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NN_WF_X86 1
+#define WF(x) x##_avx2
+#define WF_ATTR __attribute__((target("avx2,fma")))
+#define WF_VL 8
+#define WF_RCO 4
+#define WF_RP 2 /* blocks must divide the chunk (64 tiles) */
+#include "conv_winograd_k.h"
+#undef WF
+#undef WF_ATTR
+#undef WF_VL
+#undef WF_RCO
+#undef WF_RP
+
+#define WF(x) x##_avx512
+#define WF_ATTR __attribute__((target("avx512f,avx2,fma")))
+#define WF_VL 16
+#define WF_RCO 4
+#define WF_RP 4
+#include "conv_winograd_k.h"
+#undef WF
+#undef WF_ATTR
+#undef WF_VL
+#undef WF_RCO
+#undef WF_RP
+#endif
+
+static const wf_variant *variant(void)
+{
+#ifdef NN_WF_X86
+    switch (nn_simd_level()) {
+    case NN_SIMD_AVX512: return &variant_avx512;
+    case NN_SIMD_AVX2: return &variant_avx2;
+    default: break;
+    }
+#endif
+    return &variant_generic;
+}
+
+int nn_conv_wino_ok(const nn_conv_geom *g)
+{
+    return g->k == 3 && g->pad == 1 && g->stride == 1 && g->ho == g->h && g->wo == g->w &&
+           g->cin >= 4 && g->cout >= 4;
+}
+
+static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+typedef struct {
+    int th, tw, Wq;
+    size_t Iq, Pq;    /* tile grid: image stride, positions nb * Iq */
+    size_t Lx;        /* floats per input channel (four planes + tail) */
+    size_t ly;        /* floats per output row-parity plane and channel */
+    int nq;           /* tiles per chunk (a multiple of 64) */
+    size_t nchunk;
+} wgeo;
+
+/* the tile grid of nb images */
+static wgeo geo(const nn_conv_geom *g, int nb)
+{
+    wgeo w;
+    w.th = (g->h + 1) / 2;
+    w.tw = (g->w + 1) / 2;
+    w.Wq = w.tw + 1;
+    w.Iq = (size_t)(w.th + 1) * w.Wq;
+    w.Pq = (size_t)nb * w.Iq;
+    /* chunk: the transformed inputs of one chunk (16 x cin x nq) about 256 KB */
+    int nq = 4096 / g->cin / 64 * 64;
+    w.nq = nq < 64 ? 64 : nq;
+    w.nchunk = (w.Pq + w.nq - 1) / w.nq;
+    w.Lx = r16(4 * w.Pq + w.Wq + 1 + w.nchunk * w.nq - w.Pq + WF_PAD);
+    w.ly = r16(2 * w.nchunk * w.nq);
+    return w;
+}
+
+/* One batch part of nb images (conv2d.c lays the parts out one after the
+ * other): the parity planes, then scratch: U (16 x cout x cin), a V chunk
+ * (16 x cin x nq), the output planes (2 x cout x ly), each 64-byte aligned. */
+size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb)
+{
+    wgeo w = geo(g, nb);
+    return (size_t)g->cin * w.Lx + 16 + (size_t)16 * g->cout * g->cin + 16 +
+           (size_t)16 * g->cin * w.nq + 16 + (size_t)2 * g->cout * w.ly;
+}
+
+static float *align64(float *p) { return p + (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16; }
+
+/* one part: x (nb images, channel stride ld) -> parity planes of the
+ * zero-padded input: source row yy goes to row parity a = (yy + 1) & 1, tile
+ * row i = (yy + 1) >> 1; its even columns to column parity 1 at j = x / 2,
+ * its odd ones to parity 0 at j = (x + 1) / 2 */
+static void prep_part(const nn_conv_geom *g, int nb, const float *x, size_t ld, float *X)
+{
+    const wgeo w = geo(g, nb);
+    const size_t HW = (size_t)g->h * g->w;
+    const int H = g->h, W = g->w;
+    for (int c = 0; c < g->cin; c++) {
+        float *o = X + c * w.Lx;
+        const float *xc = x + (size_t)c * ld;
+        memset(o, 0, w.Lx * sizeof(float));
+        for (int b = 0; b < nb; b++)
+            for (int yy = 0; yy < H; yy++) {
+                int a = (yy + 1) & 1, i = (yy + 1) >> 1;
+                const float *restrict xr = xc + b * HW + (size_t)yy * W;
+                float *restrict pe = o + (2 * a + 1) * w.Pq + b * w.Iq + (size_t)i * w.Wq;
+                float *restrict po = o + (2 * a) * w.Pq + b * w.Iq + (size_t)i * w.Wq + 1;
+                int j = 0;
+                for (; 2 * j + 1 < W; j++) {
+                    pe[j] = xr[2 * j];
+                    po[j] = xr[2 * j + 1];
+                }
+                if (2 * j < W) pe[j] = xr[2 * j];
+            }
+    }
+}
+
+void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
+                      const float *x, float *y, float *prep, int have_prep, int acc)
+{
+    const wf_variant *v = variant();
+    const int cin = g->cin, cout = g->cout;
+    const wgeo wg = geo(g, nb);
+    if (!have_prep) prep_part(g, nb, x, ldx, prep);
+    float *U = align64(prep + (size_t)cin * wg.Lx);
+    float *Vb = align64(U + (size_t)16 * cout * cin);
+    float *Y = align64(Vb + (size_t)16 * cin * wg.nq);
+    /* kernel transform G g G^T, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            const float *k = w + ((size_t)co * cin + ci) * 9;
+            float t[4][3];
+            for (int c = 0; c < 3; c++) {
+                t[0][c] = k[c];
+                t[1][c] = 0.5f * (k[c] + k[3 + c] + k[6 + c]);
+                t[2][c] = 0.5f * (k[c] - k[3 + c] + k[6 + c]);
+                t[3][c] = k[6 + c];
+            }
+            for (int r = 0; r < 4; r++) {
+                float u[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
+                              0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                for (int c = 0; c < 4; c++) U[((size_t)(4 * r + c) * cout + co) * cin + ci] = u[c];
+            }
+        }
+    v->fwd(prep, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb, wg.nq, 0, wg.nchunk, Y, wg.ly);
+    /* row yy of an image is a contiguous run of plane yy & 1 */
+    const int H = g->h, W = g->w;
+    const size_t HW = (size_t)H * W;
+    for (int co = 0; co < cout; co++)
+        for (int b = 0; b < nb; b++)
+            for (int yy = 0; yy < H; yy++) {
+                const float *restrict src = Y + ((size_t)(yy & 1) * cout + co) * wg.ly +
+                                            2 * (b * wg.Iq + (size_t)(yy >> 1) * wg.Wq);
+                float *restrict dst = y + (size_t)co * ldy + b * HW + (size_t)yy * W;
+                if (acc)
+                    for (int xx = 0; xx < W; xx++) dst[xx] += src[xx];
+                else /* short rows: no memcpy call */
+                    for (int xx = 0; xx < W; xx++) dst[xx] = src[xx];
+            }
+}

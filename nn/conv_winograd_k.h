@@ -1,0 +1,153 @@
+/* conv_winograd_k.h - inner kernels of the Winograd F(2x2, 3x3) convolution
+ * (conv_winograd.c), written once with GCC vector extensions and included
+ * once per instruction-set variant.  The including file defines
+ *   WF(x)    name of x in this variant      WF_ATTR  its target attribute
+ *   WF_VL    floats per vector               WF_RCO x WF_RP  multiply block
+ *                                            (output channels x vectors of tiles)
+ * No include guard on purpose. */
+
+typedef float WF(vf) __attribute__((vector_size(WF_VL * 4)));
+typedef float WF(vfu) __attribute__((vector_size(WF_VL * 4), aligned(4), may_alias));
+#define VF WF(vf)
+#define LDU(p) (*(const WF(vfu) *)(p))
+#define LDA(p) (*(const VF *)(p))
+#define STA(p, v) (*(VF *)(p) = (v))
+
+/* input transform B^T d B of the 4x4 patches of tiles [q0, q0 + nq) (nq a
+ * multiple of WF_VL) of the parity planes X (channel stride Lx, plane length
+ * PL, row stride Wq): V[pos][ci][q - q0], pos = 4 row + column, row stride of
+ * V: ldv (a multiple of WF_VL), channel block: cin * ldv per position.
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+WF_ATTR static void WF(in_tf)(const float *X, size_t Lx, size_t PL, int Wq, int cin, size_t q0,
+                              int nq, float *V, int ldv)
+{
+    const size_t pstride = (size_t)cin * ldv;
+    for (int ci = 0; ci < cin; ci++) {
+        /* planes (row parity, column parity); "w": one tile row further */
+        const float *p00 = X + (size_t)ci * Lx + q0, *p01 = p00 + PL, *p10 = p00 + 2 * PL,
+                    *p11 = p00 + 3 * PL;
+        const float *p00w = p00 + Wq, *p01w = p01 + Wq, *p10w = p10 + Wq, *p11w = p11 + Wq;
+        float *v = V + (size_t)ci * ldv;
+        for (int q = 0; q < nq; q += WF_VL) {
+            VF d[4][4], t[4][4];
+            d[0][0] = LDU(p00 + q), d[0][1] = LDU(p01 + q);
+            d[0][2] = LDU(p00 + q + 1), d[0][3] = LDU(p01 + q + 1);
+            d[1][0] = LDU(p10 + q), d[1][1] = LDU(p11 + q);
+            d[1][2] = LDU(p10 + q + 1), d[1][3] = LDU(p11 + q + 1);
+            d[2][0] = LDU(p00w + q), d[2][1] = LDU(p01w + q);
+            d[2][2] = LDU(p00w + q + 1), d[2][3] = LDU(p01w + q + 1);
+            d[3][0] = LDU(p10w + q), d[3][1] = LDU(p11w + q);
+            d[3][2] = LDU(p10w + q + 1), d[3][3] = LDU(p11w + q + 1);
+#pragma GCC unroll 4
+            for (int y = 0; y < 4; y++) { /* rows: d B */
+                t[y][0] = d[y][0] - d[y][2];
+                t[y][1] = d[y][1] + d[y][2];
+                t[y][2] = d[y][2] - d[y][1];
+                t[y][3] = d[y][1] - d[y][3];
+            }
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; k++) { /* columns: B^T (d B) */
+                STA(v + 0 * 4 * pstride + k * pstride + q, t[0][k] - t[2][k]);
+                STA(v + 1 * 4 * pstride + k * pstride + q, t[1][k] + t[2][k]);
+                STA(v + 2 * 4 * pstride + k * pstride + q, t[2][k] - t[1][k]);
+                STA(v + 3 * 4 * pstride + k * pstride + q, t[1][k] - t[3][k]);
+            }
+        }
+    }
+}
+
+/* the lanes of a and b interleaved: a0 b0 a1 b1 ... (low half, high half) */
+#if WF_VL == 16
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define IHI(a, b) __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+#elif WF_VL == 8
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
+#define IHI(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+#else
+#define ILO(a, b) __builtin_shufflevector(a, b, 0, 4, 1, 5)
+#define IHI(a, b) __builtin_shufflevector(a, b, 2, 6, 3, 7)
+#endif
+
+/* the 16 products for output channels co .. co + R - 1 (R <= WF_RCO) and
+ * WF_RP vectors of tiles from q (in V's columns), then the output transform
+ * A^T m A (A^T = [1 1 1 0; 0 1 -1 -1]): output (r, s) of tile q goes to
+ * Y[r][co][2 q + s] (plane stride cout * ly, channel stride ly), so that a
+ * row of y is a contiguous run of its plane */
+static inline __attribute__((always_inline)) WF_ATTR void
+WF(mul_blk)(const int R, const float *V, int ldv, int cin, const float *U, int cout, int co, int q,
+            float *Y, size_t ly, size_t qy)
+{
+    const size_t pstride = (size_t)cin * ldv;
+    VF m[16][WF_RCO][WF_RP]; /* lives in L1 (the stack), not in registers */
+    for (int pos = 0; pos < 16; pos++) {
+        VF acc[WF_RCO][WF_RP];
+        const VF z = {0};
+#pragma GCC unroll 8
+        for (int r = 0; r < WF_RCO; r++)
+#pragma GCC unroll 8
+            for (int j = 0; j < WF_RP; j++) acc[r][j] = z;
+        const float *vp = V + pos * pstride + q;
+        const float *up = U + ((size_t)pos * cout + co) * cin;
+        for (int ci = 0; ci < cin; ci++) {
+            VF xv[WF_RP];
+#pragma GCC unroll 8
+            for (int j = 0; j < WF_RP; j++) xv[j] = LDA(vp + (size_t)ci * ldv + j * WF_VL);
+#pragma GCC unroll 8
+            for (int r = 0; r < WF_RCO; r++) {
+                if (r >= R) break;
+                const float u = up[(size_t)r * cin + ci];
+#pragma GCC unroll 8
+                for (int j = 0; j < WF_RP; j++) acc[r][j] += xv[j] * u;
+            }
+        }
+#pragma GCC unroll 8
+        for (int r = 0; r < WF_RCO; r++)
+#pragma GCC unroll 8
+            for (int j = 0; j < WF_RP; j++) m[pos][r][j] = acc[r][j];
+    }
+    const size_t ps = (size_t)cout * ly;
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 8
+        for (int j = 0; j < WF_RP; j++) {
+            VF s0[4], s1[4];
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {
+                s0[c] = m[c][r][j] + m[4 + c][r][j] + m[8 + c][r][j];
+                s1[c] = m[4 + c][r][j] - m[8 + c][r][j] - m[12 + c][r][j];
+            }
+            VF o00 = s0[0] + s0[1] + s0[2], o01 = s0[1] - s0[2] - s0[3];
+            VF o10 = s1[0] + s1[1] + s1[2], o11 = s1[1] - s1[2] - s1[3];
+            float *o = Y + (size_t)(co + r) * ly + 2 * (qy + j * WF_VL);
+            STA(o, ILO(o00, o01));
+            STA(o + WF_VL, IHI(o00, o01));
+            STA(o + ps, ILO(o10, o11));
+            STA(o + ps + WF_VL, IHI(o10, o11));
+        }
+}
+
+/* chunks [c0, c1) of nq tiles: transform, multiply, back-transform into Y */
+WF_ATTR static void WF(fwd_chunks)(const float *X, size_t Lx, size_t PL, int Wq, int cin, int cout,
+                                   const float *U, float *Vbuf, int nq, size_t c0, size_t c1,
+                                   float *Y, size_t ly)
+{
+    const int BS = WF_RP * WF_VL;
+    for (size_t ch = c0; ch < c1; ch++) {
+        size_t q0 = ch * nq;
+        WF(in_tf)(X, Lx, PL, Wq, cin, q0, nq, Vbuf, nq);
+        for (int q = 0; q < nq; q += BS) {
+            int co = 0;
+            for (; co + WF_RCO <= cout; co += WF_RCO)
+                WF(mul_blk)(WF_RCO, Vbuf, nq, cin, U, cout, co, q, Y, ly, q0 + q);
+            for (; co < cout; co++) WF(mul_blk)(1, Vbuf, nq, cin, U, cout, co, q, Y, ly, q0 + q);
+        }
+    }
+}
+
+static const wf_variant WF(variant) = {WF_VL, WF_RP * WF_VL, WF(fwd_chunks)};
+
+#undef ILO
+#undef IHI
+#undef VF
+#undef LDU
+#undef LDA
+#undef STA
