@@ -184,8 +184,9 @@ int nso_opt_step(nso_optimizer *o, const nso_objective *obj, double *w, double e
  * state of r.  Returns NSO_OK or NSO_EIO. */
 int nso_opt_save(const nso_optimizer *o, const double *w, const gsl_rng *r, FILE *f);
 /* Read what nso_opt_save wrote into an optimizer of the same type, dimension
- * and parameters; NSO_EFORMAT with msg on any mismatch or truncation (o, w
- * and r are then unspecified). */
+ * and parameters; NSO_EFORMAT with msg on any mismatch, truncation or bad
+ * checksum.  The record is read and verified whole before anything is
+ * restored, so on failure o, w and r are untouched. */
 int nso_opt_load(nso_optimizer *o, double *w, gsl_rng *r, FILE *f, char *msg, size_t len);
 
 /* ---- command-line flags from the tables --------------------------------- */
