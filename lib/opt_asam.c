@@ -17,6 +17,7 @@
  * Samples: both points on slot 0; phase 0 is the base point.  Stateless
  * between steps. */
 #include "nso_error.h"
+#include "opt_ascent.h"
 #include "optimizer.h"
 #include <math.h>
 #include <stdlib.h>
@@ -50,15 +51,7 @@ static size_t asam_ask(void *s, const double *w, size_t phase, double *pts, nso_
 {
     (void)r;
     asam_state *st = s;
-    if (phase == 0) {
-        memcpy(pts, w, st->dim * sizeof(double));
-        info[0] = (nso_pt){0, 1};
-        return 1;
-    }
-    if (phase > 1) return 0;
-    for (size_t i = 0; i < st->dim; i++) pts[i] = w[i] + st->e[i];
-    info[0] = (nso_pt){0, 0};
-    return 1;
+    return nso_ascent_ask(st->dim, w, st->e, phase, pts, info);
 }
 
 static void asam_tell(void *s, double *w, size_t phase, const double *g, double eta)
