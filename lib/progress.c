@@ -54,3 +54,9 @@ void nso_progress_end(nso_progress *p)
     if (p->shown != p->total) nso_progress_update(p, p->total);
     fputc('\n', stderr);
 }
+
+void nso_progress_at_cb(void *ctx, size_t done)
+{
+    nso_progress_at *a = ctx;
+    nso_progress_update(a->p, a->base + done);
+}

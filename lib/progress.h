@@ -18,5 +18,12 @@ void nso_progress_begin(nso_progress *p, const char *label, size_t total, size_t
 void nso_progress_update(nso_progress *p, size_t done);
 void nso_progress_end(nso_progress *p);
 double nso_now(void); /* monotonic seconds */
+/* A progress callback (void *ctx, size_t done) for the Hessian tools and other
+ * loops that count from 0: reports base + done to p. */
+typedef struct {
+    nso_progress *p;
+    size_t base;
+} nso_progress_at;
+void nso_progress_at_cb(void *ctx, size_t done);
 
 #endif

@@ -156,15 +156,6 @@ static int wrap_sgrad(void *ctx, const double *w, double *g, const nso_sample *s
 }
 
 /* ---- helpers ---------------------------------------------------------------- */
-typedef struct {
-    nso_progress *p;
-    size_t base;
-} pctx;
-static void pcb(void *c, size_t d)
-{
-    pctx *x = c;
-    nso_progress_update(x->p, x->base + d);
-}
 
 /* the first n examples of d (a view: shares the buffers) */
 static nn_dataset prefix(const nn_dataset *d, long n)
@@ -422,12 +413,12 @@ int main(int argc, char **argv)
         for (int i = 0; i < hn; i++) idx[i] = i;
         size_t total = (size_t)(probes + lanczos + an_tr + an_va), done = 0;
         nso_progress_begin(&pg, "ft_run measure", total, 0);
-        pctx pc = {&pg, 0};
+        nso_progress_at pc = {&pg, 0};
         nn_model_op mo;
         if (nn_model_op_init(&mo, m, &tr, idx, hn, (int)chunk, "all", msg, sizeof msg))
             nso_die("--measure: %s", msg);
         nso_linop op = nn_model_op_linop(&mo);
-        nso_hutch_opts ho = {(size_t)probes, (size_t)probes, 0, NULL, 0, {pcb, &pc}};
+        nso_hutch_opts ho = {(size_t)probes, (size_t)probes, 0, NULL, 0, {nso_progress_at_cb, &pc}};
         nso_trace_est est;
         memset(&est, 0, sizeof est);
         nso_hutchinson(&op, &ho, mr, &est); /* a non-finite trace is written as it is */

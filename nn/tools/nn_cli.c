@@ -175,15 +175,6 @@ static nn_dataset train_subset(void)
     return part;
 }
 
-typedef struct {
-    nso_progress *p;
-    size_t base;
-} pctx;
-static void pcb(void *c, size_t d)
-{
-    pctx *x = c;
-    nso_progress_update(x->p, x->base + d);
-}
 
 static void cmd_train(void)
 {
@@ -326,7 +317,7 @@ static void cmd_hessian(void)
                                 (has(measure, "topk") ? iters : 0)) +
                   (has(measure, "density") ? (size_t)slq_runs * iters : 0);
     nso_progress_begin(&pg, "hessian", work, 0);
-    pctx pc = {&pg, 0};
+    nso_progress_at pc = {&pg, 0};
     for (int b = 0; b < nb; b++) {
         nn_model_op mo;
         if (nn_model_op_init(&mo, m, &tr, idx + (size_t)b * B, B, (int)chunk, params, msg, sizeof msg))
@@ -336,7 +327,7 @@ static void cmd_hessian(void)
         acc_sum += acc;
         nso_linop op = nn_model_op_linop(&mo);
         if (has(measure, "trace") || has(measure, "layers")) {
-            nso_hutch_opts ho = {(size_t)minprobes, (size_t)probes, tol, mo.group, L, {pcb, &pc}};
+            nso_hutch_opts ho = {(size_t)minprobes, (size_t)probes, tol, mo.group, L, {nso_progress_at_cb, &pc}};
             nso_trace_est res = {.group_mean = gm, .group_se = gse};
             nso_hutchinson(&op, &ho, r, &res); /* a non-finite trace is written as it is */
             pc.base += (size_t)probes;
@@ -352,7 +343,7 @@ static void cmd_hessian(void)
             double *al = malloc(sizeof(double) * iters), *be = malloc(sizeof(double) * iters),
                    *th = malloc(sizeof(double) * iters);
             size_t k;
-            nso_hess_cb cb = {pcb, &pc};
+            nso_hess_cb cb = {nso_progress_at_cb, &pc};
             nso_lanczos(&op, (size_t)iters, r, al, be, &k, &cb);
             pc.base += (size_t)iters;
             nso_tridiag_eig(k, al, be, th, NULL);
@@ -392,7 +383,7 @@ static void cmd_hessian(void)
         size_t cap = (size_t)slq_runs * iters;
         double *nodes = malloc(sizeof(double) * cap), *wts = malloc(sizeof(double) * cap);
         size_t nn_ = 0;
-        nso_hess_cb cb = {pcb, &pc};
+        nso_hess_cb cb = {nso_progress_at_cb, &pc};
         for (long s = 0; s < slq_runs; s++) {
             size_t k;
             if (nso_slq(&op, (size_t)iters, r, nodes + nn_, wts + nn_, &k, &cb) != NSO_OK) {

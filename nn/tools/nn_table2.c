@@ -130,15 +130,6 @@ static void finish(result *r)
     r->relrms = sqrt(num / den);
 }
 
-typedef struct {
-    nso_progress *p;
-    size_t base;
-} prog_ctx;
-static void prog_cb(void *c, size_t done)
-{
-    prog_ctx *pc = c;
-    nso_progress_update(pc->p, pc->base + done);
-}
 
 static void run(const experiment *e, result *r)
 {
@@ -224,9 +215,9 @@ static void run(const experiment *e, result *r)
     nso_progress pg;
     size_t total = (size_t)e->probes + NSIG * draws;
     nso_progress_begin(&pg, e->name, total, 0);
-    prog_ctx pc = {&pg, 0};
+    nso_progress_at pc = {&pg, 0};
     nso_hutch_opts ho = {.min_probes = (size_t)e->probes, .max_probes = (size_t)e->probes,
-                         .progress = {prog_cb, &pc}};
+                         .progress = {nso_progress_at_cb, &pc}};
     nso_hutchinson(&op, &ho, rh, &tres); /* a non-finite trace stops the run just below */
     gsl_rng_free(rh);
     r->tr = tres.mean;
