@@ -31,6 +31,8 @@ void ft_result_clear(ft_result *r)
     free(r->setting);
     free(r->ep_train_loss);
     free(r->ep_test_loss);
+    free(r->ep_train_eval_loss);
+    free(r->ep_trace);
     free(r->ep_train_acc);
     free(r->ep_test_acc);
     memset(r, 0, sizeof *r);
@@ -128,13 +130,23 @@ static int meta_num(const nso_table *t, const char *key, double *x)
 
 int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
 {
-    static const char *cols = "epoch,lr,train_loss,train_acc,test_loss,test_acc";
+    /* the epoch table: the current columns, or the six of result files
+     * written before train_eval_loss and trace were added (NAN there) */
+    static const char *cols8 = "epoch,lr,train_loss,train_acc,test_loss,test_acc,train_eval_loss,trace";
+    static const char *cols6 = "epoch,lr,train_loss,train_acc,test_loss,test_acc";
     char tmsg[512];
     int rc = FT_EDATA;
     memset(r, 0, sizeof *r);
-    nso_table_opts o = {cols, NULL, 0};
-    nso_table *t = nso_table_read(path, &o, tmsg, sizeof tmsg);
+    nso_table *t = nso_table_read(path, NULL, tmsg, sizeof tmsg);
     if (!t) FAIL("%s", tmsg);
+    if (!t->diverged || t->ncols) {
+        char got[512] = "";
+        size_t u = 0;
+        for (size_t j = 0; j < t->ncols && u < sizeof got; j++)
+            u += (size_t)snprintf(got + u, sizeof got - u, "%s%s", j ? "," : "", t->names[j]);
+        if (strcmp(got, cols8) && strcmp(got, cols6))
+            FAIL("'%s': columns '%s', expected '%s' (or the older '%s')", path, got, cols8, cols6);
+    }
     const char *last = t->ncomments ? t->comments[t->ncomments - 1] : "";
     if (strncmp(last, "job: complete", 13) != 0)
         FAIL("'%s': no '# job: complete' seal as the last line (an unfinished or truncated job)",
@@ -210,6 +222,9 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
     r->ep_test_loss = malloc((r->nep + 1) * sizeof(double));
     r->ep_train_acc = malloc((r->nep + 1) * sizeof(double));
     r->ep_test_acc = malloc((r->nep + 1) * sizeof(double));
+    r->ep_train_eval_loss = malloc((r->nep + 1) * sizeof(double));
+    r->ep_trace = malloc((r->nep + 1) * sizeof(double));
+    if (!r->ep_train_eval_loss || !r->ep_trace) FAIL("'%s': out of memory", path);
     if (!r->path || !r->task || !r->method || !r->setting || !r->tag || !r->ep_train_loss ||
         !r->ep_test_loss || !r->ep_train_acc || !r->ep_test_acc)
         FAIL("'%s': out of memory", path);
@@ -223,6 +238,8 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
         r->ep_train_acc[i] = NSO_T(t, i, 3);
         r->ep_test_loss[i] = NSO_T(t, i, 4);
         r->ep_test_acc[i] = NSO_T(t, i, 5);
+        r->ep_train_eval_loss[i] = t->ncols == 8 ? NSO_T(t, i, 6) : NAN;
+        r->ep_trace[i] = t->ncols == 8 ? NSO_T(t, i, 7) : NAN;
     }
     r->seed = (int)seed;
     r->epochs = (int)ep;

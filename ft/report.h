@@ -39,6 +39,9 @@ typedef struct {
     /* per-epoch columns */
     size_t nep;
     double *ep_train_loss, *ep_test_loss, *ep_train_acc, *ep_test_acc;
+    /* eval-mode training loss at the test-evaluation epochs and the trace at
+     * the --trace-every epochs (NAN elsewhere, and in older files) */
+    double *ep_train_eval_loss, *ep_trace;
     /* parsed from the setting */
     ft_role role;
     char law[32], reg[8]; /* noise law; regulariser "wd", "l2sp", "aug" or "" */

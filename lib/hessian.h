@@ -6,6 +6,8 @@
  *   lanczos.c     Lanczos with full re-orthogonalisation, lock-step over a
  *                 batch of operators; top-k Ritz values; stochastic Lanczos
  *                 quadrature (SLQ) nodes and weights for spectral densities
+ *   trace_deflated.c  the trace as an exact Lanczos part plus Hutchinson on
+ *                 the deflated remainder (lower variance, same products)
  *   hessian.c     dense Hessian of an objective + LAPACKE eigenvalues, the
  *                 Hessian of an objective / a dense matrix as operators,
  *                 power iteration
@@ -98,6 +100,11 @@ int nso_hutchinson(const nso_linop *op, const nso_hutch_opts *opt, gsl_rng *r, n
  * when an invariant subspace was found.  progress gets the step count. */
 int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
                 size_t *len, const nso_hess_cb *progress);
+/* The same for a single operator (nops == 1), also keeping the orthonormal
+ * Krylov basis: basis (m x n, row-major, caller-allocated) receives
+ * q_0 .. q_{len-1}; alpha[j] = q_j' A q_j as computed. */
+int nso_lanczos_basis(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
+                      size_t *len, double *basis, const nso_hess_cb *progress);
 /* Eigenvalues theta (ascending) of the m x m tridiagonal T(alpha, beta); with
  * w != NULL also the SLQ weights w_j = (first component of eigenvector j)^2,
  * which sum to 1.  Returns NSO_OK or NSO_EINVAL (LAPACK failed). */
@@ -111,6 +118,26 @@ int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, 
  * [b*m, b*m + len[b]).  The density estimate is sum_j w_j delta(x - node_j). */
 int nso_slq(const nso_linop *op, size_t m, gsl_rng *r, double *nodes, double *weights,
             size_t *len, const nso_hess_cb *progress);
+
+/* ---- deflated trace (trace_deflated.c) ------------------------------- */
+
+/* tr A = tr(Q' A Q) + tr(P A P), P = I - Q Q', Q the orthonormal basis of an
+ * m-step Lanczos run from a Gaussian start (drawn from r first): the first
+ * term is exact (the sum of the alpha_j = q_j' A q_j), the second is
+ * Hutchinson's estimate (opt, probes drawn from r after the start vector) on
+ * the projected operator.  Unbiased for every Q; when the top of the spectrum
+ * dominates (a network's Hessian) the Krylov space captures it and the
+ * variance falls by the deflated part's share of ||A||_F^2 (Hutch++, Meyer,
+ * Musco, Musco & Woodruff 2021, with a Krylov sketch).  out->mean, se, ci95,
+ * probes describe the total (the exact part adds no variance);
+ * opt->group must be NULL (out->group_mean and group_se are set to NULL).  lambda1 (may be NULL): the top Ritz value of the
+ * same run; top (may be NULL): tr(Q' A Q); kdef (may be NULL): the basis size
+ * used (m clamped to n, or shorter at an invariant subspace).  lanczos_cb
+ * gets the Lanczos step count, opt->progress the probe count.  Single
+ * operator only.  Returns as nso_hutchinson. */
+int nso_trace_deflated(const nso_linop *op, size_t m, const nso_hutch_opts *opt, gsl_rng *r,
+                       nso_trace_est *out, double *lambda1, double *top, size_t *kdef,
+                       const nso_hess_cb *lanczos_cb);
 
 /* ---- power iteration (hessian.c) -------------------------------------- */
 

@@ -16,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
-                size_t *len, const nso_hess_cb *progress)
+int nso_lanczos_basis(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
+                      size_t *len, double *basis, const nso_hess_cb *progress)
 {
+    if (basis && op->nops > 1) NSO_ERROR("Lanczos: the basis is kept for a single operator only", NSO_EINVAL);
     if (m < 1) NSO_ERROR("Lanczos needs at least one step", NSO_EINVAL);
     size_t n = op->n, nops = op->nops ? op->nops : 1, stride = m;
     if (n < 1) NSO_ERROR("Lanczos needs an operator of size >= 1", NSO_EINVAL);
@@ -70,11 +71,18 @@ int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double
         }
         if (progress && progress->fn) progress->fn(progress->ctx, j + 1);
     }
+    if (basis) memcpy(basis, Q, len[0] * n * sizeof(double));
     free(Q);
     free(V);
     free(AV);
     free(done);
     return NSO_OK;
+}
+
+int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
+                size_t *len, const nso_hess_cb *progress)
+{
+    return nso_lanczos_basis(op, m, r, alpha, beta, len, NULL, progress);
 }
 
 int nso_tridiag_eig(size_t m, const double *alpha, const double *beta, double *theta, double *w)

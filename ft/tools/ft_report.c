@@ -473,39 +473,47 @@ static void fig2(const ctx *c)
     char path[700];
     snprintf(path, sizeof path, "%s/fig2.csv", c->outdir);
     nso_csv *cf = nso_csv_open(path, "ft_report", c->indir, 0,
-                               "epoch,sgd_test_loss,sgd_test_loss_sd,nso_test_loss,nso_test_loss_sd,sgd_gap,sgd_gap_sd,nso_gap,nso_gap_sd");
+                               "epoch,sgd_test_loss,sgd_test_loss_sd,nso_test_loss,nso_test_loss_sd,sgd_gap,sgd_gap_sd,nso_gap,nso_gap_sd,sgd_trace,sgd_trace_sd,nso_trace,nso_trace_sd");
     if (!cf) die("--outdir: cannot write '%s'", path);
     nso_csv_printf(cf, "# task: %s\n", sgd && nso ? TASKS[ti] : "none");
+    nso_csv_printf(cf, "# per epoch, mean and sd over the seeds that evaluated it (>= 2; nan otherwise): "
+                       "test loss and gap = test - training loss, both eval-mode batch norm on the whole parts; "
+                       "trace: deflated Hutchinson on the run's Hessian set (--trace-every)\n");
     if (sgd && nso) {
         size_t ne = SIZE_MAX;
         const ft_group *gs[2] = {sgd, nso};
         for (int k = 0; k < 2; k++)
             for (int s = 0; s < FT_MAX_SEED; s++)
                 if (gs[k]->seed[s] && gs[k]->seed[s]->nep < ne) ne = gs[k]->seed[s]->nep;
-        for (size_t e = 0; e < ne; e++) {
-            double v[8];
-            int ok = 1;
-            for (int k = 0; k < 2 && ok; k++)
-                for (int q = 0; q < 2 && ok; q++) {
+        for (size_t e = 0; ne != SIZE_MAX && e < ne; e++) {
+            double v[12];
+            int any = 0;
+            for (int q = 0; q < 3; q++)
+                for (int k = 0; k < 2; k++) {
                     double x[FT_MAX_SEED];
                     size_t n = 0;
                     for (int s = 0; s < FT_MAX_SEED; s++) {
                         const ft_result *r = gs[k]->seed[s];
                         if (!r) continue;
-                        double y = q ? r->ep_test_loss[e] - r->ep_train_loss[e] : r->ep_test_loss[e];
+                        double y = q == 0 ? r->ep_test_loss[e]
+                                   : q == 1 ? r->ep_test_loss[e] - r->ep_train_eval_loss[e]
+                                            : r->ep_trace[e];
                         if (isfinite(y)) x[n++] = y;
                     }
                     nso_meansd m;
                     char msg[128];
-                    if (n < 2 || nso_mean_sd(x, n, &m, msg, sizeof msg) != 0) ok = 0;
-                    else {
+                    v[q * 4 + k * 2] = v[q * 4 + k * 2 + 1] = NAN;
+                    if (n >= 2 && nso_mean_sd(x, n, &m, msg, sizeof msg) == 0) {
                         v[q * 4 + k * 2] = m.mean;
                         v[q * 4 + k * 2 + 1] = m.sd;
+                        any = 1;
                     }
                 }
-            if (ok)
-                nso_csv_printf(cf, "%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", e + 1, v[0], v[1], v[2],
-                               v[3], v[4], v[5], v[6], v[7]);
+            if (any) {
+                nso_csv_printf(cf, "%zu", e + 1);
+                for (int j = 0; j < 12; j++) nso_csv_printf(cf, ",%.6g", v[j]);
+                nso_csv_printf(cf, "\n");
+            }
         }
     }
     if (nso_csv_commit(cf) != 0) die("--outdir: cannot write '%s'", path);

@@ -90,7 +90,8 @@
 static const char *task = "", *cache = "data/cache", *source = "", *save = "", *out = "",
                   *optname = "gd", *tag = "";
 static long depth = 8, epochs = 0, steps = 0, batch = 32, eval_every = 0, subset = 0, eval_n = 0,
-            probes = 16, lanczos = 20, hess_n = 1000, alpha_n = 200, alpha_probes = 8, chunk = 50;
+            probes = 16, lanczos = 20, hess_n = 1000, alpha_n = 200, alpha_probes = 8, chunk = 50,
+            trace_every = 0, trace_probes = 8, trace_lanczos = 5;
 static double lr = 0.05, momentum = 0, wd = 0, smoothing = 0, l2sp = 0, thm_beta = 0.9,
               thm_delta = 0.05;
 static int measure = 0, augment = 0;
@@ -120,10 +121,13 @@ static nso_arg_spec base_specs[] = {
     {"eval-n", NSO_ARG_INT, &eval_n, 0, 100000, "smoke tests: first N of validation and test (0: all)"},
     {"measure", NSO_ARG_FLAG, &measure, 0, 1, "measure trace, lambda_1 and the Theorem 2.2 quantities"},
     {"probes", NSO_ARG_INT, &probes, 1, 10000, "measure: Hutchinson probes of the trace"},
-    {"lanczos", NSO_ARG_INT, &lanczos, 2, 1000, "measure: Lanczos steps for lambda_1"},
+    {"lanczos", NSO_ARG_INT, &lanczos, 2, 1000, "measure: Lanczos steps (lambda_1; the deflated trace)"},
     {"hess-n", NSO_ARG_INT, &hess_n, 1, 100000, "measure: training examples of trace and lambda_1"},
     {"alpha-n", NSO_ARG_INT, &alpha_n, 1, 100000, "measure: examples per part for alpha"},
     {"alpha-probes", NSO_ARG_INT, &alpha_probes, 1, 10000, "measure: probes per per-example trace"},
+    {"trace-every", NSO_ARG_INT, &trace_every, 0, 100000, "Fig. 2: the trace every this many epochs and at the last (0: never)"},
+    {"trace-probes", NSO_ARG_INT, &trace_probes, 1, 10000, "--trace-every: Hutchinson probes (deflated)"},
+    {"trace-lanczos", NSO_ARG_INT, &trace_lanczos, 1, 1000, "--trace-every: Lanczos steps deflated"},
     {"chunk", NSO_ARG_INT, &chunk, 1, 1024, "measure/eval: examples per pass (memory)"},
     {"thm-beta", NSO_ARG_DOUBLE, &thm_beta, 1e-6, 0.999999, "Theorem 2.2: beta of eq. (20)"},
     {"thm-delta", NSO_ARG_DOUBLE, &thm_delta, 1e-12, 0.999999, "Theorem 2.2: delta (confidence 1 - delta)"},
@@ -195,6 +199,28 @@ static double max_example_loss(nn_model_f32 *m, const nn_dataset *d)
     free(y);
     free(idx);
     return mx;
+}
+
+/* the trace (deflated: tr_deflated.c, an exact m-step Lanczos part plus
+ * `np` Hutchinson probes on the rest) and lambda_1 of the Hessian over the
+ * first hn examples of d, batch norm in eval mode, all parameters */
+static void hess_trace(nn_model_f32 *m, const nn_dataset *d, int hn, long m_lanczos, long np, gsl_rng *r,
+                       nso_hess_cb lcb, nso_hess_cb pcb, nso_trace_est *est, double *l1, double *top,
+                       size_t *kdef)
+{
+    char msg[256];
+    int *idx = malloc(sizeof(int) * (size_t)hn);
+    if (!idx) nso_die("out of memory");
+    for (int i = 0; i < hn; i++) idx[i] = i;
+    nn_model_op mo;
+    if (nn_model_op_init(&mo, m, d, idx, hn, (int)chunk, "all", msg, sizeof msg)) nso_die("--measure: %s", msg);
+    nso_linop op = nn_model_op_linop(&mo);
+    nso_hutch_opts ho = {(size_t)np, (size_t)np, 0, NULL, 0, pcb};
+    memset(est, 0, sizeof *est);
+    /* a non-finite trace is written as it is */
+    nso_trace_deflated(&op, (size_t)m_lanczos, &ho, r, est, l1, top, kdef, &lcb);
+    nn_model_op_free(&mo);
+    free(idx);
 }
 
 /* largest per-example Hutchinson trace over the first n examples of d */
@@ -337,13 +363,15 @@ int main(int argc, char **argv)
 
     /* ---- train ---- */
     long every = eval_every ? eval_every : (epochs + 9) / 10;
-    size_t rowcap = (size_t)epochs * 160 + 64, rowlen = 0;
+    size_t rowcap = (size_t)epochs * 200 + 64, rowlen = 0;
     char *rows = malloc(rowcap);
     if (!rows) nso_die("out of memory");
     rows[0] = 0;
     nso_progress pg;
     nso_progress_begin(&pg, "ft_run train", (size_t)epochs, 0);
     int diverged = 0;
+    gsl_rng *trr = trace_every ? nso_rng_named(seed, "ft/trace-epoch") : NULL;
+    int thn = hess_n < tr.n ? (int)hess_n : tr.n;
     for (long e = 0; e < epochs; e++) {
         double L, A;
         int rc = nn_trainer_epoch(T, &L, &A);
@@ -352,17 +380,28 @@ int main(int argc, char **argv)
             break;
         }
         if (rc != NSO_OK) nso_die("training failed in epoch %ld (status %d)", e + 1, rc);
-        double tl = NAN, ta = NAN;
+        double tl = NAN, ta = NAN, trl = NAN, trace_e = NAN;
         if ((e + 1) % every == 0 || e + 1 == epochs) {
+            /* eval-mode batch norm: no running statistic changes, params as trained */
             m->label_smoothing = 0;
             tl = nn_evaluate(m, &te, te.n, &ta);
+            double tra;
+            trl = nn_evaluate(m, &tr, tr.n, &tra);
             m->label_smoothing = smoothing;
         }
-        rowlen += (size_t)snprintf(rows + rowlen, rowcap - rowlen, "%ld,%.9g,%.9g,%.9g,%.9g,%.9g\n",
-                                   e + 1, nn_trainer_lr(T, (uint64_t)e * (uint64_t)nb), L, A, tl, ta);
+        if (trace_every && ((e + 1) % trace_every == 0 || e + 1 == epochs)) {
+            nso_trace_est te_;
+            hess_trace(m, &tr, thn, trace_lanczos, trace_probes, trr, (nso_hess_cb){NULL, NULL},
+                       (nso_hess_cb){NULL, NULL}, &te_, NULL, NULL, NULL);
+            trace_e = te_.mean;
+        }
+        rowlen += (size_t)snprintf(rows + rowlen, rowcap - rowlen, "%ld,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n",
+                                   e + 1, nn_trainer_lr(T, (uint64_t)e * (uint64_t)nb), L, A, tl, ta, trl,
+                                   trace_e);
         nso_progress_update(&pg, (size_t)e + 1);
     }
     nso_progress_end(&pg);
+    if (trr) gsl_rng_free(trr);
     long nsteps = (long)T->opt->step;
     double gps = nsteps ? (double)ngrads / nsteps : 0;
 
@@ -384,7 +423,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ft_run: training diverged (NaN/Inf) at step %ld; --lr %g; wrote %s\n", nsteps, lr, out);
         return 0;
     }
-    nso_csv_printf(c, "epoch,lr,train_loss,train_acc,test_loss,test_acc\n%s", rows);
+    nso_csv_printf(c, "epoch,lr,train_loss,train_acc,test_loss,test_acc,train_eval_loss,trace\n%s", rows);
 
     /* ---- final evaluation ---- */
     m->label_smoothing = 0;
@@ -408,26 +447,15 @@ int main(int argc, char **argv)
         gsl_rng *mr = nso_rng_named(seed, "ft/measure");
         int hn = hess_n < tr.n ? (int)hess_n : tr.n;
         int an_tr = alpha_n < tr.n ? (int)alpha_n : tr.n, an_va = alpha_n < va.n ? (int)alpha_n : va.n;
-        int *idx = malloc(sizeof(int) * (size_t)hn);
-        if (!idx) nso_die("out of memory");
-        for (int i = 0; i < hn; i++) idx[i] = i;
-        size_t total = (size_t)(probes + lanczos + an_tr + an_va), done = 0;
+        size_t total = (size_t)(lanczos + probes + an_tr + an_va), done = 0;
         nso_progress_begin(&pg, "ft_run measure", total, 0);
-        nso_progress_at pc = {&pg, 0};
-        nn_model_op mo;
-        if (nn_model_op_init(&mo, m, &tr, idx, hn, (int)chunk, "all", msg, sizeof msg))
-            nso_die("--measure: %s", msg);
-        nso_linop op = nn_model_op_linop(&mo);
-        nso_hutch_opts ho = {(size_t)probes, (size_t)probes, 0, NULL, 0, {nso_progress_at_cb, &pc}};
+        nso_progress_at lc = {&pg, 0}, pc = {&pg, (size_t)lanczos};
         nso_trace_est est;
-        memset(&est, 0, sizeof est);
-        nso_hutchinson(&op, &ho, mr, &est); /* a non-finite trace is written as it is */
-        pc.base = done = (size_t)probes;
-        double l1 = NAN;
-        nso_lanczos_top(&op, (size_t)lanczos, 1, mr, &l1);
-        done += (size_t)lanczos;
-        nn_model_op_free(&mo);
-        free(idx);
+        double l1 = NAN, top = NAN;
+        size_t kdef = 0;
+        hess_trace(m, &tr, hn, lanczos, probes, mr, (nso_hess_cb){nso_progress_at_cb, &lc},
+                   (nso_hess_cb){nso_progress_at_cb, &pc}, &est, &l1, &top, &kdef);
+        done = (size_t)(lanczos + probes);
         double al_tr = alpha_max(m, &tr, an_tr, mr, &pg, &done);
         double al_va = alpha_max(m, &va, an_va, mr, &pg, &done);
         nso_progress_end(&pg);
@@ -436,8 +464,10 @@ int main(int argc, char **argv)
         ft_thm22_out to;
         ft_thm22(&ti, &to, msg, sizeof msg); /* out of range (alpha <= 0): nan, written as it is */
         nso_csv_printf(c, "# final.trace: %.9g\n# final.trace_se: %.9g\n# final.trace_ci95: %.9g\n"
-                          "# final.trace_probes: %zu\n# final.hess_n: %d\n",
-                       est.mean, est.se, est.ci95, est.probes, hn);
+                          "# final.trace_probes: %zu\n# final.hess_n: %d\n"
+                          "# final.trace_method: deflated\n# final.trace_deflated_k: %zu\n"
+                          "# final.trace_exact_part: %.9g\n",
+                       est.mean, est.se, est.ci95, est.probes, hn, kdef, top);
         nso_csv_printf(c, "# final.lambda1: %.9g\n# final.lanczos_steps: %ld\n", l1, lanczos);
         nso_csv_printf(c, "# final.alpha_train: %.9g\n# final.alpha_heldout: %.9g\n"
                           "# final.alpha_probes: %ld\n# final.alpha_n: %d\n# final.alpha_heldout_n: %d\n",

@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
     --noise) noise=$2; shift 2 ;; --k) k=$2; shift 2 ;; --no-negative) noneg=1; shift ;;
     --weight-decay) wd=$2; shift 2 ;; --l2sp) l2sp=$2; shift 2 ;; --augment) aug=1; shift ;;
     --measure) measure=1; shift ;; --probes | --hess-n | --lanczos | --alpha-n | --alpha-probes | --source) shift 2 ;;
+    --eval-every | --trace-every | --trace-probes | --trace-lanczos) shift 2 ;;
     --save) save=$2; shift 2 ;; --out) out=$2; shift 2 ;;
     *) echo "fake_ft_run: unknown flag '$1'" >&2; exit 2 ;;
   esac

@@ -53,9 +53,18 @@ static const char *write_result(const char *sub, const spec *s)
             s->task, s->method, s->setting, s->tag, s->lr, E, 32 * E);
     fprintf(f, "# grads_per_step: %d\n# split: tr=1 va=2 te=3\n# source: none\n",
             strcmp(s->method, "nso") == 0 ? 2 : 1);
-    fprintf(f, "epoch,lr,train_loss,train_acc,test_loss,test_acc\n");
-    for (int e = 1; e <= E; e++)
-        fprintf(f, "%d,%g,%g,%g,%g,%g\n", e, s->lr, 1.0 / e, 0.5 + 0.1 * e, 1.5 / e, s->test_acc);
+    /* odd seeds: today's 8 columns (train_eval_loss 0.9/e, the trace 100 + e
+     * at even epochs); even seeds: the six columns of older files */
+    if (s->seed % 2) {
+        fprintf(f, "epoch,lr,train_loss,train_acc,test_loss,test_acc,train_eval_loss,trace\n");
+        for (int e = 1; e <= E; e++)
+            fprintf(f, "%d,%g,%g,%g,%g,%g,%g,%s\n", e, s->lr, 1.0 / e, 0.5 + 0.1 * e, 1.5 / e, s->test_acc,
+                    0.9 / e, e % 2 ? "nan" : (e == 2 ? "102" : "104"));
+    } else {
+        fprintf(f, "epoch,lr,train_loss,train_acc,test_loss,test_acc\n");
+        for (int e = 1; e <= E; e++)
+            fprintf(f, "%d,%g,%g,%g,%g,%g\n", e, s->lr, 1.0 / e, 0.5 + 0.1 * e, 1.5 / e, s->test_acc);
+    }
     fprintf(f, "# final.train_loss: 0.01\n# final.train_acc: 1\n# final.val_loss: 0.5\n# final.val_acc: %.17g\n",
             s->val_acc);
     fprintf(f, "# final.test_loss: 0.6\n# final.test_acc: %.17g\n# final.dist_w0: 2\n# final.measured: %d\n",
@@ -97,6 +106,10 @@ static void test_means_and_paired(void)
     const ft_group *g = strcmp(R.g[0].method, "gd") == 0 ? &R.g[0] : &R.g[1];
     const ft_group *h = g == &R.g[0] ? &R.g[1] : &R.g[0];
     CU_ASSERT_EQUAL(g->nseeds, 3);
+    /* per-epoch columns: both formats read; NAN where absent */
+    CU_ASSERT(g->seed[1]->nep == 3 && g->seed[1]->ep_trace[1] == 102 && isnan(g->seed[1]->ep_trace[0]));
+    CU_ASSERT(fabs(g->seed[1]->ep_train_eval_loss[2] - 0.3) < 1e-12);
+    CU_ASSERT(isnan(g->seed[2]->ep_trace[1]) && isnan(g->seed[2]->ep_train_eval_loss[1]));
     nso_meansd m;
     CU_ASSERT_EQUAL(ft_group_stat(g, "test_acc", &m, msg, sizeof msg), FT_OK);
     CHECK_CLOSE(m.mean, 0.81, 1e-12);  /* (0.80 + 0.82 + 0.81) / 3 */

@@ -324,7 +324,7 @@ static const char *measured_keys[] = {
     "final.trace", "final.trace_se", "final.trace_ci95", "final.trace_probes", "final.hess_n",
     "final.lambda1", "final.lanczos_steps", "final.alpha_train", "final.alpha_heldout",
     "final.alpha_probes", "final.alpha_n", "final.C", "final.n", "final.thm22_leading",
-    "final.thm22_bound"};
+    "final.thm22_bound", "final.trace_deflated_k", "final.trace_exact_part"};
 
 #define TARGET "--task fashion59-1000 --seed 3 --subset 200 --eval-n 200 --steps 48 --eval-every 4 --lr 0.05 " \
                "--source %s/src.safetensors"
@@ -334,7 +334,7 @@ static void test_e2e_source(void)
     if (!have_data) return;
     char p[400], msg[512];
     snprintf(p, sizeof p, "%s/src.csv", dir);
-    nso_table_opts o = {"epoch,lr,train_loss,train_acc,test_loss,test_acc", NULL, 6};
+    nso_table_opts o = {"epoch,lr,train_loss,train_acc,test_loss,test_acc,train_eval_loss,trace", NULL, 6};
     nso_table *t = nso_table_read(p, &o, msg, sizeof msg);
     if (!t) fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_FATAL(t != NULL);
@@ -367,7 +367,7 @@ static void test_e2e_target(void)
     CU_ASSERT_FATAL(rename(p, q) == 0);
     CU_ASSERT_EQUAL_FATAL(run(a), 0); /* the same command line, the same --out */
     CU_ASSERT(same_file(p, q)); /* same seed => byte-identical (no wall time in the file) */
-    nso_table_opts o = {"epoch,lr,train_loss,train_acc,test_loss,test_acc", NULL, 8};
+    nso_table_opts o = {"epoch,lr,train_loss,train_acc,test_loss,test_acc,train_eval_loss,trace", NULL, 8};
     nso_table *t = nso_table_read(p, &o, msg, sizeof msg);
     if (!t) fprintf(stderr, "\n  %s\n", msg);
     CU_ASSERT_FATAL(t != NULL);
@@ -404,8 +404,44 @@ static void test_e2e_target(void)
     CU_ASSERT(C >= trl);                /* the max per-example loss is >= the mean */
     CU_ASSERT(meta(t, "final.lambda1") > 0);
     CU_ASSERT(meta(t, "final.thm22_bound") > trl);
-    /* the last row is evaluated, and its test columns equal the final ones */
+    /* the last row is evaluated, and its test columns equal the final ones;
+     * its eval-mode training loss is the final one */
     CHECK_CLOSE(NSO_T(t, 7, 4), tl, 1e-8 * fabs(tl));
+    CHECK_CLOSE(NSO_T(t, 7, 6), trl, 1e-8 * fabs(trl));
+    /* the trace is the deflated estimator with a basis of --lanczos 4 vectors;
+     * no per-epoch trace without --trace-every */
+    CU_ASSERT_STRING_EQUAL(nso_table_meta(t, "final.trace_method"), "deflated");
+    CU_ASSERT(meta(t, "final.trace_deflated_k") == 4);
+    for (int e = 0; e < 8; e++) CU_ASSERT(isnan(NSO_T(t, e, 7)));
+
+    /* --trace-every 4: the trace at epochs 4 and 8 only, and measuring it
+     * mid-training changes nothing else: every other column and every final
+     * line are the same bits as the run without it */
+    {
+        char p3[400], a3[2048], m3[512];
+        snprintf(p3, sizeof p3, "%s/nso_trace.csv", dir);
+        snprintf(a3, sizeof a3, TARGET " --opt nso --sigma 0.01 %s --trace-every 4 --trace-probes 4 "
+                 "--trace-lanczos 3 --out %s", dir, measure, p3);
+        CU_ASSERT_EQUAL_FATAL(run(a3), 0);
+        nso_table *t3 = nso_table_read(p3, &o, m3, sizeof m3);
+        CU_ASSERT_FATAL(t3 != NULL);
+        for (int e = 0; e < 8; e++) {
+            for (int col = 0; col < 7; col++) {
+                double x = NSO_T(t, e, col), y = NSO_T(t3, e, col);
+                CU_ASSERT((isnan(x) && isnan(y)) || x == y);
+            }
+            CU_ASSERT(e % 4 == 3 ? NSO_T(t3, e, 7) > 0 : isnan(NSO_T(t3, e, 7)));
+        }
+        for (size_t i = 0; i < sizeof final_keys / sizeof *final_keys; i++)
+            CU_ASSERT(meta(t, final_keys[i]) == meta(t3, final_keys[i]));
+        for (size_t i = 0; i < sizeof measured_keys / sizeof *measured_keys; i++)
+            CU_ASSERT(meta(t, measured_keys[i]) == meta(t3, measured_keys[i]));
+        /* a loose sanity check: the last epoch's trace estimates the same
+         * quantity as final.trace, from other and fewer probes */
+        double tf = meta(t, "final.trace"), te = NSO_T(t3, 7, 7);
+        CU_ASSERT(te > 0.2 * tf && te < 5 * tf);
+        nso_table_free(t3);
+    }
 
     /* independent recomputation from the saved model: the split rebuilt here,
      * one example per forward pass (eval-mode batch norm); the program used
