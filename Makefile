@@ -90,12 +90,15 @@ $(BIN)/bench_sensing: $(BUILD)/bench/bench_sensing.o $(LIBNSO)
 	$(CC) $(CFLAGS) $< $(LIBNSO) $(LDLIBS) -o $@
 
 REPRO_TARGETS :=
+# run after REPRO_TARGETS, one at a time (each runs its own parallel jobs)
+REPRO_SERIAL :=
 FIGURE_TARGETS :=
 
 -include $(wildcard */*.mk)
 
 repro: check-deps all
 	$(MAKE) -j$(JOBS) $(REPRO_TARGETS)
+	$(if $(strip $(REPRO_SERIAL)),$(MAKE) $(REPRO_SERIAL))
 	$(MAKE) figures
 	$(MAKE) report
 	@echo "repro ($(PROFILE)): ledger $(LEDGER), report $(REPORT), figures $(OUT)/figures/"

@@ -7,14 +7,14 @@
 #
 # Results: $(OUT)/ft/ (quick: out/quick/ft, full: data/ft); tables and figure
 # data: $(OUT)/ft-report/; figures: $(OUT)/figures/ft_fig*.png.
-# Not part of `make repro` yet: build/bin/ft_run (the job program) is another
-# branch's work, and the quick profile's <= 4 minute budget has not been
-# measured with it (docs/report/40_finetune.md says so).
+# Part of `make repro` (REPRO_SERIAL: after the other parts, since the sweep
+# runs its own 2 jobs at a time); the quick profile's budget is 4 minutes.
 
 FT_OUT := $(OUT)/ft
 .PHONY: finetune finetune-figures
-finetune: $(BIN)/ft_report $(if $(wildcard ft/tools/ft_run.c),$(BIN)/ft_run)
-	@test -x $(BIN)/ft_run || { echo "make finetune: $(BIN)/ft_run is not built (the job program, ft/tools/ft_run.c)" >&2; exit 2; }
+REPRO_SERIAL += finetune
+finetune: $(BIN)/ft_report $(BIN)/ft_run $(BIN)/nn_data
+	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
 	JOBS=2 bash scripts/ft_sweep.sh $(PROFILE) $(FT_OUT) $(LEDGER)
 	$(MAKE) --no-print-directory finetune-figures
 finetune-figures:

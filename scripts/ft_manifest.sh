@@ -17,8 +17,8 @@
 #      ablations, Figure 4 combinations, supplement grid
 # The selection itself is ft_report --select (one implementation, tested).
 #
-# PROFILE quick (part of make finetune; about 4 minutes): mnist-200 only,
-#   seeds 1-2, 320 steps, fixed settings (no selection: SGD lr 0.05, SAM rho
+# PROFILE quick (at most 4 minutes): mnist-200 only, a 3-epoch source model,
+#   seeds 1-2, 320 steps, fixed settings (no selection: SGD lr 0.2, SAM rho
 #   0.05, NSO sigma 0.01, WP-SGD sigma 0.01, uncentred and centred binomial
 #   WP-SGD at sigma 0.01); traces with 8 probes for SGD and NSO; phase 3 empty.
 # PROFILE full: the plan's 3-hour version (section 6), with its named cuts:
@@ -125,12 +125,13 @@ tagof() { # "ARGS..." -> a directory tag: values joined, e.g. rho0.05-sigma0.01
 
 case "$profile.$phase" in
   *.0)
-    ep=$([ $profile = quick ] && echo 5 || echo 12)
+    ep=$([ $profile = quick ] && echo 3 || echo 12)
     res=$out/source/gd-base/seed0.csv
     echo "$JOB $res --est $([ $profile = quick ] && echo 50 || echo 131) -- env OMP_NUM_THREADS=1 $RUN --task source --seed 0 --opt gd --lr 0.05 --epochs $ep --save $ckpt --out $res" >>"$tmp"
     ;;
   quick.1)
-    for s in 1 2; do job mnist-200 gd-lr0.05 $s $((E1 + EM + ET)) "" --opt gd --lr 0.05 $(len mnist-200) $HESS $FIG2; done ;;
+    # lr 0.2: the full profile's choice on mnist-200 (the grid's largest)
+    for s in 1 2; do job mnist-200 gd-lr0.2 $s $((E1 + EM + ET)) "" --opt gd --lr 0.2 $(len mnist-200) $HESS $FIG2; done ;;
   quick.2)
     c=$(choice mnist-200 gd); lr=$(field "$c" lr)
     for s in 1 2; do

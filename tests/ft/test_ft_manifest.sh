@@ -43,7 +43,7 @@ check "every job line is job.sh ... -- env OMP_NUM_THREADS=1 ft_run" \
 bash scripts/manifest.sh -q "$m1"
 m2=$(bash scripts/ft_manifest.sh quick 2 "$T/q")
 check "quick phase 2: 10 jobs" [ "$(count "$m2")" -eq 10 ]
-check "quick phase 2 uses the chosen lr 0.05" [ "$(grep -c -- '--lr 0.05 ' "$m2")" -eq 10 ]
+check "quick phase 2 uses phase 1's lr 0.2" [ "$(grep -c -- '--lr 0.2 ' "$m2")" -eq 10 ]
 check "quick has the binomial laws" [ "$(grep -c -- '--noise binomial4_uncentred' "$m2")" -eq 2 ]
 bash scripts/manifest.sh -q "$m2"
 m3=$(bash scripts/ft_manifest.sh quick 3 "$T/q")
@@ -79,7 +79,7 @@ for f in cost.md table1.md table3.md ablation.md fig4.md thm22.md selection.md f
 done
 check "equal compute stated next to Table 3" grep -q "Equal compute" "$T/q-report/table3.md"
 sel=$("$BIN/ft_report" --select --indir "$T/q" --task mnist-200 --method nso)
-check "--select nso: sigma 0.01 at lr 0.05 ($sel)" grep -q "lr=0.05 sigma=0.01" <<<"$sel"
+check "--select nso: sigma 0.01 at the quick lr 0.2 ($sel)" grep -q "lr=0.2 sigma=0.01" <<<"$sel"
 "$BIN/ft_report" --select --indir "$T/q" --task mnist-200 --method asam 2>/dev/null
 check "--select of a method without runs: exit 1" [ $? -eq 1 ]
 # a truncated result: refused with its name, nothing written
