@@ -106,6 +106,8 @@ void ft_classify(const char *task, const char *method, const char *setting, ft_r
     else if ((strcmp(method, "nso") == 0 || strcmp(method, "wpgd") == 0) && !isnan(r->sigma) &&
              !in_paper_sigma_grid(r->sigma))
         r->role = FT_ROLE_SUPPLEMENT;
+    else if (strcmp(method, "bsam") == 0 && !isnan(kvnum(s, "s0")) && kvnum(s, "s0") != 1)
+        r->role = FT_ROLE_SUPPLEMENT; /* bSAM off its code's default initial precision */
     else r->role = FT_ROLE_MAIN;
 }
 

@@ -22,7 +22,7 @@ typedef enum {
     FT_ROLE_K2,         /* NSO ablation: k = 2 */
     FT_ROLE_K3,         /* NSO ablation: k >= 3 */
     FT_ROLE_COMBO,      /* Figure 4: a regulariser (.reg), alone (gd) or with NSO */
-    FT_ROLE_SUPPLEMENT, /* NSO / WP-SGD at a sigma outside the paper's grid */
+    FT_ROLE_SUPPLEMENT, /* NSO / WP-SGD at a sigma outside the paper's grid; bSAM with s0 != 1 */
     FT_ROLE_SOURCE      /* the source pretraining job */
 } ft_role;
 

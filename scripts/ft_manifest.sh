@@ -221,6 +221,12 @@ case "$profile.$phase" in
     for sg in 0.002 0.005 0.02 0.03 0.05; do
       job $t "nso-sigma$sg" 1 $E2 "" --opt nso --sigma $sg --lr "$lr" $(len $t)
       job $t "wpgd-sigma$sg" 1 $E1 "" --opt wpgd --sigma $sg --lr "$lr" $(len $t)
+    done
+    # supplement: bSAM with its initial precision s0 raised from the code's 1
+    # to 50, so that its initial posterior noise 1/sqrt(N s0) equals sigma =
+    # 0.01 at N = 200 (with s0 = 1 it is 0.07: the selection runs do not fit)
+    for s in 1 2; do
+      job $t "bsam-rho0.05-s050" $s $E2 "" --opt bsam --rho 0.05 --s0 50 --lr "$lr" $(len $t) $SELEVAL
     done ;;
 esac
 mv -f "$tmp" "$man" || die "cannot write $man"

@@ -736,7 +736,8 @@ static void selection_md(const ctx *c)
         const ft_group *g = &c->R.g[j];
         if (g->role != FT_ROLE_MAIN && g->role != FT_ROLE_SUPPLEMENT) continue;
         char b0[64], b1[64], b2[64];
-        sb(&s, "| %s | %s | %s | %g | %zu | %s | %s | %s |\n", g->task, g->method, g->tag, g->lr, g->nseeds,
+        sb(&s, "| %s | %s%s | %s | %g | %zu | %s | %s | %s |\n", g->task, g->method,
+           g->role == FT_ROLE_SUPPLEMENT ? " (supplement)" : "", g->tag, g->lr, g->nseeds,
            ms(g, "train_acc", 100, "%.2f", b0, sizeof b0), ms(g, "val_acc", 100, "%.2f", b1, sizeof b1),
            ms(g, "test_acc", 100, "%.2f", b2, sizeof b2));
     }

@@ -224,6 +224,12 @@ static void test_classify(void)
     ft_classify("mnist-200", "nso", "sigma=0.01 k=1 aug=1", &r);
     CU_ASSERT_EQUAL(r.role, FT_ROLE_COMBO);
     CU_ASSERT_STRING_EQUAL(r.reg, "aug");
+    /* bSAM: the code's default initial precision s0 = 1 is the paper's
+     * method; another s0 is a labelled supplement */
+    ft_classify("mnist-200", "bsam", "rho=0.05 b1=0.9 b2=0.999 prior-prec=25 damping=0.1 s0=1 ndata=0", &r);
+    CU_ASSERT_EQUAL(r.role, FT_ROLE_MAIN);
+    ft_classify("mnist-200", "bsam", "rho=0.05 b1=0.9 b2=0.999 prior-prec=25 damping=0.1 s0=50 ndata=0", &r);
+    CU_ASSERT_EQUAL(r.role, FT_ROLE_SUPPLEMENT);
     ft_classify("mnist-200", "ls", "ls=0.2", &r);
     CU_ASSERT_EQUAL(r.role, FT_ROLE_MAIN);
     CHECK_CLOSE(r.ls, 0.2, 0);
