@@ -130,6 +130,20 @@ static int meta_num(const nso_table *t, const char *key, double *x)
     return *end == 0;
 }
 
+/* files written before 2026-11-27 tag --no-negative as nothing: name it in
+ * the display tag (grouping uses the setting) */
+static int tag_noneg(ft_result *r)
+{
+    if (r->role != FT_ROLE_NONEG || strstr(r->tag, "no-negative")) return 0;
+    size_t n = strlen(r->tag) + sizeof "-no-negative";
+    char *t = malloc(n);
+    if (!t) return -1;
+    snprintf(t, n, "%s-no-negative", r->tag);
+    free(r->tag);
+    r->tag = t;
+    return 0;
+}
+
 int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
 {
     /* the epoch table: the current columns, or the six of result files
@@ -184,6 +198,7 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
         r->C = r->alpha_train = r->n = NAN;
         r->val_acc = 0;
         ft_classify(r->task, r->method, r->setting, r);
+        if (tag_noneg(r)) FAIL("'%s': out of memory", path);
         nso_table_free(t);
         return FT_OK;
     }
@@ -249,6 +264,7 @@ int ft_result_read(const char *path, ft_result *r, char *msg, size_t len)
     r->gps = (int)gps;
     r->lr = lr;
     ft_classify(r->task, r->method, r->setting, r);
+    if (tag_noneg(r)) FAIL("'%s': out of memory", path);
     nso_table_free(t);
     return FT_OK;
 }
@@ -326,8 +342,10 @@ int ft_results_group(ft_results *R, char *msg, size_t len)
         ft_group *g = NULL;
         for (size_t j = 0; j < R->ng && !g; j++) {
             ft_group *h = &R->g[j];
+            /* the key is the full setting, not the tag: files written before
+             * 2026-11-27 tagged a method flag such as --no-negative as nothing */
             if (strcmp(h->task, r->task) == 0 && strcmp(h->method, r->method) == 0 &&
-                strcmp(h->tag, r->tag) == 0 && same_num(h->lr, r->lr))
+                strcmp(h->setting, r->setting) == 0 && same_num(h->lr, r->lr))
                 g = h;
         }
         if (!g) {
@@ -345,10 +363,6 @@ int ft_results_group(ft_results *R, char *msg, size_t len)
             g->ls = r->ls;
             g->k = r->k;
             g->gps = r->gps;
-        } else if (strcmp(g->setting, r->setting) != 0) {
-            snprintf(msg, len, "'%s': tag '%s' with setting '%s', but another file of this tag has '%s'",
-                     r->path, r->tag, r->setting, g->setting);
-            return FT_EDATA;
         }
         const ft_result *old = g->seed[r->seed];
         if (!old) {

@@ -258,10 +258,12 @@ static void describe(const nso_opt_type *ot, const double *vals, char *setting, 
     size_t u = (size_t)snprintf(setting, slen, "%s", p);
     char t[512] = "";
     size_t tu = 0;
-    for (size_t i = NBASE; i < nspecs; i++)
-        if (opt_texts[i - NBASE] && tu < sizeof t)
-            tu += (size_t)snprintf(t + tu, sizeof t - tu, "%s%s%s", tu ? "-" : "", specs[i].name,
-                                   opt_texts[i - NBASE]);
+    for (size_t i = NBASE; i < nspecs; i++) {
+        /* a method flag given (e.g. --no-negative) tags as its name */
+        const char *v = specs[i].type == NSO_ARG_FLAG ? (*(int *)specs[i].ptr ? "" : NULL) : opt_texts[i - NBASE];
+        if (v && tu < sizeof t)
+            tu += (size_t)snprintf(t + tu, sizeof t - tu, "%s%s%s", tu ? "-" : "", specs[i].name, v);
+    }
 #define EXTRA(cond, key, fmt, v)                                                                   \
     if (cond) {                                                                                    \
         if (u < slen) u += (size_t)snprintf(setting + u, slen - u, "%s" key "=" fmt, u ? " " : "", v); \

@@ -306,14 +306,29 @@ static void test_malformed(void)
     /* an empty directory */
     clean();
     expect_refused(dir, "no result files");
-    /* one tag, two settings: refused */
+    /* one tag, two settings: two groups (the setting is the key; files
+     * written before 2026-11-27 tagged --no-negative as nothing), and the
+     * no-negative one is named in its display tag */
     clean();
     write_result("a", &ok);
     spec other = ok;
     other.seed = 2;
-    other.setting = "ls=0.1";
-    snprintf(path, sizeof path, "%s", write_result("b", &other));
-    expect_refused(path, "tag 'base'");
+    other.method = "nso";
+    other.setting = "sigma=0.01 k=1 no-negative=0";
+    write_result("b", &other);
+    other.setting = "sigma=0.01 k=1 no-negative=1";
+    write_result("c", &other);
+    {
+        ft_results R2;
+        char m2[512];
+        CU_ASSERT_EQUAL_FATAL(ft_results_load(dir, &R2, m2, sizeof m2), FT_OK);
+        CU_ASSERT_EQUAL(R2.ng, 3);
+        int named = 0;
+        for (size_t j = 0; j < R2.ng; j++)
+            if (R2.g[j].role == FT_ROLE_NONEG) named = strcmp(R2.g[j].tag, "base-no-negative") == 0;
+        CU_ASSERT(named);
+        ft_results_free(&R2);
+    }
 }
 
 /* a sealed diverged run: read, no statistics, loses the selection */

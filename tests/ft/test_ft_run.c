@@ -491,6 +491,15 @@ static void test_e2e_target(void)
     }
     CU_ASSERT(d[1] < 0.9 * d[0]);
 
+    /* a method flag (--no-negative) is named in the tag */
+    snprintf(p, sizeof p, "%s/noneg.csv", dir);
+    snprintf(a, sizeof a, TARGET " --opt nso --sigma 0.01 --no-negative --out %s", dir, p);
+    CU_ASSERT_EQUAL_FATAL(run(a), 0);
+    t = nso_table_read(p, NULL, msg, sizeof msg);
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT_STRING_EQUAL(nso_table_meta(t, "tag"), "sigma0.01-no-negative");
+    nso_table_free(t);
+
     /* --augment: recorded in the setting and the tag, and it changes the run */
     snprintf(p, sizeof p, "%s/aug.csv", dir);
     snprintf(a, sizeof a, TARGET " --augment --out %s", dir, p);
