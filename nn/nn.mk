@@ -85,9 +85,9 @@ $(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=f
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
-NN_FUZZ_TARGETS := idx json safetensors
+NN_FUZZ_TARGETS := idx json safetensors brown
 NN_FUZZ_SECONDS ?= 30
-NN_FUZZ_SRC := nn/dataset.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
+NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c

@@ -1,0 +1,3 @@
+#include "test_text.h"
+void text_suite_layers(void) {}
+void text_suite_model(void) {}
