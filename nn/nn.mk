@@ -11,7 +11,8 @@
 # double (-DNN_F64, an independent path used by the tests).
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
-             nn/softmax_ce.c nn/model.c
+             nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
+             nn/cls_pool.c nn/attention.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -89,7 +90,8 @@ NN_FUZZ_TARGETS := idx json safetensors brown
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
-               nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c lib/rng.c lib/error.c
+               nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
+               nn/embedding.c nn/cls_pool.c nn/attention.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -c $< -o $@
