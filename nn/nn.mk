@@ -94,7 +94,7 @@ NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c 
                nn/embedding.c nn/cls_pool.c nn/attention.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -c $< -o $@
+	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
 $(BIN)/fuzz_replay: $(BUILD)/tests/fuzz/replay.o $(NN_FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%.o) $(LIBNN) $(LIBNSO)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -o $@

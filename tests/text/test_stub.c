@@ -1,2 +1,0 @@
-#include "test_text.h"
-void text_suite_model(void) {}
