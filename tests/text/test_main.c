@@ -9,6 +9,7 @@ int main(void)
     text_suite_corpus();
     text_suite_layers();
     text_suite_model();
+    text_suite_cli();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
