@@ -16,7 +16,11 @@
  *     configuration read back, parameters identical after a round trip;
  *   - nn/hess.c's operator over a token data set (two chunks, full-set
  *     weighting) against the double HVP on the whole set: 1e-4 x max |Hv|;
- *   - the "brown" token data set through nn_dataset_open / splits (if cached). */
+ *   - the "brown" token data set through nn_dataset_open / splits (if cached);
+ *   - the float forward pass against tests/text/ref_transformer.py, an
+ *     independent pure-Python forward from the checkpoint alone (PyTorch's
+ *     TransformerEncoderLayer equations): logits 1e-5 x (1 + max |z|), for
+ *     GELU and ReLU, 2 heads and 1 (skipped when python3 is missing). */
 #include "hess.h"
 #include "nn.h"
 #include "rng.h"
@@ -341,6 +345,56 @@ static void test_brown_dataset(void)
               strstr(msg, "/nonexistent/" NN_BROWN_FILE));
 }
 
+/* the engine's logits -> CASE.json; python3 recomputes them from the checkpoint */
+static void ref_case(const nn_config *c, uint64_t seed)
+{
+    char msg[300], st[64], js[64], cmd[300];
+    snprintf(st, sizeof st, "/tmp/test_ref_%d.safetensors", (int)getpid());
+    snprintf(js, sizeof js, "/tmp/test_ref_%d.json", (int)getpid());
+    gsl_rng *r = nso_rng_named(seed, "x");
+    nn_model_f32 *m = nn_model_create_f32(c, NB, r, msg, sizeof msg);
+    gsl_rng_free(r);
+    CU_ASSERT_FATAL(m != NULL);
+    for (size_t i = 0; i < m->nparams; i++) m->params[i] += (float)(0.4 * sin(2.3 * i + seed));
+    double loss = nn_loss_f32(m, X, Y, NB, NULL);
+    const float *z = nn_logits_f32(m);
+    FILE *f = fopen(js, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "{\"tokens\": [");
+    for (int i = 0; i < NB * L; i++) fprintf(f, "%s%d", i ? ", " : "", (int)X[i]);
+    fprintf(f, "], \"labels\": [%d, %d, %d], \"loss\": %.9g, \"logits\": [", Y[0], Y[1], Y[2], loss);
+    for (int b = 0; b < NB; b++) {
+        fprintf(f, "%s[", b ? ", " : "");
+        for (int k = 0; k < K; k++) fprintf(f, "%s%.9g", k ? ", " : "", z[k * NB + b]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+    CU_ASSERT_FATAL(nn_st_save(st, m, msg, sizeof msg) == 0);
+    snprintf(cmd, sizeof cmd, "python3 tests/text/ref_transformer.py %s %s | sed 's/^/  /'", st, js);
+    printf("\n");
+    fflush(stdout);
+    CU_ASSERT(system(cmd) == 0);
+    remove(st);
+    remove(js);
+    nn_model_free_f32(m);
+}
+
+static void test_reference(void)
+{
+    if (system("python3 -c 1 2>/dev/null") != 0) {
+        printf("\n  (skipped: no python3)");
+        return;
+    }
+    nn_config c = tiny;
+    ref_case(&c, 1);
+    c.act = NN_ACT_RELU;
+    ref_case(&c, 2);
+    c.in_h = 1;
+    c.depth = 1;
+    ref_case(&c, 3);
+}
+
 void text_suite_model(void)
 {
     CU_pSuite s = CU_add_suite("text_model", NULL, NULL);
@@ -351,4 +405,5 @@ void text_suite_model(void)
     CU_add_test(s, "checkpoint: PyTorch names/shapes, config, round trip, new head", test_checkpoint);
     CU_add_test(s, "hess.c operator over a token data set; balanced split of tokens", test_hess_operator);
     CU_add_test(s, "the brown token data set (counts, ids in the vocabulary)", test_brown_dataset);
+    CU_add_test(s, "forward pass vs an independent pure-Python reference", test_reference);
 }
