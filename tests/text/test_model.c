@@ -302,6 +302,25 @@ static void test_hess_operator(void)
     for (size_t i = 0; i < n; i++) e = fmax(e, fabs(ho[i] - hv[i]));
     CU_ASSERT(e <= 1e-4 * mh && mh > 1e-3);
     if (!(e <= 1e-4 * mh)) printf("\n  operator: max error %.3g (max |Hv| %.3g)", e, mh);
+    /* a block of 2 directions (one shared forward/backward pass, nn_hvp_multi):
+     * each product as computed alone (the attention's scratch is rewritten per
+     * R pass); equal to rounding of the float sums: 1e-6 x max */
+    double *v2 = malloc(2 * n * sizeof *v2), *h2 = malloc(2 * n * sizeof *h2);
+    for (size_t i = 0; i < n; i++) {
+        v2[i] = sin(0.3 * i + 1);
+        v2[n + i] = v[i];
+    }
+    CU_ASSERT(op.block >= 2);
+    op.apply(op.ctx, 2, v2, h2);
+    e = 0;
+    for (size_t i = 0; i < n; i++) e = fmax(e, fabs(h2[n + i] - ho[i]));
+    CU_ASSERT(e <= 1e-6 * mh);
+    op.apply(op.ctx, 1, v2, ho);
+    e = 0;
+    for (size_t i = 0; i < n; i++) e = fmax(e, fabs(h2[i] - ho[i]));
+    CU_ASSERT(e <= 1e-6 * maxabs(ho, n) && maxabs(ho, n) > 1e-3);
+    free(v2);
+    free(h2);
     nn_model_op_free(&mo);
     free(v);
     free(hv);
