@@ -164,7 +164,7 @@ static double plain_sgd_epoch(nn_model_f32 *m, const nn_dataset *d, int B, int e
 static void engine_vs_plain(int B)
 {
     int n = B * (int)steps;
-    nn_dataset d = {n, 1, 28, 28, 10, malloc((size_t)n * 784), malloc((size_t)n)};
+    nn_dataset d = {n, 1, 28, 28, 10, malloc((size_t)n * 784), malloc((size_t)n), NULL};
     gsl_rng *r = nso_rng_named(seed, "bench/sgd-data");
     for (long i = 0; i < (long)n * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
     for (int i = 0; i < n; i++) d.labels[i] = (uint8_t)(i % 10);
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
     nn_model_free_f32(m);
     /* 4. Hutchinson: probes x examples on ResNet-8, chunks of 100 */
     m = resnet8(100);
-    nn_dataset d = {(int)nex, 1, 28, 28, 10, malloc(nex * 784), malloc(nex)};
+    nn_dataset d = {(int)nex, 1, 28, 28, 10, malloc(nex * 784), malloc(nex), NULL};
     for (long i = 0; i < nex * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
     for (long i = 0; i < nex; i++) d.labels[i] = (uint8_t)(i % 10);
     int *idx = malloc(sizeof(int) * nex);

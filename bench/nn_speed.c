@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     gsl_rng *r = nso_rng_named(seed, "bench/data");
     if (w == 4) {
         nn_model_f32 *m = resnet8(100);
-        nn_dataset d = {(int)nex, 1, 28, 28, 10, malloc(nex * 784), malloc(nex)};
+        nn_dataset d = {(int)nex, 1, 28, 28, 10, malloc(nex * 784), malloc(nex), NULL};
         for (long i = 0; i < nex * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
         for (long i = 0; i < nex; i++) d.labels[i] = (uint8_t)(i % 10);
         int *idx = malloc(sizeof(int) * nex);

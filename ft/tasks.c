@@ -61,7 +61,7 @@ static int gather(const nn_dataset *pool, const int *idx, int n, int lo, int ncl
 {
     size_t per = (size_t)pool->c * pool->h * pool->w;
     *out = (nn_dataset){n, pool->c, pool->h, pool->w, nclass, malloc(per * (size_t)n + 1),
-                        malloc((size_t)n + 1)};
+                        malloc((size_t)n + 1), NULL};
     if (!out->pixels || !out->labels) return FT_ENOMEM;
     for (int k = 0; k < n; k++) {
         memcpy(out->pixels + per * (size_t)k, pool->pixels + per * (size_t)idx[k], per);

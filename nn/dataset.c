@@ -3,6 +3,7 @@
  * images, 0x00000801 (uint8, 1 dim) for labels, then the dimensions, then the
  * data.  Files may be gzip-compressed (zlib reads plain files as-is). */
 #include "dataset.h"
+#include "corpus.h"
 #include "rng.h"
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ void nn_dataset_free(nn_dataset *d)
 {
     free(d->pixels);
     free(d->labels);
+    free(d->tokens);
     memset(d, 0, sizeof *d);
 }
 
@@ -358,8 +360,11 @@ int nn_split_balanced(const nn_dataset *d, uint64_t seed, const int *sizes, int 
         int *used = calloc(C, sizeof(int));
         for (int p = 0; p < nparts; p++) {
             nn_dataset *o = &parts[p];
-            *o = (nn_dataset){sizes[p], d->c, d->h, d->w, C, malloc((size_t)sizes[p] * per_img + 1),
-                              malloc((size_t)sizes[p] + 1)};
+            *o = (nn_dataset){sizes[p], d->c, d->h, d->w, C,
+                              d->tokens ? NULL : malloc((size_t)sizes[p] * per_img + 1),
+                              malloc((size_t)sizes[p] + 1),
+                              d->tokens ? malloc(((size_t)sizes[p] * per_img + 1) * sizeof(int32_t))
+                                        : NULL};
             int k = 0;
             /* interleave classes so a prefix of a part is still nearly balanced */
             int maxper = sizes[p] / C + 1;
@@ -368,8 +373,12 @@ int nn_split_balanced(const nn_dataset *d, uint64_t seed, const int *sizes, int 
                     int want = sizes[p] / C + (c < sizes[p] % C);
                     if (r >= want) continue;
                     int src = idx[c][used[c] + r];
-                    memcpy(o->pixels + (size_t)k * per_img, d->pixels + (size_t)src * per_img,
-                           per_img);
+                    if (d->tokens)
+                        memcpy(o->tokens + (size_t)k * per_img, d->tokens + (size_t)src * per_img,
+                               per_img * sizeof(int32_t));
+                    else
+                        memcpy(o->pixels + (size_t)k * per_img, d->pixels + (size_t)src * per_img,
+                               per_img);
                     o->labels[k++] = (uint8_t)c;
                 }
             for (int c = 0; c < C; c++) used[c] += sizes[p] / C + (c < sizes[p] % C);
@@ -385,11 +394,44 @@ int nn_split_balanced(const nn_dataset *d, uint64_t seed, const int *sizes, int 
 void nn_dataset_batch(const nn_dataset *d, const int *idx, int B, float *x, uint8_t *y)
 {
     size_t per = (size_t)d->c * d->h * d->w;
+    if (d->tokens) { /* token ids, exact in float (< 2^24) */
+        for (int b = 0; b < B; b++) {
+            const int32_t *t = d->tokens + (size_t)idx[b] * per;
+            for (size_t i = 0; i < per; i++) x[(size_t)b * per + i] = (float)t[i];
+            y[b] = d->labels[idx[b]];
+        }
+        return;
+    }
     for (int b = 0; b < B; b++) {
         const uint8_t *p = d->pixels + (size_t)idx[b] * per;
         for (size_t i = 0; i < per; i++) x[(size_t)b * per + i] = p[i] * (1.0f / 255);
         y[b] = d->labels[idx[b]];
     }
+}
+
+/* the labelled passages of the Brown corpus as a token data set */
+static int brown_open(const char *cache, nn_dataset *out, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", cache, NN_BROWN_FILE);
+    memset(out, 0, sizeof *out);
+    if (access(path, R_OK) != 0)
+        return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make text-data' first", path);
+    nn_corpus c;
+    nn_vocab v;
+    nn_textset s;
+    int rc = nn_brown_load(path, &c, err, errlen);
+    if (rc) return rc;
+    rc = nn_vocab_build(&c, NN_BROWN_VOCAB, &v, err, errlen);
+    if (!rc) {
+        rc = nn_text_passages(&c, &v, NN_BROWN_SEQ, NULL, 1, &s, err, errlen);
+        nn_vocab_free(&v);
+    }
+    nn_corpus_free(&c);
+    if (rc) return rc;
+    *out = (nn_dataset){s.n, 1, 1, s.L, s.nclass, NULL, s.label, s.tok};
+    free(s.text);
+    return NN_DATA_OK;
 }
 
 int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *err, size_t errlen)
@@ -408,8 +450,10 @@ int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *
         snprintf(b, sizeof b, "%s/mnist/mnist-labels.idx", cache);
         if (access(a, R_OK) != 0)
             return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make nn-data' first", a);
-    } else
+    } else if (strcmp(name, "brown") == 0)
+        return brown_open(cache, out, err, errlen);
+    else
         return fail(err, errlen, NN_DATA_EFORMAT,
-                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist)", name);
+                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown)", name);
     return nn_idx_load(a, b, 10, out, err, errlen);
 }

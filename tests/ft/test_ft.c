@@ -215,7 +215,7 @@ static void test_holm(void)
  * rare (every other one dropped to class 0) */
 static void synth_pool(nn_dataset *d, int n)
 {
-    *d = (nn_dataset){n, 1, 2, 2, 10, malloc((size_t)n * 4), malloc((size_t)n)};
+    *d = (nn_dataset){n, 1, 2, 2, 10, malloc((size_t)n * 4), malloc((size_t)n), NULL};
     for (int i = 0; i < n; i++) {
         for (int b = 0; b < 4; b++) d->pixels[4 * i + b] = (uint8_t)(i >> (8 * b));
         int l = i % 10;

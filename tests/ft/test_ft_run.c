@@ -199,7 +199,7 @@ static void test_objective_augment(void)
     gsl_rng *r = nso_rng_named(2, "test/augment_obj");
     nn_model_f32 *m = nn_model_create_f32(&cfg, 8, r, msg, sizeof msg);
     CU_ASSERT_FATAL(m != NULL);
-    nn_dataset d = {64, 1, 28, 28, 10, malloc(64 * 784), malloc(64)};
+    nn_dataset d = {64, 1, 28, 28, 10, malloc(64 * 784), malloc(64), NULL};
     CU_ASSERT_FATAL(d.pixels && d.labels);
     for (int i = 0; i < 64 * 784; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
     for (int i = 0; i < 64; i++) d.labels[i] = (uint8_t)(i % 10);

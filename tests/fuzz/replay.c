@@ -11,6 +11,7 @@
 int fuzz_idx(const uint8_t *, size_t);
 int fuzz_json(const uint8_t *, size_t);
 int fuzz_safetensors(const uint8_t *, size_t);
+int fuzz_brown(const uint8_t *, size_t);
 
 static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 {
@@ -38,10 +39,10 @@ static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/fuzz";
-    const char *names[3] = {"idx", "json", "safetensors"};
-    int (*fns[3])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors};
+    const char *names[4] = {"idx", "json", "safetensors", "brown"};
+    int (*fns[4])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors, fuzz_brown};
     int total = 0, bad = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         for (int k = 0; k < 2; k++) {
             char dir[4000];
             snprintf(dir, sizeof dir, "%s/%s/%s", root, k ? "regressions" : "corpus", names[i]);

@@ -43,7 +43,7 @@ static void tiny_make(tiny *t, const nn_config *cfg, uint64_t seed)
         t->m->stats[i] = t->m32->stats[i];
     }
     int F = cfg->in_c * cfg->in_h * cfg->in_w;
-    t->d = (nn_dataset){NEX, cfg->in_c, cfg->in_h, cfg->in_w, cfg->nclass, malloc(NEX * F), malloc(NEX)};
+    t->d = (nn_dataset){NEX, cfg->in_c, cfg->in_h, cfg->in_w, cfg->nclass, malloc(NEX * F), malloc(NEX), NULL};
     t->x = malloc(sizeof(float) * NEX * F);
     t->y = malloc(NEX);
     for (int i = 0; i < NEX * F; i++) t->d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);

@@ -37,7 +37,7 @@ static const nn_config RES = {NN_ARCH_RESNET, 8, 0, 1, 6, 6, 3, NN_ACT_RELU};
 /* 3 classes of 6x6 images: class c has a bright band in rows 2c, 2c+1 */
 static nn_dataset synth(int n)
 {
-    nn_dataset d = {n, 1, 6, 6, 3, malloc((size_t)n * 36), malloc((size_t)n)};
+    nn_dataset d = {n, 1, 6, 6, 3, malloc((size_t)n * 36), malloc((size_t)n), NULL};
     gsl_rng *r = nso_rng_named(2, "synth");
     for (int i = 0; i < n; i++) {
         d.labels[i] = (uint8_t)(i % 3);

@@ -18,7 +18,7 @@
 static nn_dataset synth(void)
 {
     enum { N = 96 };
-    nn_dataset d = {N, 1, 6, 6, 3, malloc(N * 36), malloc(N)};
+    nn_dataset d = {N, 1, 6, 6, 3, malloc(N * 36), malloc(N), NULL};
     gsl_rng *r = nso_rng_named(2, "synth");
     for (int i = 0; i < N; i++) {
         d.labels[i] = i % 3;
