@@ -165,7 +165,19 @@ static const char *ms(const ft_group *g, const char *name, double scale, const c
 {
     nso_meansd m;
     char msg[256];
-    if (!g || ft_group_stat(g, name, &m, msg, sizeof msg) != FT_OK) return snprintf(buf, len, "n/a"), buf;
+    if (!g) return snprintf(buf, len, "n/a"), buf;
+    if (ft_group_stat(g, name, &m, msg, sizeof msg) != FT_OK) {
+        /* one seed (the supplement): its value, marked; else n/a */
+        double v = NAN;
+        int n = 0;
+        for (int s = 0; s < FT_MAX_SEED; s++)
+            if (g->seed[s] && isfinite(ft_value(g->seed[s], name))) v = ft_value(g->seed[s], name), n++;
+        if (n != 1) return snprintf(buf, len, "n/a"), buf;
+        char f1[64];
+        snprintf(f1, sizeof f1, "%s (1 seed)", fmt);
+        snprintf(buf, len, f1, scale * v);
+        return buf;
+    }
     char f2[64];
     snprintf(f2, sizeof f2, "%s +- %s", fmt, fmt);
     snprintf(buf, len, f2, scale * m.mean, scale * m.sd);

@@ -93,10 +93,11 @@ check "truncated result: no ledger written" [ ! -e "$T/c2.tsv" ]
 # ---- full profile: job counts of the plan's 3-hour version ---------------
 for p in 0 1 2 3; do
   m=$(bash scripts/ft_manifest.sh full $p "$T/f") || { bad "full phase $p not generated"; break; }
-  want=(1 24 42 123)
+  want=(1 24 42 125)  # phase 3: 123 + the 2 bSAM s0 = 50 supplement runs
   check "full phase $p: ${want[$p]} jobs (got $(count "$m"))" [ "$(count "$m")" -eq "${want[$p]}" ]
   [ $p -lt 3 ] && bash scripts/manifest.sh -q -j2 "$m"
 done
+check "full phase 3: the bSAM s0 = 50 supplement, seeds 1-2" [ "$(grep -c -- '--opt bsam --rho 0.05 --s0 50 ' "$T/f/manifests/phase3.txt")" -eq 2 ]
 check "full phase 3: 12 measured reruns of reused seeds" [ "$(grep -c 'seed[12]\.m\.csv' "$T/f/manifests/phase3.txt")" -eq 12 ]
 check "full phase 3: k = 2 ablation at half the steps" grep -q -- "--k 2 --lr 0.05 --steps 480" "$T/f/manifests/phase3.txt"
 
