@@ -105,7 +105,10 @@ repro: check-deps all
 
 figures: $(FIGURE_TARGETS)
 
-report:
+# the ledger must carry the kinds of lib/claim_kinds.c (ledger_kinds --migrate fixes an old one)
+report: $(BIN)/ledger_kinds
+	@$(BIN)/ledger_kinds --ledger $(LEDGER) --check
+	@mkdir -p $(OUT) && $(BIN)/ledger_kinds --list $(OUT)/ledger_kinds.md
 	@bash scripts/paper_index.sh
 	@bash scripts/render_report.sh $(PROFILE) $(OUT) $(REPORT)
 

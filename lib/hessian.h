@@ -12,7 +12,7 @@
  *                 Hessian of an objective / a dense matrix as operators,
  *                 power iteration
  *
- * Conventions follow PyHessian (Yao et al. 2020; ../shared/reference-notes.md):
+ * Conventions follow PyHessian (Yao et al. 2020; docs/reference_notes.md):
  * Rademacher probes, Gaussian start vectors, relative-change stopping rule.
  *
  * THE STOPPING RULE (the only one; every caller of nso_hutchinson uses it).

@@ -137,7 +137,10 @@ void nso_csv_abort(nso_csv *c)
 
 /* ---- ledger ---------------------------------------------------------- */
 
-static const char *LEDGER_HEADER = "id\tpaper\tmeasured\tcriterion\tverdict\tdata\tcommand\n";
+/* the header of the current format, and of the old one without `kind` (migrated on write) */
+static const char *LEDGER_HEADER = "id\tpaper\tmeasured\tcriterion\tverdict\tdata\tcommand\tkind\n";
+static const char *LEDGER_HEADER7 = "id\tpaper\tmeasured\tcriterion\tverdict\tdata\tcommand\n";
+#define LEDGER_NF 8
 
 static void put_field(FILE *f, const char *s, int last)
 {
@@ -145,8 +148,102 @@ static void put_field(FILE *f, const char *s, int last)
     fputc(last ? '\n' : '\t', f);
 }
 
-int nso_ledger_put(const char *path, const nso_claim *cl)
+/* report through the error handler (a formatted reason) and return code */
+static int ledger_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ledger_fail(int code, const char *fmt, ...)
 {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    nso_error(buf, __FILE__, __LINE__, code);
+    return code;
+}
+
+/* One pass over the ledger at `path` (absent = empty).  Every row must have 7
+ * (old format) or 8 fields and a registered id; rows are written to `out` (if
+ * not NULL) with the kind from the table, the row with cl->id replaced by cl.
+ * check != 0: also require the current header and every kind column equal to
+ * the table's.  Returns NSO_OK, NSO_EFORMAT or NSO_EINVAL (reported). */
+static int ledger_pass(const char *path, FILE *out, const nso_claim *cl, int check, int *replaced)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) return errno == ENOENT ? NSO_OK : ledger_fail(NSO_EIO, "cannot read ledger '%s': %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    int rc = NSO_OK;
+    while (rc == NSO_OK && (n = getline(&line, &cap, in)) > 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+        if (lineno == 1) {
+            size_t hl = strlen(LEDGER_HEADER) - 1, hl7 = strlen(LEDGER_HEADER7) - 1;
+            int cur = (size_t)n == hl && strncmp(line, LEDGER_HEADER, hl) == 0;
+            int old = (size_t)n == hl7 && strncmp(line, LEDGER_HEADER7, hl7) == 0;
+            if (!cur && !old)
+                rc = ledger_fail(NSO_EFORMAT, "ledger '%s' line 1: unknown header (expected 'id paper measured "
+                                 "criterion verdict data command kind', tab-separated)", path);
+            else if (check && old)
+                rc = ledger_fail(NSO_EFORMAT, "ledger '%s' is in the old 7-column format without 'kind': migrate it "
+                                 "with 'ledger_kinds --migrate --ledger %s'", path, path);
+            continue;
+        }
+        if (n == 0) continue;
+        char *f[LEDGER_NF + 1];
+        int nf = 0;
+        for (char *p = line, *tab;; p = tab + 1) {
+            if (nf < LEDGER_NF + 1) f[nf] = p;
+            nf++;
+            if (!(tab = strchr(p, '\t'))) break;
+            *tab = 0;
+        }
+        if (nf != 7 && nf != LEDGER_NF) {
+            rc = ledger_fail(NSO_EFORMAT, "ledger '%s' line %ld: expected 7 or 8 tab-separated fields, got %d", path,
+                             lineno, nf);
+            break;
+        }
+        const char *kind = nso_claim_kind(f[0], NULL);
+        if (!kind) {
+            rc = ledger_fail(NSO_EINVAL, "ledger '%s' line %ld: id '%s' has no kind; register it in lib/claim_kinds.c",
+                             path, lineno, f[0]);
+            break;
+        }
+        if (check && (nf != LEDGER_NF || strcmp(f[7], kind) != 0)) {
+            rc = ledger_fail(NSO_EINVAL, "ledger '%s' line %ld: id '%s' has kind '%s', the table (lib/claim_kinds.c) "
+                             "says '%s': rerun 'ledger_kinds --migrate'", path, lineno, f[0], nf == LEDGER_NF ? f[7] : "",
+                             kind);
+            break;
+        }
+        if (!out) continue;
+        if (cl && strcmp(f[0], cl->id) == 0) {
+            if (*replaced) continue; /* a duplicate id: keep one row */
+            *replaced = 1;
+            put_field(out, cl->id, 0), put_field(out, cl->paper, 0), put_field(out, cl->measured, 0);
+            put_field(out, cl->criterion, 0), put_field(out, cl->verdict, 0), put_field(out, cl->data, 0);
+            put_field(out, cl->command, 0), put_field(out, kind, 1);
+            continue;
+        }
+        for (int i = 0; i < 7; i++) put_field(out, f[i], 0);
+        put_field(out, kind, 1);
+    }
+    free(line);
+    fclose(in);
+    return rc;
+}
+
+/* rewrite the ledger under its lock: migrate, refresh kinds, upsert cl (may be NULL) */
+static int ledger_rewrite(const char *path, const nso_claim *cl)
+{
+    const char *kind = NULL;
+    if (cl) {
+        if (!cl->id || !*cl->id) return ledger_fail(NSO_EINVAL, "ledger '%s': a row needs an id", path);
+        kind = nso_claim_kind(cl->id, NULL);
+        if (!kind)
+            return ledger_fail(NSO_EINVAL, "ledger '%s': id '%s' has no kind; register it in lib/claim_kinds.c "
+                               "(claim, analog, erratum, supplement, sanity or info)", path, cl->id);
+    }
     char lockpath[4200], tmp[4200];
     snprintf(lockpath, sizeof lockpath, "%s.lock", path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -163,39 +260,18 @@ int nso_ledger_put(const char *path, const nso_claim *cl)
         return NSO_EIO;
     }
     fputs(LEDGER_HEADER, out);
-    FILE *in = fopen(path, "r");
-    int replaced = 0;
-    size_t idlen = strlen(cl->id);
-    if (in) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        int first = 1;
-        while ((n = getline(&line, &cap, in)) > 0) {
-            if (first) { first = 0; if (strncmp(line, "id\t", 3) == 0) continue; }
-            if (strncmp(line, cl->id, idlen) == 0 && line[idlen] == '\t') {
-                if (!replaced) {
-                    put_field(out, cl->id, 0); put_field(out, cl->paper, 0);
-                    put_field(out, cl->measured, 0); put_field(out, cl->criterion, 0);
-                    put_field(out, cl->verdict, 0); put_field(out, cl->data, 0);
-                    put_field(out, cl->command, 1);
-                    replaced = 1;
-                }
-                continue;
-            }
-            fputs(line, out);
-            if (line[n - 1] != '\n') fputc('\n', out);
-        }
-        free(line);
-        fclose(in);
-    }
-    if (!replaced) {
-        put_field(out, cl->id, 0); put_field(out, cl->paper, 0);
-        put_field(out, cl->measured, 0); put_field(out, cl->criterion, 0);
-        put_field(out, cl->verdict, 0); put_field(out, cl->data, 0);
-        put_field(out, cl->command, 1);
+    int replaced = 0, rc = ledger_pass(path, out, cl, 0, &replaced);
+    if (rc == NSO_OK && cl && !replaced) {
+        put_field(out, cl->id, 0), put_field(out, cl->paper, 0), put_field(out, cl->measured, 0);
+        put_field(out, cl->criterion, 0), put_field(out, cl->verdict, 0), put_field(out, cl->data, 0);
+        put_field(out, cl->command, 0), put_field(out, kind, 1);
     }
     int bad = ferror(out) | (fclose(out) != 0);
+    if (rc != NSO_OK) { /* the ledger is left as it was */
+        unlink(tmp);
+        close(lfd);
+        return rc;
+    }
     if (bad || rename(tmp, path) != 0) {
         fprintf(stderr, "%s: cannot write ledger '%s': %s\n", nso_progname(), path, strerror(errno));
         unlink(tmp);
@@ -204,6 +280,20 @@ int nso_ledger_put(const char *path, const nso_claim *cl)
     }
     close(lfd);
     return NSO_OK;
+}
+
+int nso_ledger_put(const char *path, const nso_claim *cl)
+{
+    if (!cl) return ledger_fail(NSO_EINVAL, "ledger '%s': no row given", path);
+    return ledger_rewrite(path, cl);
+}
+
+int nso_ledger_migrate(const char *path) { return ledger_rewrite(path, NULL); }
+
+int nso_ledger_check(const char *path)
+{
+    int replaced = 0;
+    return ledger_pass(path, NULL, NULL, 1, &replaced);
 }
 
 /* ---- reading result files ------------------------------------------ */

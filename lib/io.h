@@ -5,10 +5,13 @@
  * It is written to "<path>.tmp.<pid>" and renamed onto <path> only by
  * nso_csv_commit(), so an interrupted or failed run leaves no partial output.
  *
- * Ledger: data/claims.tsv, one row per checked claim, columns
- *   id  paper  measured  criterion  verdict  data  command
+ * Ledger: data/claims.tsv, one row per checked claim, tab-separated columns
+ *   id  paper  measured  criterion  verdict  data  command  kind
  * nso_ledger_put() inserts or replaces the row with the same id, under an
  * flock(2) so parallel jobs may write to it, and rewrites the file atomically.
+ * The kind is never given by a writer: it comes from the one table
+ * lib/claim_kinds.c (claim, analog, erratum, supplement, sanity, info), and an
+ * id that is not registered there is refused.
  */
 #ifndef NSO_IO_H
 #define NSO_IO_H
@@ -49,9 +52,33 @@ typedef struct {
     const char *id, *paper, *measured, *criterion, *verdict, *data, *command;
 } nso_claim;
 
-/* Insert or replace the row with claim->id.  Fields must not contain tabs or
- * newlines (they are replaced by spaces).  Returns NSO_OK or NSO_EIO. */
+/* Insert or replace the row with claim->id, its kind taken from
+ * nso_claim_kind().  Fields must not contain tabs or newlines (they are replaced
+ * by spaces).  The whole file is rewritten: a ledger in the old 7-column format
+ * (no kind) is migrated, and every row's kind is refreshed from the table.
+ * Returns NSO_OK; NSO_EINVAL (reported through the error handler, ledger
+ * unchanged) when claim->id or the id of an existing row has no kind;
+ * NSO_EFORMAT when the file is not a ledger (unknown header, a row without 7 or
+ * 8 fields); NSO_EIO (message printed) when it cannot be written. */
 int nso_ledger_put(const char *ledger_path, const nso_claim *claim);
+/* Rewrite the ledger in the current format with the table's kinds (the
+ * migration of an old file; idempotent).  Same return values as nso_ledger_put. */
+int nso_ledger_migrate(const char *ledger_path);
+/* NSO_OK when the file is absent or in the current format with every row's kind
+ * equal to the table's; else NSO_EFORMAT / NSO_EINVAL (reported).  Reads only. */
+int nso_ledger_check(const char *ledger_path);
+
+/* ---- kinds of ledger rows (lib/claim_kinds.c, the one table) --------- */
+/* the kind of a ledger id ("claim", "analog", "erratum", "supplement", "sanity",
+ * "info"), or NULL when the id is not registered; *why (if why != NULL) gets the
+ * table's one-line reason */
+const char *nso_claim_kind(const char *id, const char **why);
+/* 1 if kind is one of the six kinds */
+int nso_claim_kind_valid(const char *kind);
+/* the table's entries in lookup order: kind of entry i (NULL past the end),
+ * its id pattern and reason */
+size_t nso_claim_kind_entries(void);
+const char *nso_claim_kind_entry(size_t i, const char **pattern, const char **why);
 /* verdict helper */
 static inline const char *nso_verdict(int holds) { return holds ? "holds" : "fails"; }
 

@@ -3,7 +3,7 @@
  * Each law is mean zero with per-coordinate standard deviation sigma, except
  * the explicitly named "binomial4_uncentred", which reproduces the authors'
  * Binomial(4, 1/2) noise: variance sigma^2 but MEAN 2 sigma
- * (../shared/reference-notes.md; paper Table 1, Binomial row).
+ * (docs/reference_notes.md; paper Table 1, Binomial row).
  *
  * Truncation (needed by the Theorem 4.5 construction, Sec. 4 / App. B.2):
  *   NSO_TRUNC_TWO_SIDED  |u_i| <= a_i   (what the proof uses; keeps symmetry)

@@ -17,7 +17,7 @@
 
 PROOFS_SEED ?= 20240601
 PROOFS_SUP  := pc_util drori_shamir secmom thm43
-PROOFS_PROG := taylor_gap lower_bound momentum upper_bound nso_variance
+PROOFS_PROG := taylor_gap lower_bound momentum upper_bound nso_variance errata
 PROOFS_SUP_OBJ := $(PROOFS_SUP:%=$(BUILD)/proofs_check/%.o)
 PROOFS_BINS := $(PROOFS_PROG:%=$(BIN)/proofs_%)
 PROOFS_DIR  := $(OUT)/proofs
@@ -48,6 +48,9 @@ $(PROOFS_DIR)/momentum_lower.csv: | $(BIN)/proofs_momentum
 $(PROOFS_DIR)/nso_variance.csv: | $(BIN)/proofs_nso_variance
 	@mkdir -p $(PROOFS_DIR)
 	$(BIN)/proofs_nso_variance $(PROOFS_ARGS)
+$(PROOFS_DIR)/errata_eq29.csv: | $(BIN)/proofs_errata
+	@mkdir -p $(PROOFS_DIR)
+	$(BIN)/proofs_errata $(PROOFS_ARGS)
 $(PROOFS_DIR)/upper_k%.csv: | $(BIN)/proofs_upper_bound
 	@mkdir -p $(PROOFS_DIR)
 	$(BIN)/proofs_upper_bound $(PROOFS_ARGS) --k $*
@@ -55,7 +58,8 @@ $(PROOFS_DIR)/sandwich.csv: $(PROOFS_KS:%=$(PROOFS_DIR)/upper_k%.csv) | $(BIN)/p
 	$(BIN)/proofs_upper_bound $(PROOFS_ARGS) --pool
 
 PROOFS_DATA := $(PROOFS_DIR)/taylor_summary_claims.md $(PROOFS_DIR)/lower_b2.csv \
-               $(PROOFS_DIR)/momentum_lower.csv $(PROOFS_DIR)/nso_variance.csv $(PROOFS_DIR)/sandwich.csv
+               $(PROOFS_DIR)/momentum_lower.csv $(PROOFS_DIR)/nso_variance.csv $(PROOFS_DIR)/sandwich.csv \
+               $(PROOFS_DIR)/errata_eq29.csv
 
 # ---- figures (PNG + PDF); data is still produced without gnuplot ----
 PROOFS_FIGS := taylor lower momentum upper variance sandwich

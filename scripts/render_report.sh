@@ -24,18 +24,48 @@ rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
 tmp="$report.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 
+# the ledger format: 8 tab-separated columns ending in `kind` (lib/claim_kinds.c);
+# an old 7-column ledger (or anything else) stops the report with the fix
+if [ -f "$ledger" ]; then
+  want=$(printf 'id\tpaper\tmeasured\tcriterion\tverdict\tdata\tcommand\tkind')
+  if [ "$(head -n 1 "$ledger")" != "$want" ]; then
+    echo "render_report: '$ledger' is not a ledger with a kind column (old 7-column format?): run 'build/bin/ledger_kinds --migrate --ledger $ledger'" >&2
+    exit 1
+  fi
+  bad=$(awk -F'\t' 'NR>1 && (NF != 8 || $8 !~ /^(claim|analog|erratum|supplement|sanity|info)$/ || $5 !~ /^(holds|fails)$/) {print NR": "$1; exit}' "$ledger")
+  if [ -n "$bad" ]; then
+    echo "render_report: '$ledger' line $bad: expected 8 fields, verdict holds|fails and a kind of lib/claim_kinds.c" >&2
+    exit 1
+  fi
+fi
+
+# the headline: one count per kind, never one mixed hold/fail count
+headline() {
+  if [ ! -f "$ledger" ]; then echo "no ledger yet"; return; fi
+  awk -F'\t' 'NR>1 { n[$8]++; if ($5=="holds") h[$8]++; else f[$8]++ }
+    function pl(c, one, many) { return c == 1 ? one : many }
+    END {
+      printf "%d %s tested as written: %d hold, %d fail; ", n["claim"], pl(n["claim"], "paper claim", "paper claims"), h["claim"], f["claim"]
+      printf "%d %s (paper claims on a substitute setting): %d hold, %d fail; ", n["analog"], pl(n["analog"], "analog", "analogs"), h["analog"], f["analog"]
+      printf "%d %s checked: %d confirmed, %d not confirmed; ", n["erratum"], pl(n["erratum"], "erratum", "errata"), h["erratum"], f["erratum"]
+      printf "%d %s (our own questions): %d hold, %d fail; ", n["supplement"], pl(n["supplement"], "supplement", "supplements"), h["supplement"], f["supplement"]
+      printf "%d %s (true by construction): %d pass, %d fail; ", n["sanity"], pl(n["sanity"], "sanity check", "sanity checks"), h["sanity"], f["sanity"]
+      printf "%d %s.", n["info"], pl(n["info"], "informational row", "informational rows")
+    }' "$ledger"
+}
+
 verdict() { # ID -> verdict or "missing"
   [ -f "$ledger" ] && awk -F'\t' -v id="$1" '$1==id {v=$5} END {print (v=="" ? "missing" : v)}' "$ledger" || echo missing
 }
 
 ledger_table() { # PREFIX (empty: all)
   if [ ! -f "$ledger" ]; then echo "_No ledger yet ($ledger): run \`make repro\`._"; return; fi
-  echo "| id | paper | measured | criterion | verdict |"
-  echo "|---|---|---|---|---|"
+  echo "| id | kind | paper | measured | criterion | verdict |"
+  echo "|---|---|---|---|---|---|"
   awk -F'\t' -v p="$1" 'NR>1 && index($1,p)==1 {
       v = ($5=="holds") ? "**holds**" : ($5=="fails" ? "**FAILS**" : $5);
       gsub(/\|/,"\\|",$2); gsub(/\|/,"\\|",$3); gsub(/\|/,"\\|",$4);
-      printf "| `%s` | %s | %s | %s | %s |\n", $1, $2, $3, $4, v }' "$ledger" | sort
+      printf "| `%s` | %s | %s | %s | %s | %s |\n", $1, $8, $2, $3, $4, v }' "$ledger" | sort
 }
 
 {
@@ -43,11 +73,7 @@ ledger_table() { # PREFIX (empty: all)
   echo
   echo "# Reproduction report: Noise Stability Optimization for Finding Flat Minima"
   echo
-  if [ -f "$ledger" ]; then
-    nh=$(awk -F'\t' 'NR>1 && $5=="holds"' "$ledger" | wc -l)
-    nf=$(awk -F'\t' 'NR>1 && $5=="fails"' "$ledger" | wc -l)
-  else nh=0; nf=0; fi
-  echo "Profile: **$profile** (results in \`$out/\`), code revision \`$rev\`. Ledger: $nh claims hold, $nf fail."
+  echo "Profile: **$profile** (results in \`$out/\`), code revision \`$rev\`. Ledger: $(headline)"
   echo
   for f in docs/report/*.md; do
     keep=1

@@ -278,15 +278,17 @@ int main(int argc, char **argv)
              d, r, ms_s, maxgap, worst, rotdev, c1, 1.96 * sqrt(cov11),
              all_interp ? "" : "; some runs did not interpolate and were left out");
     snprintf(crit, sizeof crit, "tr H(U*) <= tr H(W) for every interpolating W found (gap <= 0, stronger than O(m^-1/2)); concentration slope ~ -1/2");
-    nso_ledger_put(ledger, &(nso_claim){"prop2.3.trace",
+    if (nso_ledger_put(ledger, &(nso_claim){"prop2.3.trace",
         "Prop. 2.3 (eq. 5): tr Hessian at U* <= tr Hessian at any interpolating W + O(m^-1/2)",
-        meas, crit, nso_verdict(trace_ok), data, command});
+        meas, crit, nso_verdict(trace_ok), data, command}) != NSO_OK)
+        return 2;
     snprintf(meas, sizeof meas, "largest (lambda1(U*) - lambda1(W))/lambda1(U*) over interpolating solutions = %.3g (%s)",
              maxlgap, lworst);
     snprintf(crit, sizeof crit, "lambda1 H(U*) <= lambda1 H(W) for every interpolating W found");
-    nso_ledger_put(ledger, &(nso_claim){"prop2.3.lambda1",
+    if (nso_ledger_put(ledger, &(nso_claim){"prop2.3.lambda1",
         "Sec. 2.1.1 after Prop. 2.3: a similar statement holds for the largest Hessian eigenvalue",
-        meas, crit, nso_verdict(lam_ok), data, command});
+        meas, crit, nso_verdict(lam_ok), data, command}) != NSO_OK)
+        return 2;
     printf("sensing_prop23: max trace gap %.3g, max lambda1 gap %.3g, concentration slope %.2f\n",
            maxgap, maxlgap, c1);
     return 0;

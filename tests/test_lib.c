@@ -524,11 +524,12 @@ static void test_csv_atomic_and_ledger(void)
     /* unwritable directory -> NULL, no file */
     CU_ASSERT_PTR_NULL(nso_csv_open("/nonexistent_dir/x.csv", "t", "", 1, "a"));
     snprintf(led, sizeof led, "%s/claims.tsv", dir);
-    nso_claim cl = {"x.one", "paper", "1", "crit", "holds", "d.csv", "cmd"};
+    /* ids must be registered in lib/claim_kinds.c (tests/ledger/ covers the kinds) */
+    nso_claim cl = {"thm4.3.rate_T", "paper", "1", "crit", "holds", "d.csv", "cmd"};
     CU_ASSERT(nso_ledger_put(led, &cl) == NSO_OK);
-    cl.id = "x.two";
+    cl.id = "thm4.3.rate_k";
     CU_ASSERT(nso_ledger_put(led, &cl) == NSO_OK);
-    cl.id = "x.one";
+    cl.id = "thm4.3.rate_T";
     cl.measured = "2\twith tab";
     cl.verdict = "fails";
     CU_ASSERT(nso_ledger_put(led, &cl) == NSO_OK);
@@ -536,7 +537,7 @@ static void test_csv_atomic_and_ledger(void)
     int rows = 0, ones = 0;
     while (fgets(line, sizeof line, f)) {
         rows++;
-        if (strncmp(line, "x.one\t", 6) == 0) {
+        if (strncmp(line, "thm4.3.rate_T\t", 14) == 0) {
             ones++;
             CU_ASSERT(strstr(line, "\t2 with tab\t") != NULL);
             CU_ASSERT(strstr(line, "\tfails\t") != NULL);

@@ -1,0 +1,144 @@
+/* claim_kinds.c - the one table of ledger row kinds (issue 10: what a verdict means).
+ *
+ * Every row of the claims ledger (data/claims.tsv) carries a kind, and the kind
+ * comes from this table only: nso_ledger_put() looks the id up here and refuses
+ * (NSO_EINVAL) an id that is not registered, so a program that writes a new row
+ * fails until its id is added below.  Kinds:
+ *   claim       a paper statement tested as written, on the paper's instance or a
+ *               faithful one
+ *   analog      the paper's statement on a substitute setting (smaller model, other
+ *               data, synthetic objective, changed protocol)
+ *   erratum     a slip in the paper's text; verdict "holds" means the paper is wrong
+ *               (or, for a harmless slip, that the corrected form is the one that holds)
+ *   supplement  our own question, extrapolated from the paper's text (the row's paper
+ *               column quotes the text)
+ *   sanity      true by construction: it checks the code, not the paper
+ *   info        no pass/fail meaning (the verdict only says the number was measured)
+ *
+ * Lookup: the first entry whose pattern matches the whole id (fnmatch(3), '*' matches
+ * any characters including dots) wins, so exact ids come before patterns.  Patterns
+ * are used only for families whose members a command-line flag chooses.
+ *
+ * Not an algorithm file: no paper equation lives here. */
+#include "io.h"
+#include <fnmatch.h>
+#include <string.h>
+
+typedef struct {
+    const char *pattern, *kind, *why;
+} kind_entry;
+
+static const kind_entry KINDS[] = {
+    /* ---- Prop. 2.1 and Table 2 (proofs_check/taylor_gap.c, nn/tools/nn_table2.c) ---- */
+    {"prop2.1.quadratic_exact", "sanity",
+     "the two-point estimate of F - f has a zero per-draw remainder on a quadratic, so the row checks the estimator "
+     "and the noise laws' second moments, not Prop. 2.1"},
+    {"prop2.1.remainder_order.*", "claim", "Prop. 2.1 eq. (1) on registry objectives that meet its assumptions"},
+    {"table2.mlp_fashion.rel_residual", "analog",
+     "Table 2's protocol on an MLP trained on Fashion-MNIST (the paper: MNIST MLP, BERT, GCN); sigma grid scaled by the "
+     "trace, training subset"},
+    {"table2.mlp_mnist.rel_residual", "analog",
+     "Table 2's MNIST MLP column, but with the sigma grid scaled by the trace (not the paper's 0.020-0.030), a training "
+     "subset and fewer epochs than 'training loss close to zero'"},
+    {"table2.resnet.rel_residual", "analog",
+     "Table 2's protocol on a ResNet-8 on Fashion-MNIST (not in the paper's table); sigma grid scaled by the trace, "
+     "measurement subset"},
+    {"table2.*.rel_residual", "analog",
+     "Table 2's protocol on a synthetic objective (the paper measures networks), with the two-point (antithetic) gap "
+     "where the paper uses the one-point gap"},
+    /* ---- Lemma 4.4 (proofs_check/nso_variance.c) ---- */
+    {"lemma4.4.xi", "sanity",
+     "the paired oracle gives W+U and W-U the same noise draw, so xi is the mean of k iid draws and k E||xi||^2 = "
+     "sigma^2 by construction"},
+    {"lemma4.4.xi.independent", "claim",
+     "Lemma 4.4's xi half with an oracle whose noise is not shared between W+U and W-U"},
+    {"lemma4.4.delta", "claim", "Lemma 4.4's delta half on sepcos (smooth, C known) under four symmetric laws"},
+    {"nso.variance_vs_wp", "supplement",
+     "the paper motivates the negative point by cancelling the first-order term (Sec. 1); it does not state a "
+     "variance comparison"},
+    /* ---- Theorem 4.3 (proofs_check/upper_bound.c) ---- */
+    {"thm4.3.upper_holds", "claim", "eq. (6) on the registry problem with an additive oracle"},
+    {"thm4.3.rate_T", "claim", "the T^{-1/2} rate of eq. (6)"},
+    {"thm4.3.rate_k", "claim", "the k^{-1/2} factor of eq. (6)"},
+    {"thm4.3.tightness", "info", "how far below eq. (6) the measurement sits; no pass/fail meaning"},
+    /* ---- Theorem 4.5, Lemmas B.2/B.3 (proofs_check/lower_bound.c, upper_bound.c) ---- */
+    {"thm4.5.lipschitz", "claim", "the construction's h_i and g have C-Lipschitz derivatives, as the paper says"},
+    {"thm4.5.init_gap", "sanity",
+     "the step schedule is chosen on the boundary of Lemma B.2's condition, so F(W_0) - min F = D^2 (ratio 1) by design"},
+    {"thm4.5.init_gap.B3", "claim", "Lemma B.3's instance as written must satisfy Assumption 4.2"},
+    {"thm4.5.dynamics_eq42", "claim", "eq. (42): the construction's coordinates 1.. never feel a gradient"},
+    {"thm4.5.lower_holds.B2", "claim", "Lemma B.2's bound on its construction"},
+    {"thm4.5.lower_holds.B3", "claim", "Lemma B.3's bound on its construction"},
+    {"thm4.5.sandwich_ratio", "claim", "Theorems 4.3 and 4.5 together: the rates match"},
+    /* ---- App. B.3 momentum (proofs_check/momentum.c) ---- */
+    {"lemmaB5.closed_form", "claim", "Lemma B.5's closed form (with the proof's C^2) against the exact recursion"},
+    {"lemmaB6.lower_holds", "claim", "Lemma B.6 on its quadratic"},
+    {"lemmaB7.lower_holds", "claim", "Lemma B.7 on its two quadratics"},
+    {"thmB4.rate", "claim", "Theorem B.4's T^{-1/2} rate, judged on the asymptotic local slope"},
+    {"thmB4.constant", "supplement",
+     "our explanation of Theorem B.4's hidden constant: its dependence on mu through the effective step eta/(1-mu)"},
+    {"thmB4.rate.kappa_scaled", "supplement", "our repair of eq. (50): kappa from the effective step eta/(1-mu)"},
+    /* ---- errata (proofs_check/ programs): the prefix is the kind ---- */
+    {"errata.*", "erratum", "a slip in the paper's text, checked numerically; holds = the paper's form is wrong"},
+    /* ---- matrix sensing (sim/sensing_report.c, sim/sensing_prop23.c) ---- */
+    {"fig3.gd_overfits", "claim", "Sec. 3.1 on the paper's instance (d = 100, r = 5)"},
+    {"fig3.all_interpolate", "claim", "Sec. 3.1 / Fig. 3a on the paper's instance"},
+    {"fig3.nso_lowest_val", "claim", "Sec. 3.1 / Fig. 3b on the paper's instance, at its fixed 10,000-step budget"},
+    {"fig3.nso_lower_trace", "supplement",
+     "Fig. 3 shows losses only; the trace ordering extrapolates Sec. 3's 'this improvement can be explained by the "
+     "regularization of the Hessian'"},
+    {"fig3.extended_grid", "supplement", "Fig. 3 on a sigma grid beyond the paper's"},
+    {"prop2.3.trace", "claim", "Prop. 2.3 on matrix sensing at several m"},
+    {"prop2.3.lambda1", "claim", "Sec. 2.1.1's 'a similar statement holds' for lambda_1"},
+    /* ---- fine-tuning (ft/tools/ft_report.c): the paper's claims on a scaled-down substitute
+     * (ResNet-8 pretrained on Fashion-MNIST 0-4, three small tasks, CPU budgets) ---- */
+    {"table1.wp_vs_sgd", "analog", "Table 1 on the scaled-down fine-tuning substitute"},
+    {"table1.laws_agree", "analog", "Table 1 on the scaled-down fine-tuning substitute"},
+    {"table1.binomial_collapse", "analog", "Table 1 on the scaled-down fine-tuning substitute"},
+    {"table1.centred_binomial_ok", "supplement", "our hypothesis for Table 1's binomial collapse (its mean 2 sigma)"},
+    {"table3.*.nso_vs_best", "analog", "Table 3 on the scaled-down fine-tuning substitute, one task"},
+    {"table3.accuracy_gain", "analog", "Table 3 on the scaled-down fine-tuning substitute"},
+    {"table3.trace_reduction", "analog", "Table 3 on the scaled-down fine-tuning substitute"},
+    {"table3.lambda1_reduction", "analog", "Table 3 / Fig. 5 on the scaled-down fine-tuning substitute"},
+    {"fig2.gap_reduction", "analog", "Fig. 2 / Sec. 2.2 on the scaled-down fine-tuning substitute"},
+    {"ablation.negative", "analog", "Sec. 3.2's ablation on the scaled-down fine-tuning substitute"},
+    {"ablation.k2", "analog", "Sec. 3.2's ablation on the scaled-down fine-tuning substitute"},
+    {"ablation.k3plus", "analog", "Sec. 3.2's ablation on the scaled-down fine-tuning substitute"},
+    {"fig4.combo_trace", "analog", "Fig. 4 on the scaled-down fine-tuning substitute"},
+    {"fig4.combo_loss", "analog", "Fig. 4 on the scaled-down fine-tuning substitute"},
+    {"thm2.2.bound_holds", "analog",
+     "the computable part of eq. (3) (constants from eqs. 20-21) on the scaled-down fine-tuned models"},
+    {"thm2.2.ranking", "analog", "Thm 2.2's leading term on the scaled-down fine-tuned models"},
+};
+#define NKINDS (sizeof KINDS / sizeof KINDS[0])
+
+static const char *const VALID[] = {"claim", "analog", "erratum", "supplement", "sanity", "info"};
+
+const char *nso_claim_kind(const char *id, const char **why)
+{
+    if (why) *why = NULL;
+    if (!id || !*id) return NULL;
+    for (size_t i = 0; i < NKINDS; i++)
+        if (fnmatch(KINDS[i].pattern, id, 0) == 0) {
+            if (why) *why = KINDS[i].why;
+            return KINDS[i].kind;
+        }
+    return NULL;
+}
+
+int nso_claim_kind_valid(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof VALID / sizeof VALID[0]; i++)
+        if (strcmp(kind, VALID[i]) == 0) return 1;
+    return 0;
+}
+
+size_t nso_claim_kind_entries(void) { return NKINDS; }
+
+const char *nso_claim_kind_entry(size_t i, const char **pattern, const char **why)
+{
+    if (i >= NKINDS) return NULL;
+    if (pattern) *pattern = KINDS[i].pattern;
+    if (why) *why = KINDS[i].why;
+    return KINDS[i].kind;
+}
