@@ -477,6 +477,14 @@ static void table3(const ctx *c)
 }
 
 /* ---- Figure 2 -------------------------------------------------------------- */
+/* a run that evaluated more than its last epoch */
+static int logs_curve(const ft_result *r)
+{
+    size_t n = 0;
+    for (size_t e = 0; e < r->nep; e++) n += isfinite(r->ep_test_loss[e]) != 0;
+    return n > 1;
+}
+
 static void fig2(const ctx *c)
 {
     int ti = 2; /* mnist-200 first, else any task with both */
@@ -489,7 +497,7 @@ static void fig2(const ctx *c)
                                "epoch,sgd_test_loss,sgd_test_loss_sd,nso_test_loss,nso_test_loss_sd,sgd_gap,sgd_gap_sd,nso_gap,nso_gap_sd,sgd_trace,sgd_trace_sd,nso_trace,nso_trace_sd");
     if (!cf) die("--outdir: cannot write '%s'", path);
     nso_csv_printf(cf, "# task: %s\n", sgd && nso ? TASKS[ti] : "none");
-    nso_csv_printf(cf, "# per epoch, mean and sd over the seeds that evaluated it (>= 2; nan otherwise): "
+    nso_csv_printf(cf, "# per epoch, mean and sd over the seeds that logged the curve (>= 2; nan otherwise): "
                        "test loss and gap = test - training loss, both eval-mode batch norm on the whole parts; "
                        "trace: deflated Hutchinson on the run's Hessian set (--trace-every)\n");
     if (sgd && nso) {
@@ -507,7 +515,9 @@ static void fig2(const ctx *c)
                     size_t n = 0;
                     for (int s = 0; s < FT_MAX_SEED; s++) {
                         const ft_result *r = gs[k]->seed[s];
-                        if (!r) continue;
+                        /* one set of seeds for every epoch: the runs that logged
+                         * the curve (selection runs evaluate the last epoch only) */
+                        if (!r || !logs_curve(r)) continue;
                         double y = q == 0 ? r->ep_test_loss[e]
                                    : q == 1 ? r->ep_test_loss[e] - r->ep_train_eval_loss[e]
                                             : r->ep_trace[e];
