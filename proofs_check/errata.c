@@ -34,28 +34,12 @@
 #include "rng.h"
 #include "secmom.h"
 #include <gsl/gsl_randist.h>
+#include "iso_quad.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* f = (c/2)||W||^2 */
-typedef struct {
-    size_t d;
-    double c;
-} iso_ctx;
-static double iso_value(void *p, const double *w)
-{
-    const iso_ctx *q = p;
-    double s = 0;
-    for (size_t i = 0; i < q->d; i++) s += 0.5 * q->c * w[i] * w[i];
-    return s;
-}
-static void iso_grad(void *p, const double *w, double *g)
-{
-    const iso_ctx *q = p;
-    for (size_t i = 0; i < q->d; i++) g[i] = q->c * w[i];
-}
 
 /* ---- eq. (29) ----------------------------------------------------------------- */
 typedef struct {

@@ -32,28 +32,12 @@
 #include "rng.h"
 #include "secmom.h"
 #include <gsl/gsl_randist.h>
+#include "iso_quad.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* f = (c/2)||W||^2: the quadratics of Lemmas B.5 / B.6 */
-typedef struct {
-    size_t d;
-    double c;
-} iso_ctx;
-static double iso_value(void *p, const double *w)
-{
-    const iso_ctx *q = p;
-    double s = 0;
-    for (size_t i = 0; i < q->d; i++) s += 0.5 * q->c * w[i] * w[i];
-    return s;
-}
-static void iso_grad(void *p, const double *w, double *g)
-{
-    const iso_ctx *q = p;
-    for (size_t i = 0; i < q->d; i++) g[i] = q->c * w[i];
-}
 
 /* min over t = 1..Ts[j] of E||grad F(W_t)||^2 for constant eta on curvature c, for
  * every j at once (one trajectory to Ts[nT-1]; Ts increasing) */
