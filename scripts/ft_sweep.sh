@@ -31,10 +31,6 @@ mkdir -p "$(dirname "$ledger")"
 "$REP" --indir "$out" --outdir "$out-report" --ledger "$ledger" --profile "$profile" \
   --command "make finetune PROFILE=$profile" || die "ft_report failed"
 # the cost, from the job seals (each job's wall seconds) and this sweep's wall time
-secs=$(find "$out" -name '*.csv' -exec tail -n 1 {} + 2>/dev/null | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' |
-  awk '{s += $1; n++} END {printf "%d jobs, %.0f s", n, s}')
-{
-  echo "<!-- ft_sweep.sh: cost of the $profile profile -->"
-  echo "Cost of the $profile profile on this machine ($(nproc) cores, $jobs jobs at a time): $secs of job wall time in all (the sum of the seconds recorded in the job seals; 1 thread per job); the last \`ft_sweep.sh\` call took $((SECONDS - t0)) s of wall time (jobs already complete are skipped, so a resumed sweep takes less); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
-} >"$out-report/cost.md.tmp" && mv "$out-report/cost.md.tmp" "$out-report/cost.md"
+bash scripts/ft_cost.sh "$profile" "$out" $((SECONDS - t0)) >"$out-report/cost.md.tmp" &&
+  mv "$out-report/cost.md.tmp" "$out-report/cost.md"
 echo "$me: $profile profile done in $((SECONDS - t0)) s (wall): tables in $out-report/, ledger $ledger" >&2
