@@ -279,6 +279,7 @@ int main(int argc, char **argv)
     if (sigma_g / C > 1e6) /* the largest truncation level, eta sigma_g with eta <= 1/C */
         nso_die("--sigma-g/--C: sigma_g / C must be <= 1e6 (the engine's truncation range), got %g", sigma_g / C);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     double LBc = sqrt(C * sigma_g * sigma_g / 32.0);
 
     long Ts[8], nT = 0;

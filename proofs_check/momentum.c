@@ -84,6 +84,7 @@ int main(int argc, char **argv)
     if (reps == 0) reps = c.full ? 20000 : 2000;
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e8], got %ld", reps);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     const long k = 4, Tmc = 200;
     double noise2 = sigma_g * sigma_g / (double)k;
 

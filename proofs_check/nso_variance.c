@@ -86,6 +86,7 @@ int main(int argc, char **argv)
     if (N == 0) N = c.full ? 20000 : 4000;
     if (N < 2) nso_die("--samples: expected an integer in [2, 1e9], got %ld", N);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     /* the exact objective and the same problem behind the additive oracle */
     char msg[256];
     nso_problem_params pp = {.dim = DIM, .scale = 1.0};

@@ -13,7 +13,7 @@ void pc_setup(pc_ctx *c, int argc, char **argv)
     if (strcmp(c->profile, "quick") != 0 && strcmp(c->profile, "full") != 0)
         nso_die("--profile: expected 'quick' or 'full', got '%s'", c->profile);
     c->full = strcmp(c->profile, "full") == 0;
-    if (nso_mkdirs(c->out) != NSO_OK) nso_die("--out: cannot create directory '%s'", c->out);
+    nso_check_ledger("ledger", c->ledger);
     size_t used = 0;
     c->command[0] = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++) {
@@ -23,6 +23,14 @@ void pc_setup(pc_ctx *c, int argc, char **argv)
         used += (size_t)w;
     }
     if (used >= sizeof c->command) c->command[sizeof c->command - 1] = 0;
+}
+
+void pc_begin(const pc_ctx *c)
+{
+    char probe[4200];
+    if (nso_mkdirs(c->out) != NSO_OK) nso_die("--out: cannot create directory '%s'", c->out);
+    snprintf(probe, sizeof probe, "%s/x", c->out);
+    nso_check_writable("out", probe);
 }
 
 const char *pc_path(const pc_ctx *c, const char *name)
@@ -199,6 +207,16 @@ nso_table *pc_read_table(const char *path, const char *text_cols)
     nso_table_opts o = {.text_cols = text_cols};
     nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
     if (!t) nso_die("%s", msg);
+    return t;
+}
+
+nso_table *pc_read_job(const pc_ctx *c, const char *path, const char *text_cols, const char *const *keys)
+{
+    if (!nso_file_exists(path)) nso_die("cannot read '%s' (run the program that writes it first)", path);
+    char msg[1024];
+    nso_table_opts o = {.text_cols = text_cols};
+    nso_table *t = nso_result_read(path, &o, NULL, c->params, keys, msg, sizeof msg);
+    if (!t) nso_die("%s; delete it to recompute", msg);
     return t;
 }
 

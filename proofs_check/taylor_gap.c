@@ -284,7 +284,8 @@ static void run_summary(pc_ctx *c)
     size_t n = 0;
     for (size_t k = 0; k < NOBJ; k++) {
         const char *path = pc_path(c, pc_fmt("taylor_%s.csv", OBJECTIVES[k]));
-        nso_table *tb = pc_read_table(path, "law");
+        static const char *const keys[] = {"seed", "draws", NULL}; /* what taylor_<objective>.csv depends on */
+        nso_table *tb = pc_read_job(c, path, "law", keys);
         size_t rows = tb->nrows, cols = tb->ncols;
         const double *x = tb->v;
         size_t cs = pc_col(tb, "sigma", path), cg = pc_col(tb, "gap_mean", path),
@@ -337,7 +338,13 @@ int main(int argc, char **argv)
     if (treps == 0) treps = c.full ? 200 : 20;
     if (draws < 2) nso_die("--draws: expected an integer in [2, 1e9], got %ld", draws);
     if (treps < 2) nso_die("--table-reps: expected an integer in [2, 1e6], got %ld", treps);
+    int known = !strcmp(objective, "summary");
+    for (size_t k = 0; k < NOBJ; k++) known |= !strcmp(objective, OBJECTIVES[k]);
+    if (!known)
+        nso_die("--objective: expected one of quadratic, cossum, logcosh, logistic, sensing_random, sensing_interp, "
+                "summary; got '%s'", objective);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     if (!strcmp(objective, "summary")) run_summary(&c);
     else run_objective(&c, objective, draws, treps);
     return 0;

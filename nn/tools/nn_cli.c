@@ -163,6 +163,17 @@ static nn_model_f32 *load(int maxB)
     return m;
 }
 
+/* the data set must fit the model: same image shape, same number of classes
+ * (one line naming both sides, before any computation) */
+static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dataset *d, const char *dflag,
+                      const char *dname)
+{
+    if (d->c == cfg->in_c && d->h == cfg->in_h && d->w == cfg->in_w && d->nclass == cfg->nclass) return;
+    nso_die("--%s: data set '%s' has %dx%dx%d images and %d classes, but %s takes %dx%dx%d inputs and has %d "
+            "classes", dflag, dname, d->c, d->h, d->w, d->nclass, model_desc, cfg->in_c, cfg->in_h, cfg->in_w,
+            cfg->nclass);
+}
+
 static nn_dataset train_subset(void)
 {
     char msg[512];
@@ -199,7 +210,12 @@ static void cmd_train(void)
     else if (!strcmp(arch, "resnet")) cfg.arch = NN_ARCH_RESNET;
     else nso_die("--arch: expected mlp or resnet, got '%s'", arch);
     if (cfg.arch == NN_ARCH_RESNET && (depth - 2) % 6) nso_die("--depth: expected 8, 14 or 20, got %ld", depth);
-    nn_dataset tr = train_subset();
+    nn_dataset tr = train_subset(), te = {0};
+    check_fit(&cfg, "the model (--arch/--hidden/--depth)", &tr, "data", data);
+    if (*test_data) { /* checked before training, not after it */
+        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
+        check_fit(&cfg, "the model (--arch/--hidden/--depth)", &te, "test-data", test_data);
+    }
     gsl_rng *r = nso_rng_named(seed, "nn/init");
     nn_model_f32 *m = nn_model_create_f32(&cfg, (int)batch, r, msg, sizeof msg);
     gsl_rng_free(r);
@@ -236,8 +252,6 @@ static void cmd_train(void)
     double acc, L = nn_evaluate(m, &tr, tr.n, &acc);
     printf("train: %d examples, loss %.5g, accuracy %.4f (eval mode)\n", tr.n, L, acc);
     if (*test_data) {
-        nn_dataset te;
-        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
         L = nn_evaluate(m, &te, te.n, &acc);
         printf("%s: %d examples, loss %.5g, accuracy %.4f\n", test_data, te.n, L, acc);
         nn_dataset_free(&te);
@@ -255,6 +269,9 @@ static void cmd_eval(void)
     nn_model_f32 *m = load((int)chunk);
     nn_dataset d;
     if (nn_dataset_open(data, cache, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
+    char desc[4200];
+    snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
+    check_fit(&m->cfg, desc, &d, "data", data);
     double acc, L = nn_evaluate(m, &d, (int)neval, &acc);
     printf("%s: %d examples, loss %.6g, accuracy %.4f\n", data, neval && neval < d.n ? (int)neval : d.n, L, acc);
     nn_dataset_free(&d);
@@ -296,6 +313,9 @@ static void cmd_hessian(void)
     nso_cli_format(specs, NSPECS, prm, sizeof prm);
     nn_model_f32 *m = load((int)chunk);
     nn_dataset tr = train_subset();
+    char desc[4200];
+    snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
+    check_fit(&m->cfg, desc, &tr, "data", data);
     int nm = nmeas < tr.n ? (int)nmeas : tr.n;
     int B = per_batch > 0 ? (int)per_batch : nm;
     if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);
