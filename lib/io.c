@@ -62,6 +62,7 @@ void nso_check_writable(const char *flag, const char *path)
 {
     char dir[4096];
     struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) nso_die("--%s: '%s' is a directory", flag, path);
     dir_of(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         nso_die("--%s: directory '%s' of '%s' does not exist", flag, dir, path);
@@ -261,12 +262,23 @@ static void csv_free(nso_csv *c)
     free(c);
 }
 
+/* fault injection for tests/reliab: NSO_FAULT_COMMIT=N kills the process
+ * (SIGKILL, no cleanup: a crash) at its N-th commit, after the temporary is
+ * written and before the rename */
+static void fault_commit(void)
+{
+    static long n;
+    const char *e = getenv("NSO_FAULT_COMMIT");
+    if (e && ++n == atol(e)) raise(SIGKILL);
+}
+
 int nso_csv_commit(nso_csv *c)
 {
     int bad = ferror(c->f);
     if (fflush(c->f) != 0) bad = 1;
     if (fsync(fileno(c->f)) != 0 && errno != EINVAL) bad = 1;
     if (fclose(c->f) != 0) bad = 1;
+    fault_commit();
     if (bad || rename(c->tmp, c->path) != 0) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", nso_progname(), c->path, strerror(errno));
         unlink(c->tmp);

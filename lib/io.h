@@ -32,11 +32,14 @@ nso_csv *nso_csv_open(const char *path, const char *program, const char *params,
 nso_csv *nso_atomic_open(const char *path);
 /* printf a line into the file (a newline is NOT added) */
 void nso_csv_printf(nso_csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* flush, close and rename into place; returns NSO_OK or NSO_EIO (message printed) */
+/* flush, close and rename into place; returns NSO_OK or NSO_EIO (message printed).
+ * Tests: NSO_FAULT_COMMIT=N in the environment kills the process with
+ * SIGKILL at its N-th commit, between writing and renaming (a crash). */
 int nso_csv_commit(nso_csv *c);
 /* close and delete the temporary file */
 void nso_csv_abort(nso_csv *c);
-/* die (exit 2) unless the directory of `path` exists and is writable */
+/* die (exit 2) unless the directory of `path` exists and is writable and
+ * `path` itself is not a directory */
 void nso_check_writable(const char *flag, const char *path);
 /* die (exit 2) unless `path` can serve as a claims ledger: its directory exists
  * and is writable, the path is not a directory, an existing ledger is a

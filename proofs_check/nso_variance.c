@@ -165,7 +165,7 @@ int main(int argc, char **argv)
         slx[l] = fx.slope, slxlo[l] = fx.lo, slxhi[l] = fx.hi, sld[l] = fd.slope, sldlo[l] = fd.lo, sldhi[l] = fd.hi;
     }
     gsl_rng_free(save);
-    if (nso_csv_commit(csv) != NSO_OK) exit(2);
+    pc_commit(csv); /* after the ledger rows (pc_claims_md) */
     double sxl = INFINITY, sxh = -INFINITY, sdl = INFINITY, sdh = -INFINITY;
     for (int l = 0; l < NLAW; l++) {
         sxl = fmin(sxl, slxlo[l]), sxh = fmax(sxh, slxhi[l]), sdl = fmin(sdl, sldlo[l]), sdh = fmax(sdh, sldhi[l]);

@@ -158,7 +158,7 @@ void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *me
               const char *criterion, int holds, const char *data)
 {
     nso_claim cl = {id, paper, measured, criterion, nso_verdict(holds), data, c->command};
-    if (nso_ledger_put(c->ledger, &cl) != NSO_OK) nso_die("cannot write ledger '%s'", c->ledger);
+    if (nso_ledger_put(c->ledger, &cl) != NSO_OK) exit(2); /* nso_ledger_put printed why; no output is committed */
     printf("%-34s %-5s %s\n", id, nso_verdict(holds), measured);
     if (nrows < sizeof rows / sizeof rows[0]) {
         rows[nrows].id = pc_dup(id);
@@ -184,6 +184,18 @@ int pc_md_commit(nso_csv *m)
     return NSO_OK;
 }
 
+static nso_csv *deferred[32];
+static size_t ndeferred;
+
+void pc_commit(nso_csv *f)
+{
+    if (ndeferred == sizeof deferred / sizeof deferred[0]) {
+        if (nso_csv_commit(f) != NSO_OK) exit(2);
+        return;
+    }
+    deferred[ndeferred++] = f;
+}
+
 void pc_claims_md(const pc_ctx *c, const char *program)
 {
     nso_csv *f = pc_md_open(c, pc_path(c, pc_fmt("%s_claims.md", program)), program);
@@ -198,6 +210,9 @@ void pc_claims_md(const pc_ctx *c, const char *program)
     }
     nrows = 0;
     pc_md_commit(f);
+    for (size_t i = 0; i < ndeferred; i++)
+        if (nso_csv_commit(deferred[i]) != NSO_OK) exit(2); /* the rest are removed at exit */
+    ndeferred = 0;
 }
 
 nso_table *pc_read_table(const char *path, const char *text_cols)

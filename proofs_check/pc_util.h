@@ -58,7 +58,13 @@ void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *me
  * Returns an nso_csv handle usable with nso_csv_printf / pc_md_commit. */
 nso_csv *pc_md_open(const pc_ctx *c, const char *path, const char *program);
 int pc_md_commit(nso_csv *m);
-/* write <out>/<program>_claims.md with every row claimed so far */
+/* Commit a result file only at the end, after every ledger row: a job's
+ * make target appears last, so a job stopped at any moment (or whose ledger
+ * write failed) is redone by the next make instead of being skipped with
+ * its ledger rows missing.  pc_claims_md commits the deferred files. */
+void pc_commit(nso_csv *f);
+/* write <out>/<program>_claims.md with every row claimed so far, then commit
+ * the files given to pc_commit (exit 2 if one cannot be written) */
 void pc_claims_md(const pc_ctx *c, const char *program);
 
 /* printf into a static rotating buffer (8 slots of 1024) */

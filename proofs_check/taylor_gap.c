@@ -170,7 +170,7 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
         nso_csv_printf(csv, "\n\n"); /* gnuplot index per law */
     }
     nso_progress_end(&pr);
-    if (nso_csv_commit(csv) != NSO_OK) exit(2);
+    pc_commit(csv); /* after the ledger rows (pc_claims_md) */
 
     /* ---- Table 2 analog: Gaussian P, 11 sigmas, 100 draws, treps repetitions ---- */
     double sig0 = o->sigma_max / 4.0;
@@ -230,7 +230,7 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
                        "100 draws: %.2f%%; systematic Taylor error (F - f)/((sigma^2/2) tr H) - 1 at sigma = %.4g: "
                        "%+.3f%% +- %.3f%% (%ld draws, control variate).\n",
                    100 * rc.mean, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel, sigm, 100 * sys, 100 * sys_ci, draws);
-    if (nso_csv_commit(tc) != NSO_OK) exit(2);
+    pc_commit(tc); /* after the ledger rows (pc_claims_md) */
     pc_md_commit(md);
 
     /* ---- slopes table (markdown) and ledger rows ---- */

@@ -194,7 +194,7 @@ static void summary(pc_ctx *c, const prob *p)
             lastbr = ub / lb, lastmr = um / lc;
             ok &= um + 1.96 * use <= ub && lc >= lb && ub >= lb;
         }
-        if (nso_csv_commit(sc) != NSO_OK) exit(2);
+        pc_commit(sc); /* after the ledger rows (pc_claims_md) */
         pc_claim(c, "thm4.5.sandwich_ratio", "Thm 4.3 vs Thm 4.5: the rates match (upper/lower bound ratio is constant in T)",
                  pc_fmt("upper/lower bound ratio at the largest T = %.2f (min over T %.2f; limit 8 sqrt(1 + C^2 H/sigma^2) = %.2f); "
                         "measured upper-run / lower-construction = %.2f",
