@@ -11,6 +11,8 @@
 int fuzz_idx(const uint8_t *, size_t);
 int fuzz_json(const uint8_t *, size_t);
 int fuzz_safetensors(const uint8_t *, size_t);
+int fuzz_csv(const uint8_t *, size_t);
+int fuzz_ckpt(const uint8_t *, size_t);
 
 static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 {
@@ -38,10 +40,10 @@ static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/fuzz";
-    const char *names[3] = {"idx", "json", "safetensors"};
-    int (*fns[3])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors};
+    const char *names[5] = {"idx", "json", "safetensors", "csv", "ckpt"};
+    int (*fns[5])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors, fuzz_csv, fuzz_ckpt};
     int total = 0, bad = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         for (int k = 0; k < 2; k++) {
             char dir[4000];
             snprintf(dir, sizeof dir, "%s/%s/%s", root, k ? "regressions" : "corpus", names[i]);
