@@ -15,8 +15,8 @@
  * --hess-every --lanczos --seed, --k for NSO) and are complete; a file with
  * other parameters is refused (exit 2, before anything is computed).  The
  * state of the unfinished runs is checkpointed (lib/ckpt.h: named records,
- * checksummed) every --ckpt-every steps, after the last step and once more
- * when every log is complete, to <outdir>/seed<S>/checkpoint.bin, so an
+ * checksummed) every --ckpt-every steps and once more when every log is
+ * complete, to <outdir>/seed<S>/checkpoint.bin, so an
  * interrupted job resumes where it stopped, also when it was stopped while
  * committing its files (the rest are then written from the checkpoint).
  *
@@ -24,7 +24,7 @@
  * from its own stream (seed, "fig3/lanczos/<run>", step), so it does not
  * depend on which runs share the lock-step batch; the batched passes over
  * the data sum in an order that depends on the batch size, which changes
- * the numbers only at rounding level (tests/reliab checks 1e-8 relative).
+ * the numbers only at rounding level (tests/reliab checks 1e-9 relative).
  * A run that diverges (NaN/Inf) is stopped, reported on stderr, and its file
  * says "# status: diverged at step N" with no data rows (never plotted). */
 #include "ckpt.h"

@@ -156,7 +156,7 @@ static void tmp_child(void *arg)
     tmp_case *c = arg;
     if (c->how >= 2) {
         char *argv[] = {"prog", NULL};
-        nso_arg_spec none[1];
+        nso_arg_spec none[1] = {{NULL, NSO_ARG_FLAG, NULL, 0, 0, NULL}};
         nso_cli_parse(1, argv, none, 0, "test"); /* installs the handlers, as every program does */
     }
     touch(c->reg);
@@ -204,7 +204,7 @@ static void test_tmp_registry(void)
 static void csv_sigint_child(void *arg)
 {
     char *argv[] = {"prog", NULL};
-    nso_arg_spec none[1];
+    nso_arg_spec none[1] = {{NULL, NSO_ARG_FLAG, NULL, 0, 0, NULL}};
     nso_cli_parse(1, argv, none, 0, "test");
     nso_csv *c = nso_csv_open((const char *)arg, "t", "", 0, "a");
     nso_csv_printf(c, "1\n");
