@@ -1,7 +1,9 @@
 /* cli.c - flag parsing with range checks (see cli.h). */
 #include "cli.h"
+#include "io.h"
 #include "nso_error.h"
 #include <errno.h>
+#include <gsl/gsl_errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,9 +88,21 @@ void nso_cli_print_help(const nso_arg_spec *specs, size_t n, const char *usage)
     printf("  --%-14s print this help and exit\n", "help");
 }
 
+/* GSL's default handler calls abort(): exit status 134, no atexit cleanup.
+ * A program reports the error in one line and exits with status 2 instead,
+ * which removes its temporaries (io.h).  Library code that expects a GSL
+ * error switches the handler off around the call (gsl_set_error_handler_off). */
+static void gsl_report(const char *reason, const char *file, int line, int gsl_errno)
+{
+    nso_die("GSL error: %s (%s:%d, gsl_errno %d)", reason, file, line, gsl_errno);
+}
+
 void nso_cli_parse(int argc, char **argv, const nso_arg_spec *specs, size_t n, const char *usage)
 {
     nso_set_progname(argv[0]);
+    /* the program-wide setup every program gets by parsing its flags */
+    gsl_set_error_handler(gsl_report);
+    nso_tmp_install_handlers();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -138,6 +152,25 @@ void nso_cli_format(const nso_arg_spec *specs, size_t n, char *buf, size_t len)
     if (used && buf[used - 1] == ' ') buf[used - 1] = 0;
 }
 
+size_t nso_cli_int_list(const char *flag, const char *s, long *out, size_t n, long min, long max)
+{
+    size_t c = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long x = strtol(p, &end, 10);
+        if (end == p || errno || x < min || x > max || (*end && (*end != ',' || !end[1])))
+            nso_die("--%s: expected a comma-separated list of integers in [%ld, %ld], got '%s'", flag, min,
+                    max, s);
+        if (c == n) nso_die("--%s: at most %zu values", flag, n);
+        out[c++] = x;
+        p = *end ? end + 1 : end;
+    }
+    if (!c) nso_die("--%s: expected at least one value", flag);
+    return c;
+}
+
 size_t nso_cli_list(const char *flag, const char *s, double *out, size_t n, double min, double max)
 {
     size_t c = 0;
@@ -146,7 +179,7 @@ size_t nso_cli_list(const char *flag, const char *s, double *out, size_t n, doub
         char *end;
         errno = 0;
         double x = strtod(p, &end);
-        if (end == p || errno || !isfinite(x) || x < min || x > max || (*end && *end != ','))
+        if (end == p || errno || !isfinite(x) || x < min || x > max || (*end && (*end != ',' || !end[1])))
             nso_die("--%s: expected a comma-separated list of numbers in [%g, %g], got '%s'", flag,
                     min, max, s);
         if (c == n) nso_die("--%s: at most %zu values", flag, n);

@@ -6,6 +6,11 @@
  *   nsorun: --sigma: expected a number in [0, 10], got 'abc'
  * and exit status 2.  "--help" prints the usage and every flag with its
  * default and accepted range, then exits 0.
+ *
+ * nso_cli_parse is also every program's setup: it installs a GSL error
+ * handler that reports in one line and exits 2 (instead of abort()), and the
+ * handlers that remove the program's temporary files on SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT (io.h: nso_tmp_install_handlers).
  */
 #ifndef NSO_CLI_H
 #define NSO_CLI_H
@@ -35,5 +40,7 @@ void nso_cli_format(const nso_arg_spec *specs, size_t nspecs, char *buf, size_t 
  * a bad element or a value outside [min,max]. Returns count. */
 size_t nso_cli_list(const char *flag, const char *s, double *out, size_t n, double min,
                     double max);
+/* The same for integers: "20.5", "1e3" or "1.0" are refused, one line naming the flag. */
+size_t nso_cli_int_list(const char *flag, const char *s, long *out, size_t n, long min, long max);
 
 #endif

@@ -113,6 +113,14 @@ int nso_tridiag_eig(size_t m, const double *alpha, const double *beta, double *t
  * n): evals[b*ktop + t], descending; NaN where fewer steps were possible.
  * Needs 1 <= ktop <= iters. */
 int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, double *evals);
+/* The same from given start vectors (start: nops x n, any nonzero scale).
+ * In a lock-step batch, operator b's Ritz values then depend only on A_b and
+ * start_b, not on which operators share the batch or where b sits in it
+ * (nso_lanczos_top draws the start vectors in batch order, so there they
+ * do), provided apply() computes every product independently of the others
+ * (the matrix-sensing batch does up to floating-point summation order: see
+ * tests/reliab).  NSO_EINVAL for a zero or non-finite start vector. */
+int nso_lanczos_top_from(const nso_linop *op, size_t iters, size_t ktop, const double *start, double *evals);
 /* Stochastic Lanczos quadrature: m steps from one Gaussian start vector per
  * operator; nodes (Ritz values, ascending) and weights of operator b at
  * [b*m, b*m + len[b]).  The density estimate is sum_j w_j delta(x - node_j). */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,10 +62,151 @@ void nso_check_writable(const char *flag, const char *path)
 {
     char dir[4096];
     struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) nso_die("--%s: '%s' is a directory", flag, path);
     dir_of(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         nso_die("--%s: directory '%s' of '%s' does not exist", flag, dir, path);
     if (access(dir, W_OK) != 0) nso_die("--%s: directory '%s' is not writable", flag, dir);
+}
+
+/* ---- temporaries (see io.h) ------------------------------------------ */
+
+#define NSO_MAX_TMP 256
+/* the paths of the live temporaries; read by the signal handler, so a slot
+ * is published only once its string is complete and cleared before it is
+ * freed */
+static char *volatile tmp_slot[NSO_MAX_TMP];
+static int tmp_atexit_set;
+
+static void tmp_unlink_all(void)
+{
+    for (int i = 0; i < NSO_MAX_TMP; i++) {
+        char *p = tmp_slot[i];
+        if (p) unlink(p); /* async-signal-safe */
+    }
+}
+
+static void tmp_at_exit(void) { tmp_unlink_all(); }
+
+static void tmp_on_signal(int sig)
+{
+    tmp_unlink_all();
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns: the process ends by the signal */
+}
+
+int nso_tmp_register(const char *tmp_path)
+{
+    if (!tmp_atexit_set) {
+        atexit(tmp_at_exit);
+        tmp_atexit_set = 1;
+    }
+    size_t n = strlen(tmp_path) + 1;
+    char *p = malloc(n);
+    if (!p) return NSO_ENOMEM;
+    memcpy(p, tmp_path, n);
+    for (int i = 0; i < NSO_MAX_TMP; i++)
+        if (!tmp_slot[i]) {
+            tmp_slot[i] = p;
+            return NSO_OK;
+        }
+    free(p);
+    return NSO_ENOMEM;
+}
+
+void nso_tmp_unregister(const char *tmp_path)
+{
+    for (int i = 0; i < NSO_MAX_TMP; i++) {
+        char *p = tmp_slot[i];
+        if (p && strcmp(p, tmp_path) == 0) {
+            tmp_slot[i] = NULL;
+            free(p);
+            return;
+        }
+    }
+}
+
+void nso_tmp_install_handlers(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    if (!tmp_atexit_set) {
+        atexit(tmp_at_exit);
+        tmp_atexit_set = 1;
+    }
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = tmp_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void nso_check_ledger(const char *flag, const char *path)
+{
+    struct stat st;
+    if (!*path) nso_die("--%s: expected a file path, got an empty value", flag);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        nso_die("--%s: '%s' is a directory, not a ledger file", flag, path);
+    nso_check_writable(flag, path);
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) nso_die("--%s: '%s' is not a regular file", flag, path);
+        if (access(path, R_OK | W_OK) != 0) nso_die("--%s: '%s' is not readable and writable", flag, path);
+        FILE *f = fopen(path, "r");
+        char head[8] = "";
+        size_t n = f ? fread(head, 1, 3, f) : 0;
+        if (f) fclose(f);
+        if (n > 0 && !(n == 3 && memcmp(head, "id\t", 3) == 0))
+            nso_die("--%s: '%s' is not a claims ledger (its first line is not the 'id<TAB>...' header)",
+                    flag, path);
+    }
+    char aux[4200];
+    snprintf(aux, sizeof aux, "%s.lock", path);
+    if (stat(aux, &st) == 0 && (!S_ISREG(st.st_mode) || access(aux, R_OK | W_OK) != 0))
+        nso_die("--%s: the ledger's lock file '%s' is not a writable regular file", flag, aux);
+    snprintf(aux, sizeof aux, "%s.tmp.%ld", path, (long)getpid());
+    if (stat(aux, &st) == 0 && S_ISDIR(st.st_mode))
+        nso_die("--%s: '%s' (the ledger's temporary) is a directory", flag, aux);
+    nso_tmp_register(aux); /* nso_ledger_put's temporary: removed if we are stopped mid-write */
+}
+
+/* ---- parameters recorded in result files ----------------------------- */
+
+const char *nso_params_get(const char *params, const char *key, char *buf, size_t len)
+{
+    size_t kl = strlen(key);
+    for (const char *p = params; p && (p = strstr(p, "--")); p += 2) {
+        if ((p != params && p[-1] != ' ') || strncmp(p + 2, key, kl) != 0 ||
+            (p[2 + kl] != ' ' && p[2 + kl] != 0)) continue;
+        const char *v = p + 2 + kl, *e;
+        if (*v == ' ') v++;
+        if (strncmp(v, "--", 2) == 0) e = v; /* a flag without a value */
+        else {
+            e = strstr(v, " --");
+            if (!e) e = v + strlen(v);
+        }
+        snprintf(buf, len, "%.*s", (int)(e - v), v);
+        return buf;
+    }
+    return NULL;
+}
+
+int nso_params_diff(const char *have, const char *want, const char *const *keys, char *msg, size_t len)
+{
+    for (size_t i = 0; keys[i]; i++) {
+        char a[512], b[512];
+        const char *x = nso_params_get(have, keys[i], a, sizeof a), *y = nso_params_get(want, keys[i], b, sizeof b);
+        if (!x && !y) continue;
+        if (!x || !y || strcmp(x, y) != 0) {
+            snprintf(msg, len, "--%s is '%s' in the file, '%s' expected", keys[i], x ? x : "(absent)", y ? y : "(absent)");
+            return 1;
+        }
+    }
+    return 0;
 }
 
 nso_csv *nso_atomic_open(const char *path)
@@ -73,8 +215,17 @@ nso_csv *nso_atomic_open(const char *path)
     c->path = xstrdup(path);
     c->tmp = nso_xmalloc(strlen(path) + 32);
     sprintf(c->tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* listed before it exists, so no moment leaves it unlisted */
+    if (nso_tmp_register(c->tmp) != NSO_OK) {
+        fprintf(stderr, "%s: cannot write '%s': too many open result files\n", nso_progname(), path);
+        free(c->path);
+        free(c->tmp);
+        free(c);
+        return NULL;
+    }
     c->f = fopen(c->tmp, "w");
     if (!c->f) {
+        nso_tmp_unregister(c->tmp);
         fprintf(stderr, "%s: cannot write '%s': %s\n", nso_progname(), path, strerror(errno));
         free(c->path);
         free(c->tmp);
@@ -111,18 +262,31 @@ static void csv_free(nso_csv *c)
     free(c);
 }
 
+/* fault injection for tests/reliab: NSO_FAULT_COMMIT=N kills the process
+ * (SIGKILL, no cleanup: a crash) at its N-th commit, after the temporary is
+ * written and before the rename */
+static void fault_commit(void)
+{
+    static long n;
+    const char *e = getenv("NSO_FAULT_COMMIT");
+    if (e && ++n == atol(e)) raise(SIGKILL);
+}
+
 int nso_csv_commit(nso_csv *c)
 {
     int bad = ferror(c->f);
     if (fflush(c->f) != 0) bad = 1;
     if (fsync(fileno(c->f)) != 0 && errno != EINVAL) bad = 1;
     if (fclose(c->f) != 0) bad = 1;
+    fault_commit();
     if (bad || rename(c->tmp, c->path) != 0) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", nso_progname(), c->path, strerror(errno));
         unlink(c->tmp);
+        nso_tmp_unregister(c->tmp);
         csv_free(c);
         return NSO_EIO;
     }
+    nso_tmp_unregister(c->tmp);
     csv_free(c);
     return NSO_OK;
 }
@@ -132,6 +296,7 @@ void nso_csv_abort(nso_csv *c)
     if (!c) return;
     fclose(c->f);
     unlink(c->tmp);
+    nso_tmp_unregister(c->tmp);
     csv_free(c);
 }
 
@@ -370,13 +535,25 @@ static int in_csv_list(const char *list, const char *name)
 
 nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg, size_t len)
 {
-    static const nso_table_opts none = {0};
-    if (!opt) opt = &none;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(msg, len, "cannot read '%s': not a regular file", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(msg, len, "cannot read '%s': %s", path, strerror(errno));
         return NULL;
     }
+    nso_table *t = nso_table_read_stream(f, path, opt, msg, len);
+    fclose(f);
+    return t;
+}
+
+nso_table *nso_table_read_stream(FILE *f, const char *path, const nso_table_opts *opt, char *msg, size_t len)
+{
+    static const nso_table_opts none = {0};
+    if (!opt) opt = &none;
     nso_table *t = nso_xcalloc(1, sizeof *t);
     size_t cap = 0, ccap = 0, lineno = 0;
     int have_program = 0, *is_text = NULL;
@@ -491,12 +668,30 @@ nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg
                    opt->nrows);
     free(is_text);
     free(line);
-    fclose(f);
     return t;
 fail:
     free(is_text);
     free(line);
-    fclose(f);
     nso_table_free(t);
     return NULL;
+}
+
+nso_table *nso_result_read(const char *path, const nso_table_opts *opt, const char *program,
+                           const char *want_params, const char *const *keys, char *msg, size_t len)
+{
+    nso_table *t = nso_table_read(path, opt, msg, len);
+    if (!t) return NULL;
+    const char *prog = nso_table_meta(t, "program"), *have = nso_table_meta(t, "params");
+    char why[600];
+    if (program && (!prog || strcmp(prog, program) != 0)) {
+        snprintf(msg, len, "'%s' was written by '%s', not by %s", path, prog ? prog : "?", program);
+        nso_table_free(t);
+        return NULL;
+    }
+    if (keys && nso_params_diff(have ? have : "", want_params ? want_params : "", keys, why, sizeof why)) {
+        snprintf(msg, len, "'%s' holds a result computed with other parameters (%s)", path, why);
+        nso_table_free(t);
+        return NULL;
+    }
+    return t;
 }

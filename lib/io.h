@@ -35,12 +35,47 @@ nso_csv *nso_csv_open(const char *path, const char *program, const char *params,
 nso_csv *nso_atomic_open(const char *path);
 /* printf a line into the file (a newline is NOT added) */
 void nso_csv_printf(nso_csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* flush, close and rename into place; returns NSO_OK or NSO_EIO (message printed) */
+/* flush, close and rename into place; returns NSO_OK or NSO_EIO (message printed).
+ * Tests: NSO_FAULT_COMMIT=N in the environment kills the process with
+ * SIGKILL at its N-th commit, between writing and renaming (a crash). */
 int nso_csv_commit(nso_csv *c);
 /* close and delete the temporary file */
 void nso_csv_abort(nso_csv *c);
-/* die (exit 2) unless the directory of `path` exists and is writable */
+/* die (exit 2) unless the directory of `path` exists and is writable and
+ * `path` itself is not a directory */
 void nso_check_writable(const char *flag, const char *path);
+/* die (exit 2) unless `path` can serve as a claims ledger: its directory exists
+ * and is writable, the path is not a directory, an existing ledger is a
+ * readable and writable regular file, its lock file can be created.  Call
+ * it before computing anything.  It also registers the ledger's temporary
+ * file for removal on exit and on SIGINT/SIGTERM (see nso_tmp_register). */
+void nso_check_ledger(const char *flag, const char *path);
+
+/* ---- temporaries ------------------------------------------------------ *
+ * Every temporary this process creates for an atomic write (nso_atomic_open,
+ * nso_csv_open, checkpoints, the ledger's "<ledger>.tmp.<pid>") is listed in
+ * a registry; whatever is still listed when the process exits (exit(),
+ * nso_die(), return from main) or is killed by SIGINT, SIGTERM, SIGHUP or
+ * SIGQUIT is unlinked, so no error path leaves a half-written file behind.
+ * nso_tmp_register returns NSO_OK or NSO_ENOMEM (registry full). */
+int nso_tmp_register(const char *tmp_path);
+void nso_tmp_unregister(const char *tmp_path);
+/* Install the signal handlers (only where the disposition is still the
+ * default: an ignored SIGHUP stays ignored); each removes the registered
+ * temporaries, restores the default action and re-raises the signal.
+ * Called once by nso_cli_parse, i.e. by every program. */
+void nso_tmp_install_handlers(void);
+
+/* ---- parameters recorded in result files ------------------------------ *
+ * A result file records its program's flags in '# params: --a 1 --b x'
+ * (nso_cli_format).  nso_params_get copies the value of --key into buf
+ * (a value runs to the next " --"); returns buf, or NULL when the flag is
+ * absent.  nso_params_diff compares the flags in keys[] (NULL-terminated)
+ * between the record `have` (a file's) and `want` (this run's): 0 when all
+ * agree (absent in both counts as agreeing), else 1 with "--key is 'A' in
+ * the file, 'B' expected" in msg. */
+const char *nso_params_get(const char *params, const char *key, char *buf, size_t len);
+int nso_params_diff(const char *have, const char *want, const char *const *keys, char *msg, size_t len);
 /* the git revision compiled in (or "unknown") */
 const char *nso_git_rev(void);
 /* 1 if path exists and is a regular file */
@@ -112,6 +147,16 @@ typedef struct {
 /* Read and validate a result file (opt may be NULL).  Returns NULL with a
  * one-line message "'path' line N: ..." in msg on error; prints nothing. */
 nso_table *nso_table_read(const char *path, const nso_table_opts *opt, char *msg, size_t len);
+/* the same from an open stream; `name` names it in messages (the fuzz target
+ * reads from memory with fmemopen) */
+nso_table *nso_table_read_stream(FILE *f, const char *name, const nso_table_opts *opt, char *msg, size_t len);
+/* Read a result file (nso_table_read with opt) written by `program` (NULL:
+ * any) and check that its '# params:' record agrees with want_params on
+ * every flag in keys (NULL-terminated; NULL: no check), so that a result
+ * computed with other parameters is never taken for this run's.  Returns
+ * NULL with a one-line message naming the file in msg. */
+nso_table *nso_result_read(const char *path, const nso_table_opts *opt, const char *program,
+                           const char *want_params, const char *const *keys, char *msg, size_t len);
 void nso_table_free(nso_table *t);
 /* column index by name, or -1 */
 int nso_table_col(const nso_table *t, const char *name);

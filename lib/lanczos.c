@@ -16,21 +16,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-int nso_lanczos_basis(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
-                      size_t *len, double *basis, const nso_hess_cb *progress)
+/* the Lanczos iteration of every operator from the start vectors start
+ * (nops x n), or from Gaussian vectors drawn from r (operator 0 first) */
+static int lanczos_core(const nso_linop *op, size_t m, gsl_rng *r, const double *start, double *alpha,
+                        double *beta, size_t *len, double *basis, const nso_hess_cb *progress)
 {
     if (basis && op->nops > 1) NSO_ERROR("Lanczos: the basis is kept for a single operator only", NSO_EINVAL);
     if (m < 1) NSO_ERROR("Lanczos needs at least one step", NSO_EINVAL);
     size_t n = op->n, nops = op->nops ? op->nops : 1, stride = m;
     if (n < 1) NSO_ERROR("Lanczos needs an operator of size >= 1", NSO_EINVAL);
     if (m > n) m = n;
+    if (start)
+        for (size_t b = 0; b < nops; b++)
+            if (!(cblas_dnrm2((int)n, start + b * n, 1) > 0))
+                NSO_ERROR("Lanczos: a start vector is zero or not finite", NSO_EINVAL);
     /* Q: nops x (m+1) x n Krylov bases */
     double *Q = nso_xmalloc(nops * (m + 1) * n * sizeof(double));
     double *V = nso_xmalloc(nops * n * sizeof(double)), *AV = nso_xmalloc(nops * n * sizeof(double));
     int *done = nso_xcalloc(nops, sizeof(int));
     for (size_t b = 0; b < nops; b++) {
         double *q0 = Q + b * (m + 1) * n;
-        for (size_t i = 0; i < n; i++) q0[i] = gsl_ran_gaussian(r, 1.0);
+        if (start) memcpy(q0, start + b * n, n * sizeof(double));
+        else
+            for (size_t i = 0; i < n; i++) q0[i] = gsl_ran_gaussian(r, 1.0);
         double nr = cblas_dnrm2((int)n, q0, 1);
         cblas_dscal((int)n, 1.0 / nr, q0, 1);
         len[b] = 0;
@@ -79,10 +87,16 @@ int nso_lanczos_basis(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, 
     return NSO_OK;
 }
 
+int nso_lanczos_basis(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
+                      size_t *len, double *basis, const nso_hess_cb *progress)
+{
+    return lanczos_core(op, m, r, NULL, alpha, beta, len, basis, progress);
+}
+
 int nso_lanczos(const nso_linop *op, size_t m, gsl_rng *r, double *alpha, double *beta,
                 size_t *len, const nso_hess_cb *progress)
 {
-    return nso_lanczos_basis(op, m, r, alpha, beta, len, NULL, progress);
+    return lanczos_core(op, m, r, NULL, alpha, beta, len, NULL, progress);
 }
 
 int nso_tridiag_eig(size_t m, const double *alpha, const double *beta, double *theta, double *w)
@@ -111,7 +125,8 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, double *evals)
+static int lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, const double *start,
+                       double *evals)
 {
     size_t nops = op->nops ? op->nops : 1;
     if (iters < 1) NSO_ERROR("Lanczos needs at least one step", NSO_EINVAL);
@@ -120,7 +135,7 @@ int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, 
     double *alpha = nso_xcalloc(nops * iters, sizeof(double));
     double *beta = nso_xcalloc(nops * iters, sizeof(double));
     size_t *len = nso_xcalloc(nops, sizeof(size_t));
-    int status = nso_lanczos(op, iters, r, alpha, beta, len, NULL);
+    int status = lanczos_core(op, iters, r, start, alpha, beta, len, NULL, NULL);
     double *d = nso_xmalloc(iters * sizeof(double));
     for (size_t b = 0; status == NSO_OK && b < nops; b++) {
         size_t m = len[b];
@@ -134,6 +149,17 @@ int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, 
     free(beta);
     free(len);
     return status;
+}
+
+int nso_lanczos_top(const nso_linop *op, size_t iters, size_t ktop, gsl_rng *r, double *evals)
+{
+    return lanczos_top(op, iters, ktop, r, NULL, evals);
+}
+
+int nso_lanczos_top_from(const nso_linop *op, size_t iters, size_t ktop, const double *start, double *evals)
+{
+    if (!start) NSO_ERROR("Lanczos: no start vectors", NSO_EINVAL);
+    return lanczos_top(op, iters, ktop, NULL, start, evals);
 }
 
 int nso_slq(const nso_linop *op, size_t m, gsl_rng *r, double *nodes, double *weights,

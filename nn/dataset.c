@@ -4,6 +4,7 @@
  * data.  Files may be gzip-compressed (zlib reads plain files as-is). */
 #include "dataset.h"
 #include "corpus.h"
+#include "io.h"
 #include "rng.h"
 #include <errno.h>
 #include <stdio.h>
@@ -180,14 +181,20 @@ static int write_atomic(const char *path, const uint8_t *h, size_t nh, const uin
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    nso_tmp_register(tmp); /* removed on exit or a signal if we stop before the rename */
     FILE *f = fopen(tmp, "wb");
-    if (!f) return fail(err, errlen, NN_DATA_EIO, "%s: cannot write: %s", path, strerror(errno));
+    if (!f) {
+        nso_tmp_unregister(tmp);
+        return fail(err, errlen, NN_DATA_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
     int ok = fwrite(h, 1, nh, f) == nh && fwrite(d, 1, nd, f) == nd;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
+        nso_tmp_unregister(tmp);
         return fail(err, errlen, NN_DATA_EIO, "%s: write failed", path);
     }
+    nso_tmp_unregister(tmp);
     return NN_DATA_OK;
 }
 

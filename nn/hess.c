@@ -2,6 +2,7 @@
  * operator (see hess.h); the estimators are in lib/hutchinson.c and
  * lib/lanczos.c. */
 #include "hess.h"
+#include "train.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ int nn_model_op_init(nn_model_op *mo, nn_model_f32 *m, const nn_dataset *d, cons
                      int n, int chunk, const char *params, char *msg, size_t len)
 {
     memset(mo, 0, sizeof *mo);
+    if (nn_data_fits(m, d, msg, len)) return 1;
     mo->m = m;
     mo->d = d;
     mo->idx = idx;

@@ -86,12 +86,13 @@ $(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=f
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
-NN_FUZZ_TARGETS := idx json safetensors brown
+# csv: lib's CSV reader; ckpt: lib's checkpoint loader (issue 11); brown: the corpus reader
+NN_FUZZ_TARGETS := idx json safetensors brown csv ckpt
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
-               nn/embedding.c nn/cls_pool.c nn/attention.c lib/rng.c lib/error.c
+               nn/embedding.c nn/cls_pool.c nn/attention.c $(wildcard lib/*.c)
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
@@ -100,8 +101,8 @@ $(BIN)/fuzz_replay: $(BUILD)/tests/fuzz/replay.o $(NN_FUZZ_TARGETS:%=$(BUILD)/te
 	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -o $@
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(NN_FUZZ_SRC)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -Ilib -Inn -fsanitize=fuzzer,address,undefined $^ \
-	  -lgsl -lopenblas -lz -lm -o $@
+	clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -Ilib -Inn -fopenmp -fsanitize=fuzzer,address,undefined $^ \
+	  -lgsl -llapacke -lopenblas -lz -lm -o $@
 nn-fuzz: $(NN_FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	@for t in $(NN_FUZZ_TARGETS); do mkdir -p $(BUILD)/fuzz/corpus_$$t tests/fuzz/regressions/$$t; \
 	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(NN_FUZZ_SECONDS) -max_len=65536 \

@@ -4,6 +4,7 @@
  * "__metadata__" string map. */
 #include "safetensors.h"
 #include "dataset.h"
+#include "io.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,8 +280,10 @@ int nn_st_save(const char *path, const nn_model_f32 *m, char *msg, size_t mlen)
     while (hl % 8) h[hl++] = ' '; /* pad so the buffer is 8-byte aligned */
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    nso_tmp_register(tmp); /* removed on exit or a signal if we stop before the rename */
     FILE *f = fopen(tmp, "wb");
     if (!f) {
+        nso_tmp_unregister(tmp);
         free(h);
         return err(msg, mlen, "%s: cannot write: %s", path, strerror(errno));
     }
@@ -301,8 +304,10 @@ int nn_st_save(const char *path, const nn_model_f32 *m, char *msg, size_t mlen)
     free(h);
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
+        nso_tmp_unregister(tmp);
         return err(msg, mlen, "%s: write failed", path);
     }
+    nso_tmp_unregister(tmp);
     return 0;
 }
 

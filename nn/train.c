@@ -196,8 +196,32 @@ int nn_trainer_load(nn_trainer *tr, FILE *f, char *msg, size_t len)
 }
 
 /* ---- evaluation ------------------------------------------------------------ */
+int nn_data_fits(const nn_model_f32 *m, const nn_dataset *d, char *msg, size_t len)
+{
+    const nn_config *c = &m->cfg;
+    if (c->arch == NN_ARCH_TRANSFORMER || d->tokens) { /* token ids, c = h = 1, w = the sequence */
+        if (c->arch == NN_ARCH_TRANSFORMER && d->tokens && d->c == 1 && d->h == 1 && d->w == c->in_w &&
+            d->nclass <= c->nclass && d->nclass >= 1)
+            return 0;
+        snprintf(msg, len, "%s data set of %d x %d, %d classes; %s model of %d tokens, %d classes",
+                 d->tokens ? "token" : "image", d->h, d->w, d->nclass,
+                 c->arch == NN_ARCH_TRANSFORMER ? "transformer" : "image", c->in_w, c->nclass);
+        return 1;
+    }
+    if (d->c == c->in_c && d->h == c->in_h && d->w == c->in_w && d->nclass <= c->nclass && d->nclass >= 1)
+        return 0;
+    snprintf(msg, len, "data set %dx%dx%d, %d classes; model %dx%dx%d inputs, %d classes", d->c, d->h, d->w,
+             d->nclass, c->in_c, c->in_h, c->in_w, c->nclass);
+    return 1;
+}
+
 double nn_evaluate(nn_model_f32 *m, const nn_dataset *d, int n, double *acc)
 {
+    char why[256];
+    if (nn_data_fits(m, d, why, sizeof why)) { /* would read past the buffers */
+        if (acc) *acc = NAN;
+        return NAN;
+    }
     if (n > d->n || n <= 0) n = d->n;
     int B = m->maxB, mode = m->bn_mode;
     size_t per = (size_t)d->c * d->h * d->w;

@@ -86,5 +86,14 @@ int nn_trainer_load(nn_trainer *tr, FILE *f, char *msg, size_t len);
  * all), BN in EVAL mode.  Returns NAN (and *acc = NAN) when its buffers
  * cannot be allocated. */
 double nn_evaluate(nn_model_f32 *m, const nn_dataset *d, int n, double *acc);
+/* Does data set d fit model m: the same image shape (c x h x w) as the
+ * model's input and no label the model cannot score (d->nclass <=
+ * m->cfg.nclass)?  0 when it does, else 1 with "data set 1x16x16, 10
+ * classes; model 1x28x28 inputs, 5 classes" in msg.  A transformer takes a
+ * token data set (d->tokens) whose sequences are as long as its position
+ * table (cfg.in_w); image models refuse token data.  nn_evaluate (NaN) and
+ * nn_model_op_init (error) refuse a data set that does not fit; programs
+ * check it first to name their flags. */
+int nn_data_fits(const nn_model_f32 *m, const nn_dataset *d, char *msg, size_t len);
 
 #endif

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
             if (Cs[ic] < 1) min_over_printed_small = fmin(min_over_printed_small, r.lhs / r.printed);
             else max_over_printed_big = fmax(max_over_printed_big, r.lhs / r.printed);
         }
-    if (nso_csv_commit(f29) != NSO_OK) exit(2);
+    pc_commit(f29); /* after the ledger rows (pc_claims_md) */
     pc_claim(&c, "errata.eq29_constant",
              "Lemma B.1 eq. (29) states 2C D^2/sum eta; its derivation (eq. 33 and the last display) ends with 2 D^2/sum eta",
              pc_fmt("(C/2)||W||^2, exact oracle (delta = 0), F(W_0) - min F = D^2, T = %ld, eta_i = 0.9/C and "
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
                            v, b16, b32, v / b16, v / b32, fabs(rec - v) / v);
         }
     }
-    if (nso_csv_commit(fb3) != NSO_OK) exit(2);
+    pc_commit(fb3); /* after the ledger rows (pc_claims_md) */
     pc_claim(&c, "errata.lemmaB3_constant",
              "Lemma B.3's proof ends with D sqrt(C sigma^2/(16 k T)); the statement (and Theorem 4.5's eq. 9) says 1/32",
              pc_fmt("chain eq. (45), C = D = sigma = 1, T in [10, %ld], k in {1, 4, 16}, %zu fixed steps in "
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
     double lsum = sqrt(l1s) + sqrt(l2s), sum69 = (1 - rho) * (1 - rho) + rho * rho + 2 * mu * mu;
     nso_csv_printf(fb4, "eq69_lambda1_plus_lambda2,0,%.10f,%.10f,singular values of X vs eq. (69)'s right side\n", lsum,
                    sum69);
-    if (nso_csv_commit(fb4) != NSO_OK) exit(2);
+    pc_commit(fb4); /* after the ledger rows (pc_claims_md) */
     pc_claim(&c, "errata.thmB4_quadratic",
              "Theorem B.4 (mu > 0): 'f(W) = ||W||^2/(2C). Clearly, f(W) is C-Lipschitz. Further, F(W) = f(W) + d' (also "
              "'F = f + d' for (C/2)||W||^2)",

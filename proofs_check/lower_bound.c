@@ -279,6 +279,7 @@ int main(int argc, char **argv)
     if (sigma_g / C > 1e6) /* the largest truncation level, eta sigma_g with eta <= 1/C */
         nso_die("--sigma-g/--C: sigma_g / C must be <= 1e6 (the engine's truncation range), got %g", sigma_g / C);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     double LBc = sqrt(C * sigma_g * sigma_g / 32.0);
 
     long Ts[8], nT = 0;
@@ -328,7 +329,7 @@ int main(int argc, char **argv)
                 nso_progress_update(&pr, ++done);
             }
     nso_progress_end(&pr);
-    if (nso_csv_commit(csv) != NSO_OK) exit(2);
+    pc_commit(csv); /* after the ledger rows (pc_claims_md) */
 
     /* ---- Lemma B.3: fixed large eta on the chain eq. (45) ---- */
     char p3[1024];
@@ -359,7 +360,7 @@ int main(int argc, char **argv)
                 if (e != eta) break;
             }
         }
-    if (nso_csv_commit(c3) != NSO_OK) exit(2);
+    pc_commit(c3); /* after the ledger rows (pc_claims_md) */
 
     /* ---- truncation erratum: one-sided min(U, a) vs two-sided |U| <= a ---- */
     long Te = 50;
@@ -387,7 +388,7 @@ int main(int argc, char **argv)
         }
         nso_csv_printf(ce, "\n\n");
     }
-    if (nso_csv_commit(ce) != NSO_OK) exit(2);
+    pc_commit(ce); /* after the ledger rows (pc_claims_md) */
     double a1 = emax * sigma_g, mean1 = ds_trunc_mean(sigma, a1, NSO_TRUNC_ONE_SIDED);
 
     pc_claim(&c, "thm4.5.lipschitz", "Sec 4: each h_i (and Lemma B.3's g) has a C-Lipschitz derivative",

@@ -116,6 +116,7 @@ int main(int argc, char **argv)
     if (reps == 0) reps = c.full ? 20000 : 2000;
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e8], got %ld", reps);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     const long k = 4, Tmc = 200;
     double noise2 = sigma_g * sigma_g / (double)k;
 
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
         pc_ci ta = pc_ci_sums(ta1, ta2, (size_t)reps);
         worst_z = fmax(worst_z, fabs(ta.mean - rec_avg) / ta.se);
     }
-    if (nso_csv_commit(cm) != NSO_OK) exit(2);
+    pc_commit(cm); /* after the ledger rows (pc_claims_md) */
     pc_claim(&c, "lemmaB5.closed_form", "Lemma B.5: E||grad F(W_t)||^2 closed form (mu = 0)",
              pc_fmt("closed form with C^2 vs second-moment recursion: max rel diff %.1e; Monte Carlo (%ld runs, d = %ld, "
                     "k = %ld) time-average vs recursion for mu in {0, 0.5, 0.9}: max |z| = %.2f",
@@ -263,7 +264,7 @@ int main(int argc, char **argv)
         sslope[im] = fs.slope, sslo[im] = fs.lo, sshi[im] = fs.hi;
     }
     free(v5all);
-    if (nso_csv_commit(cl) != NSO_OK) exit(2);
+    pc_commit(cl); /* after the ledger rows (pc_claims_md) */
     pc_claim(&c, "lemmaB6.lower_holds", "Lemma B.6: min_t E||grad F||^2 >= D^2/(2 max{1/C, 2 sum eta})",
              pc_fmt("min over T in [10, %ld] and %zu constant steps in [1e-7, 0.99]/C of measured/bound = %.4f (exact "
                     "recursion, mu = 0)", Ts[nT - 1], NE, b6_worst),

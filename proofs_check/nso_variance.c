@@ -86,6 +86,7 @@ int main(int argc, char **argv)
     if (N == 0) N = c.full ? 20000 : 4000;
     if (N < 2) nso_die("--samples: expected an integer in [2, 1e9], got %ld", N);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     /* the exact objective and the same problem behind the additive oracle */
     char msg[256];
     nso_problem_params pp = {.dim = DIM, .scale = 1.0};
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
         slilo[l] = fi.lo, slihi[l] = fi.hi;
     }
     gsl_rng_free(save);
-    if (nso_csv_commit(csv) != NSO_OK) exit(2);
+    pc_commit(csv); /* after the ledger rows (pc_claims_md) */
     double sxl = INFINITY, sxh = -INFINITY, sdl = INFINITY, sdh = -INFINITY, sil = INFINITY, sih = -INFINITY;
     for (int l = 0; l < NLAW; l++) {
         sxl = fmin(sxl, slxlo[l]), sxh = fmax(sxh, slxhi[l]), sdl = fmin(sdl, sldlo[l]), sdh = fmax(sdh, sldhi[l]);

@@ -13,7 +13,7 @@ void pc_setup(pc_ctx *c, int argc, char **argv)
     if (strcmp(c->profile, "quick") != 0 && strcmp(c->profile, "full") != 0)
         nso_die("--profile: expected 'quick' or 'full', got '%s'", c->profile);
     c->full = strcmp(c->profile, "full") == 0;
-    if (nso_mkdirs(c->out) != NSO_OK) nso_die("--out: cannot create directory '%s'", c->out);
+    nso_check_ledger("ledger", c->ledger);
     size_t used = 0;
     c->command[0] = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++) {
@@ -23,6 +23,14 @@ void pc_setup(pc_ctx *c, int argc, char **argv)
         used += (size_t)w;
     }
     if (used >= sizeof c->command) c->command[sizeof c->command - 1] = 0;
+}
+
+void pc_begin(const pc_ctx *c)
+{
+    char probe[4200];
+    if (nso_mkdirs(c->out) != NSO_OK) nso_die("--out: cannot create directory '%s'", c->out);
+    snprintf(probe, sizeof probe, "%s/x", c->out);
+    nso_check_writable("out", probe);
 }
 
 const char *pc_path(const pc_ctx *c, const char *name)
@@ -150,7 +158,7 @@ void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *me
               const char *criterion, int holds, const char *data)
 {
     nso_claim cl = {id, paper, measured, criterion, nso_verdict(holds), data, c->command};
-    if (nso_ledger_put(c->ledger, &cl) != NSO_OK) nso_die("cannot write ledger '%s'", c->ledger);
+    if (nso_ledger_put(c->ledger, &cl) != NSO_OK) exit(2); /* nso_ledger_put printed why; no output is committed */
     printf("%-34s %-5s %s\n", id, nso_verdict(holds), measured);
     if (nrows < sizeof rows / sizeof rows[0]) {
         rows[nrows].id = pc_dup(id);
@@ -176,6 +184,18 @@ int pc_md_commit(nso_csv *m)
     return NSO_OK;
 }
 
+static nso_csv *deferred[32];
+static size_t ndeferred;
+
+void pc_commit(nso_csv *f)
+{
+    if (ndeferred == sizeof deferred / sizeof deferred[0]) {
+        if (nso_csv_commit(f) != NSO_OK) exit(2);
+        return;
+    }
+    deferred[ndeferred++] = f;
+}
+
 void pc_claims_md(const pc_ctx *c, const char *program)
 {
     nso_csv *f = pc_md_open(c, pc_path(c, pc_fmt("%s_claims.md", program)), program);
@@ -190,6 +210,9 @@ void pc_claims_md(const pc_ctx *c, const char *program)
     }
     nrows = 0;
     pc_md_commit(f);
+    for (size_t i = 0; i < ndeferred; i++)
+        if (nso_csv_commit(deferred[i]) != NSO_OK) exit(2); /* the rest are removed at exit */
+    ndeferred = 0;
 }
 
 nso_table *pc_read_table(const char *path, const char *text_cols)
@@ -199,6 +222,16 @@ nso_table *pc_read_table(const char *path, const char *text_cols)
     nso_table_opts o = {.text_cols = text_cols};
     nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
     if (!t) nso_die("%s", msg);
+    return t;
+}
+
+nso_table *pc_read_job(const pc_ctx *c, const char *path, const char *text_cols, const char *const *keys)
+{
+    if (!nso_file_exists(path)) nso_die("cannot read '%s' (run the program that writes it first)", path);
+    char msg[1024];
+    nso_table_opts o = {.text_cols = text_cols};
+    nso_table *t = nso_result_read(path, &o, NULL, c->params, keys, msg, sizeof msg);
+    if (!t) nso_die("%s; delete it to recompute", msg);
     return t;
 }
 

@@ -21,8 +21,12 @@ typedef struct {
     char params[2048];   /* nso_cli_format() record for the CSV header */
 } pc_ctx;
 
-/* validate profile, create the output directory, record the command line */
+/* validate profile and ledger (nso_check_ledger), record the command line;
+ * creates nothing */
 void pc_setup(pc_ctx *c, int argc, char **argv);
+/* after every flag is validated: create the output directory (dies naming
+ * --out when it cannot) */
+void pc_begin(const pc_ctx *c);
 /* "<out>/<name>" into a static rotating buffer */
 const char *pc_path(const pc_ctx *c, const char *name);
 
@@ -54,7 +58,13 @@ void pc_claim(const pc_ctx *c, const char *id, const char *paper, const char *me
  * Returns an nso_csv handle usable with nso_csv_printf / pc_md_commit. */
 nso_csv *pc_md_open(const pc_ctx *c, const char *path, const char *program);
 int pc_md_commit(nso_csv *m);
-/* write <out>/<program>_claims.md with every row claimed so far */
+/* Commit a result file only at the end, after every ledger row: a job's
+ * make target appears last, so a job stopped at any moment (or whose ledger
+ * write failed) is redone by the next make instead of being skipped with
+ * its ledger rows missing.  pc_claims_md commits the deferred files. */
+void pc_commit(nso_csv *f);
+/* write <out>/<program>_claims.md with every row claimed so far, then commit
+ * the files given to pc_commit (exit 2 if one cannot be written) */
 void pc_claims_md(const pc_ctx *c, const char *program);
 
 /* printf into a static rotating buffer (8 slots of 1024) */
@@ -64,6 +74,10 @@ const char *pc_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * numbers; text_cols: NULL or the comma-separated columns that hold text).
  * Dies with the reader's message naming the file and line on error. */
 nso_table *pc_read_table(const char *path, const char *text_cols);
+/* The same for the output of another job of this check: its '# params:'
+ * must agree with this run's (c->params) on keys (NULL-terminated), or it
+ * dies naming the file and the flag (a stale job file is never pooled). */
+nso_table *pc_read_job(const pc_ctx *c, const char *path, const char *text_cols, const char *const *keys);
 /* index of a named column or dies */
 size_t pc_col(const nso_table *t, const char *name, const char *path);
 

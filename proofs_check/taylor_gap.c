@@ -170,7 +170,7 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
         nso_csv_printf(csv, "\n\n"); /* gnuplot index per law */
     }
     nso_progress_end(&pr);
-    if (nso_csv_commit(csv) != NSO_OK) exit(2);
+    pc_commit(csv); /* after the ledger rows (pc_claims_md) */
 
     /* ---- Table 2 analog: Gaussian P, 11 sigmas, 100 draws, treps repetitions ---- */
     double sig0 = o->sigma_max / 4.0;
@@ -230,7 +230,7 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
                        "100 draws: %.2f%%; systematic Taylor error (F - f)/((sigma^2/2) tr H) - 1 at sigma = %.4g: "
                        "%+.3f%% +- %.3f%% (%ld draws, control variate).\n",
                    100 * rc.mean, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel, sigm, 100 * sys, 100 * sys_ci, draws);
-    if (nso_csv_commit(tc) != NSO_OK) exit(2);
+    pc_commit(tc); /* after the ledger rows (pc_claims_md) */
     pc_md_commit(md);
 
     /* ---- slopes table (markdown) and ledger rows ---- */
@@ -284,7 +284,8 @@ static void run_summary(pc_ctx *c)
     size_t n = 0;
     for (size_t k = 0; k < NOBJ; k++) {
         const char *path = pc_path(c, pc_fmt("taylor_%s.csv", OBJECTIVES[k]));
-        nso_table *tb = pc_read_table(path, "law");
+        static const char *const keys[] = {"seed", "draws", NULL}; /* what taylor_<objective>.csv depends on */
+        nso_table *tb = pc_read_job(c, path, "law", keys);
         size_t rows = tb->nrows, cols = tb->ncols;
         const double *x = tb->v;
         size_t cs = pc_col(tb, "sigma", path), cg = pc_col(tb, "gap_mean", path),
@@ -337,7 +338,13 @@ int main(int argc, char **argv)
     if (treps == 0) treps = c.full ? 200 : 20;
     if (draws < 2) nso_die("--draws: expected an integer in [2, 1e9], got %ld", draws);
     if (treps < 2) nso_die("--table-reps: expected an integer in [2, 1e6], got %ld", treps);
+    int known = !strcmp(objective, "summary");
+    for (size_t k = 0; k < NOBJ; k++) known |= !strcmp(objective, OBJECTIVES[k]);
+    if (!known)
+        nso_die("--objective: expected one of quadratic, cossum, logcosh, logistic, sensing_random, sensing_interp, "
+                "summary; got '%s'", objective);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     if (!strcmp(objective, "summary")) run_summary(&c);
     else run_objective(&c, objective, draws, treps);
     return 0;

@@ -100,6 +100,9 @@ static void run_k(pc_ctx *c, const prob *p, long k, long Tmax, long reps)
     free(avg);
 }
 
+/* what an upper_k<K>.csv depends on besides k: pooling needs them equal */
+static const char *const JOB_KEYS[] = {"seed", "T-max", "reps", "sigma", "sigma-g", NULL};
+
 static void summary(pc_ctx *c, const prob *p)
 {
     double worst_hi = 0, worst_ratio = 0, worst_ratio_hi = 0;
@@ -109,7 +112,7 @@ static void summary(pc_ctx *c, const prob *p)
     nso_csv_printf(md, "\n| k | T | eta | E‖∇F(W_t)‖² (95%% CI) | bound (6) | ratio |\n|---|---|---|---|---|---|\n");
     for (int ik = 0; ik < NK; ik++) {
         const char *path = pc_path(c, pc_fmt("upper_k%ld.csv", KS[ik]));
-        nso_table *tb = pc_read_table(path, NULL);
+        nso_table *tb = pc_read_job(c, path, NULL, JOB_KEYS);
         size_t nr = tb->nrows, nc = tb->ncols;
         const double *x = tb->v;
         size_t cT = pc_col(tb, "T", path), cm = pc_col(tb, "mean", path), cs = pc_col(tb, "se", path),
@@ -170,7 +173,7 @@ static void summary(pc_ctx *c, const prob *p)
      * proofs_lower_bound verifies by simulation) ---- */
     {
         const char *path = pc_path(c, "upper_k1.csv");
-        nso_table *tb = pc_read_table(path, NULL);
+        nso_table *tb = pc_read_job(c, path, NULL, JOB_KEYS);
         size_t nr = tb->nrows, nc = tb->ncols;
         const double *x = tb->v;
         size_t cT = pc_col(tb, "T", path), cm = pc_col(tb, "mean", path), cs = pc_col(tb, "se", path);
@@ -191,7 +194,7 @@ static void summary(pc_ctx *c, const prob *p)
             lastbr = ub / lb, lastmr = um / lc;
             ok &= um + 1.96 * use <= ub && lc >= lb && ub >= lb;
         }
-        if (nso_csv_commit(sc) != NSO_OK) exit(2);
+        pc_commit(sc); /* after the ledger rows (pc_claims_md) */
         pc_claim(c, "thm4.5.sandwich_ratio", "Thm 4.3 vs Thm 4.5: the rates match (upper/lower bound ratio is constant in T)",
                  pc_fmt("upper/lower bound ratio at the largest T = %.2f (min over T %.2f; limit 8 sqrt(1 + C^2 H/sigma^2) = %.2f); "
                         "measured upper-run / lower-construction = %.2f",
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
     if (Tmax < 10) nso_die("--T-max: expected an integer in [10, 1e8], got %ld", Tmax);
     if (reps < 2) nso_die("--reps: expected an integer in [2, 1e8], got %ld", reps);
     nso_cli_format(specs, ns, c.params, sizeof c.params);
+    pc_begin(&c);
     prob p = setup_prob(sigma, sigma_g);
     if (pool) summary(&c, &p);
     else run_k(&c, &p, k, Tmax, reps);

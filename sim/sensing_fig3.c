@@ -10,11 +10,24 @@
  * eigenvalue (Lanczos, lock-step over runs).
  *
  * Output: <outdir>/seed<S>/<run>.csv and <run>_hess.csv per run, written
- * atomically at the end.  Runs whose files exist are skipped; the state of the
- * unfinished runs is checkpointed every --ckpt-every steps to
- * <outdir>/seed<S>/checkpoint.bin so an interrupted job resumes where it stopped.
+ * atomically at the end.  Runs whose files exist are skipped when the files
+ * record the same parameters (--d --r --m --steps --eta --log-every
+ * --hess-every --lanczos --seed, --k for NSO) and are complete; a file with
+ * other parameters is refused (exit 2, before anything is computed).  The
+ * state of the unfinished runs is checkpointed (lib/ckpt.h: named records,
+ * checksummed) every --ckpt-every steps and once more when every log is
+ * complete, to <outdir>/seed<S>/checkpoint.bin, so an
+ * interrupted job resumes where it stopped, also when it was stopped while
+ * committing its files (the rest are then written from the checkpoint).
+ *
+ * Each run's top eigenvalue starts its Lanczos iteration from a vector drawn
+ * from its own stream (seed, "fig3/lanczos/<run>", step), so it does not
+ * depend on which runs share the lock-step batch; the batched passes over
+ * the data sum in an order that depends on the batch size, which changes
+ * the numbers only at rounding level (tests/reliab checks 1e-9 relative).
  * A run that diverges (NaN/Inf) is stopped, reported on stderr, and its file
  * says "# status: diverged at step N" with no data rows (never plotted). */
+#include "ckpt.h"
 #include "cli.h"
 #include "hessian.h"
 #include "io.h"
@@ -47,62 +60,149 @@ typedef struct {
     double *log, *hlog;
 } run_t;
 
-/* one record per active run: the whole optimizer run (nso_opt_save: step,
- * method state, iterate, random stream; checksummed), then this program's
- * logs */
-static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr)
+/* the flags a run's result depends on (besides --run / --sigma): a result
+ * file or checkpoint recorded with other values is not this run's */
+static const char *const RUN_KEYS[] = {"d", "r", "m", "steps", "eta", "log-every", "hess-every", "lanczos",
+                                       "seed", "run", "sigma", NULL};
+static const char *const NSO_KEYS[] = {"k", NULL};
+
+/* rows a complete run writes: metrics at every t in [0, steps] with
+ * t % log_every == 0 or t == steps; Hessian rows at those of them with
+ * t % hess_every == 0 or t == steps */
+static void expected_rows(long steps, long log_every, long hess_every, size_t *nlog, size_t *nh)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return NSO_EIO;
-    int ok = fwrite("NSOCKPT2", 8, 1, f) == 1 && fwrite(&sig, sizeof sig, 1, f) == 1 &&
-             fwrite(&step, sizeof step, 1, f) == 1;
-    for (size_t i = 0; ok && i < nr; i++) {
-        run_t *u = &runs[i];
-        if (u->skip) continue;
-        ok = nso_opt_save(u->o, u->w, u->r, f) == NSO_OK &&
-             fwrite(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
-             fwrite(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
-             fwrite(&u->nlog, sizeof u->nlog, 1, f) == 1 && fwrite(&u->nh, sizeof u->nh, 1, f) == 1 &&
-             fwrite(u->log, sizeof(double), u->nlog * LOGCOLS, f) == u->nlog * LOGCOLS &&
-             fwrite(u->hlog, sizeof(double), u->nh * HCOLS, f) == u->nh * HCOLS;
+    *nlog = *nh = 0;
+    for (long t = 0; t <= steps; t++)
+        if (t % log_every == 0 || t == steps) {
+            ++*nlog;
+            if (t % hess_every == 0 || t == steps) ++*nh;
+        }
+}
+
+/* a run's existing file: 1 when it is this run's complete result, dies when
+ * it belongs to other parameters or is damaged (naming the file) */
+static void check_done(const char *path, const char *cols, const char *want, int is_nso, size_t rows)
+{
+    char msg[1024];
+    nso_table_opts o = {.columns = cols};
+    nso_table *t = nso_result_read(path, &o, "sensing_fig3", want, RUN_KEYS, msg, sizeof msg);
+    if (t && is_nso) {
+        const char *have = nso_table_meta(t, "params");
+        char why[600];
+        if (nso_params_diff(have ? have : "", want, NSO_KEYS, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "'%s' holds a result computed with other parameters (%s)", path, why);
+            nso_table_free(t);
+            t = NULL;
+        }
     }
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return NSO_EIO;
+    if (!t) nso_die("--outdir: %s; delete it (or use another --outdir) to recompute", msg);
+    const char *st = nso_table_meta(t, "status");
+    int ok = st && strncmp(st, "ok", 2) == 0, div = st && strncmp(st, "diverged", 8) == 0;
+    if (!ok && !div) {
+        nso_table_free(t);
+        nso_die("--outdir: '%s' has no '# status: ok' or '# status: diverged' line (cut short?); delete it to recompute", path);
     }
+    if (ok && t->nrows != rows) {
+        size_t n = t->nrows;
+        nso_table_free(t);
+        nso_die("--outdir: '%s' has %zu data rows, a complete run has %zu (cut short?); delete it to recompute",
+                path, n, rows);
+    }
+    nso_table_free(t);
+}
+
+/* the checkpoint: every active run's optimizer state and this program's
+ * record of it in the extras: diverged, div_step, nlog, nh, the metric rows,
+ * the Hessian rows */
+static void pack(run_t *u, double *x, size_t *nx)
+{
+    x[0] = u->diverged;
+    x[1] = (double)u->div_step;
+    x[2] = (double)u->nlog;
+    x[3] = (double)u->nh;
+    memcpy(x + 4, u->log, u->nlog * LOGCOLS * sizeof(double));
+    memcpy(x + 4 + u->nlog * LOGCOLS, u->hlog, u->nh * HCOLS * sizeof(double));
+    *nx = 4 + u->nlog * LOGCOLS + u->nh * HCOLS;
+}
+
+static int unpack(run_t *u, const double *x, size_t nx, size_t nlogmax, size_t nhmax)
+{
+    if (nx < 4 || (x[0] != 0 && x[0] != 1) || !(x[2] >= 0 && x[2] <= (double)nlogmax) ||
+        !(x[3] >= 0 && x[3] <= (double)nhmax) || x[2] != (double)(size_t)x[2] || x[3] != (double)(size_t)x[3] ||
+        !(fabs(x[1]) < 1e15))
+        return NSO_EFORMAT;
+    size_t nlog = (size_t)x[2], nh = (size_t)x[3];
+    if (nx != 4 + nlog * LOGCOLS + nh * HCOLS) return NSO_EFORMAT;
+    u->diverged = (int)x[0];
+    u->div_step = (long)x[1];
+    u->nlog = nlog;
+    u->nh = nh;
+    memcpy(u->log, x + 4, nlog * LOGCOLS * sizeof(double));
+    memcpy(u->hlog, x + 4 + nlog * LOGCOLS, nh * HCOLS * sizeof(double));
     return NSO_OK;
 }
 
-static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr)
+static int save_ckpt(const char *path, uint64_t sig, long step, run_t *runs, size_t nr, size_t xcap)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    char magic[8];
-    uint64_t s2;
-    long step = 0;
-    char msg[256] = "";
-    int ok = fread(magic, 8, 1, f) == 1 && memcmp(magic, "NSOCKPT2", 8) == 0 &&
-             fread(&s2, sizeof s2, 1, f) == 1 && s2 == sig && fread(&step, sizeof step, 1, f) == 1;
-    for (size_t i = 0; ok && i < nr; i++) {
+    nso_ckpt_run cr[MAXRUNS];
+    size_t n = 0;
+    double *xs = nso_xmalloc(nr * xcap * sizeof(double));
+    for (size_t i = 0; i < nr; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
-        ok = nso_opt_load(u->o, u->w, u->r, f, msg, sizeof msg) == NSO_OK &&
-             fread(&u->diverged, sizeof u->diverged, 1, f) == 1 &&
-             fread(&u->div_step, sizeof u->div_step, 1, f) == 1 &&
-             fread(&u->nlog, sizeof u->nlog, 1, f) == 1 && fread(&u->nh, sizeof u->nh, 1, f) == 1;
-        ok = ok && fread(u->log, sizeof(double), u->nlog * LOGCOLS, f) == u->nlog * LOGCOLS &&
-             fread(u->hlog, sizeof(double), u->nh * HCOLS, f) == u->nh * HCOLS;
+        snprintf(cr[n].name, sizeof cr[n].name, "%s", u->name);
+        cr[n].o = u->o;
+        cr[n].w = u->w;
+        cr[n].r = u->r;
+        cr[n].x = xs + n * xcap;
+        pack(u, cr[n].x, &cr[n].nx);
+        n++;
     }
-    fclose(f);
-    if (!ok) {
-        fprintf(stderr, "%s: checkpoint '%s' does not match these parameters%s%s; starting over\n",
-                nso_progname(), path, msg[0] ? ": " : "", msg);
+    char msg[1024];
+    int rc = nso_ckpt_save(path, sig, (uint64_t)step, cr, n, msg, sizeof msg);
+    if (rc != NSO_OK) fprintf(stderr, "%s: warning: checkpoint not written: %s\n", nso_progname(), msg);
+    free(xs);
+    return rc;
+}
+
+/* the step to resume at: 0 when there is no usable checkpoint (the runs are
+ * then reset by the caller), steps + 1 when every log is complete */
+static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, size_t xcap, size_t nlogmax,
+                      size_t nhmax, long steps)
+{
+    if (!nso_file_exists(path)) return 0;
+    nso_ckpt_run cr[MAXRUNS];
+    size_t n = 0, map[MAXRUNS];
+    double *xs = nso_xmalloc(nr * xcap * sizeof(double));
+    for (size_t i = 0; i < nr; i++) {
+        run_t *u = &runs[i];
+        if (u->skip) continue;
+        snprintf(cr[n].name, sizeof cr[n].name, "%s", u->name);
+        cr[n].o = u->o;
+        cr[n].w = u->w;
+        cr[n].r = u->r;
+        cr[n].x = xs + n * xcap;
+        cr[n].nx = xcap;
+        map[n++] = i;
+    }
+    char msg[1024];
+    uint64_t step = 0;
+    int rc = nso_ckpt_load(path, sig, &step, cr, n, msg, sizeof msg);
+    for (size_t k = 0; rc == NSO_OK && k < n; k++)
+        if (unpack(&runs[map[k]], cr[k].x, cr[k].nx, nlogmax, nhmax) != NSO_OK) {
+            snprintf(msg, sizeof msg, "'%s': run '%s': inconsistent log record", path, cr[k].name);
+            rc = NSO_EFORMAT;
+        }
+    if (rc == NSO_OK && step > (uint64_t)steps + 1) {
+        snprintf(msg, sizeof msg, "'%s': step %llu is past --steps %ld", path, (unsigned long long)step, steps);
+        rc = NSO_EFORMAT;
+    }
+    free(xs);
+    if (rc != NSO_OK) {
+        fprintf(stderr, "%s: checkpoint not used (%s); starting over\n", nso_progname(), msg);
         return -1;
     }
-    return step;
+    return (long)step;
 }
 
 int main(int argc, char **argv)
@@ -151,10 +251,10 @@ int main(int argc, char **argv)
     }
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/seed%llu", outdir, (unsigned long long)seed);
-    if (nso_mkdirs(dir) != NSO_OK || access(dir, W_OK) != 0)
-        nso_die("--outdir: cannot create or write '%s'", dir);
     char params[2048];
     nso_cli_format(specs, ns, params, sizeof params);
+    size_t rows_log, rows_h;
+    expected_rows(steps, log_every, hess_every, &rows_log, &rows_h);
 
     /* the runs */
     run_t runs[MAXRUNS];
@@ -175,6 +275,13 @@ int main(int argc, char **argv)
         snprintf(runs[i].path, sizeof runs[i].path, "%s/%s.csv", dir, runs[i].name);
         snprintf(runs[i].hpath, sizeof runs[i].hpath, "%s/%s_hess.csv", dir, runs[i].name);
         runs[i].skip = nso_file_exists(runs[i].path) && nso_file_exists(runs[i].hpath);
+        if (runs[i].skip) { /* a finished run: only when it is this run's complete result */
+            char want[2600];
+            snprintf(want, sizeof want, "%s --run %s --sigma %g", params, runs[i].name, runs[i].sigma);
+            int is_nso = runs[i].type == nso_opt_nso;
+            check_done(runs[i].path, "step,train_relmse,val_relmse,test_relmse,dist,loss", want, is_nso, rows_log);
+            check_done(runs[i].hpath, "step,trace,lambda1", want, is_nso, rows_h);
+        }
         if (!runs[i].skip) nact++;
     }
     if (nact == 0) {
@@ -192,7 +299,7 @@ int main(int argc, char **argv)
     gsl_rng *ri = nso_rng_named(seed, "sensing/init");
     for (size_t i = 0; i < dd; i++) U0[i] = gsl_ran_gaussian(ri, 1.0); /* U_0 ~ N(0,1) */
     gsl_rng_free(ri);
-    size_t nlogmax = (size_t)(steps / log_every + 2), nhmax = (size_t)(steps / hess_every + 2);
+    size_t nlogmax = rows_log, nhmax = rows_h, xcap = 4 + nlogmax * LOGCOLS + nhmax * HCOLS;
     size_t maxpts = 0;
     for (size_t i = 0; i < nr; i++) {
         run_t *u = &runs[i];
@@ -213,15 +320,27 @@ int main(int argc, char **argv)
         u->hlog = nso_xmalloc(nhmax * HCOLS * sizeof(double));
         maxpts += u->o->maxpts;
     }
-    char sigstr[2600];
-    nso_cli_format(specs, ns - 1, sigstr, sizeof sigstr); /* all but --stop-after */
-    strcat(sigstr, "|");
-    /* the checkpoint must match the parameters and which runs are active */
-    for (size_t i = 0; i < nr; i++) if (!runs[i].skip) strncat(sigstr, runs[i].name, 40);
+    /* every input is valid: now the folder */
+    if (nso_mkdirs(dir) != NSO_OK || access(dir, W_OK) != 0)
+        nso_die("--outdir: cannot create or write '%s'", dir);
+    /* the checkpoint must match the parameters the runs depend on; its
+     * records are named, so it serves any subset of its runs */
+    char sigstr[2600] = "fig3";
+    for (size_t i = 0; RUN_KEYS[i]; i++) {
+        char v[256];
+        if (!strcmp(RUN_KEYS[i], "run") || !strcmp(RUN_KEYS[i], "sigma")) continue;
+        size_t u = strlen(sigstr);
+        snprintf(sigstr + u, sizeof sigstr - u, "|%s=%s", RUN_KEYS[i], nso_params_get(params, RUN_KEYS[i], v, sizeof v) ? v : "");
+    }
+    {
+        char v[256];
+        size_t u = strlen(sigstr);
+        snprintf(sigstr + u, sizeof sigstr - u, "|k=%s", nso_params_get(params, "k", v, sizeof v) ? v : "");
+    }
     uint64_t sighash = nso_hash_str(sigstr);
     char ckpt[4200];
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", dir);
-    long t0 = load_ckpt(ckpt, sighash, runs, nr);
+    long t0 = load_ckpt(ckpt, sighash, runs, nr, xcap, nlogmax, nhmax, steps);
     if (t0 < 0) {
         t0 = 0;
         for (size_t i = 0; i < nr; i++) {
@@ -235,6 +354,9 @@ int main(int argc, char **argv)
             u->nlog = u->nh = 0;
             u->diverged = 0;
         }
+    } else if (t0 > steps) {
+        fprintf(stderr, "%s: %s: every run finished before the interruption; writing the files from the checkpoint\n",
+                nso_progname(), dir);
     } else if (t0 > 0) {
         fprintf(stderr, "%s: %s: resuming at step %ld\n", nso_progname(), dir, t0);
     }
@@ -251,6 +373,7 @@ int main(int argc, char **argv)
     double *res = nso_xmalloc(nr * (size_t)m * sizeof(double));
     double *rel = nso_xmalloc(3 * nr * sizeof(double)), *lam = nso_xmalloc(nr * sizeof(double));
     size_t *idx = nso_xmalloc(nr * sizeof(size_t));
+    double *q0 = nso_xmalloc(nr * dd * sizeof(double));
     char label[128];
     snprintf(label, sizeof label, "fig3 seed %llu", (unsigned long long)seed);
     nso_progress pr;
@@ -287,10 +410,18 @@ int main(int argc, char **argv)
             if (do_h) {
                 nso_sensing_hess h;
                 nso_sensing_hess_prepare(s, na, Ub, res, &h); /* residuals from above */
-                gsl_rng *rl = nso_rng_indexed(seed, "fig3/lanczos", (uint64_t)t);
+                /* each run's start vector from its own stream: its lambda_1
+                 * does not depend on the other runs in the batch */
+                for (size_t a = 0; a < na; a++) {
+                    char nm[96];
+                    snprintf(nm, sizeof nm, "fig3/lanczos/%s", runs[idx[a]].name);
+                    gsl_rng *rl = nso_rng_indexed(seed, nm, (uint64_t)t);
+                    for (size_t i = 0; i < dd; i++) q0[a * dd + i] = gsl_ran_gaussian(rl, 1.0);
+                    gsl_rng_free(rl);
+                    lam[a] = NAN;
+                }
                 nso_linop op = nso_sensing_hess_linop(&h);
-                nso_lanczos_top(&op, (size_t)lanczos, 1, rl, lam);
-                gsl_rng_free(rl);
+                nso_lanczos_top_from(&op, (size_t)lanczos, 1, q0, lam);
                 nso_sensing_hess_free(&h);
                 for (size_t a = 0; a < na; a++) {
                     run_t *u = &runs[idx[a]];
@@ -324,9 +455,7 @@ int main(int argc, char **argv)
                 runs[map[a]].div_step = t + 1;
             }
         if ((t + 1) % ckpt_every == 0 && t + 1 < steps) {
-            if (save_ckpt(ckpt, sighash, t + 1, runs, nr) != NSO_OK)
-                fprintf(stderr, "%s: warning: cannot write checkpoint '%s'\n", nso_progname(), ckpt);
-            else if (stop_after && t + 1 - t0 >= stop_after) {
+            if (save_ckpt(ckpt, sighash, t + 1, runs, nr, xcap) == NSO_OK && stop_after && t + 1 - t0 >= stop_after) {
                 fprintf(stderr, "%s: stopped at step %ld (checkpoint written); run again to resume\n",
                         nso_progname(), t + 1);
                 stopped = 1;
@@ -338,6 +467,9 @@ int main(int argc, char **argv)
     nso_progress_end(&pr);
     double elapsed = nso_now() - tstart;
 
+    /* every log is complete: a checkpoint past the last step, so that an
+     * interruption while the files are committed loses nothing */
+    if (!stopped && t0 <= steps) save_ckpt(ckpt, sighash, steps + 1, runs, nr, xcap);
     int rc = stopped ? 3 : 0;
     for (size_t i = 0; i < nr && !stopped; i++) {
         run_t *u = &runs[i];
@@ -348,7 +480,12 @@ int main(int argc, char **argv)
                                   u->diverged ? NULL : "step,train_relmse,val_relmse,test_relmse,dist,loss");
         nso_csv *ch = nso_csv_open(u->hpath, "sensing_fig3", p2, seed,
                                    u->diverged ? NULL : "step,trace,lambda1");
-        if (!c || !ch) { rc = 2; nso_csv_abort(c); nso_csv_abort(ch); continue; }
+        if (!c || !ch) {
+            rc = 2;
+            nso_csv_abort(c);
+            nso_csv_abort(ch);
+            break;
+        }
         if (u->diverged) {
             fprintf(stderr, "%s: run %s (seed %llu) diverged (NaN/Inf) at step %ld; not plotted\n",
                     nso_progname(), u->name, (unsigned long long)seed, u->div_step);
@@ -367,11 +504,17 @@ int main(int argc, char **argv)
                 nso_csv_printf(ch, "%.0f,%.10g,%.10g\n", row[0], row[1], row[2]);
             }
         }
-        if (nso_csv_commit(c) != NSO_OK || nso_csv_commit(ch) != NSO_OK) rc = 2;
+        /* the hess file first: a run counts as done only when both exist */
+        int c1 = nso_csv_commit(ch), c2 = nso_csv_commit(c);
+        if (c1 != NSO_OK || c2 != NSO_OK) {
+            rc = 2;
+            break; /* a full disk: the checkpoint keeps the rest */
+        }
     }
     if (rc == 0) unlink(ckpt);
     if (!stopped)
-        fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact, steps - t0, elapsed);
+        fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact,
+                t0 > steps ? 0 : steps - t0, elapsed);
     for (size_t i = 0; i < nr; i++) {
         if (runs[i].skip) continue;
         nso_optimizer_free(runs[i].o);
@@ -380,7 +523,7 @@ int main(int argc, char **argv)
     }
     nso_driver_free(drv);
     nso_obj_free(obj);
-    free(Ub); free(res); free(rel); free(lam); free(idx); free(U0);
+    free(Ub); free(res); free(rel); free(lam); free(idx); free(U0); free(q0);
     nso_sensing_free(s);
     return rc;
 }

@@ -13,9 +13,12 @@
  * should fall like m^{-1/2} (E[A_i^2] = (d+1)/2 I for A = (G+G^T)/2), as an
  * RMS over --reps independent data sets per m, and fits its slope.
  *
- * Output: <outdir>/prop23_m<M>.csv per m (a job; skipped when present),
+ * Output: <outdir>/prop23_m<M>.csv per m (a job; skipped when present and
+ * recorded with the same --d --r --steps --eta --sigma --rotations --lanczos
+ * --seed; a file with other parameters is refused before anything runs),
  * <outdir>/prop23_concentration.csv, and ledger rows prop2.3.trace and
- * prop2.3.lambda1. */
+ * prop2.3.lambda1.  A verdict needs evidence: when no method interpolates
+ * at any m, both rows say "fails" with that reason. */
 #include "cli.h"
 #include "hessian.h"
 #include "io.h"
@@ -143,6 +146,35 @@ static void run_m(long d, long r, long m, long steps, double eta, double sigma, 
     nso_sensing_free(s);
 }
 
+/* the flags a prop23_m<M>.csv depends on (m itself is in its name and rows) */
+static const char *const JOB_KEYS[] = {"d", "r", "steps", "eta", "sigma", "rotations", "lanczos", "seed", NULL};
+
+/* a job file of this program: validated, with this run's parameters and
+ * exactly the rows gd, wpgd, nso, ustar, ustar_rot1.. of m; dies naming it */
+static nso_table *read_job(const char *path, const char *params, long m, long rot)
+{
+    char msg[1024];
+    nso_table_opts o = {.columns = "m,point,train_relmse,fro2,trace,lambda1", .text_cols = "point",
+                        .nrows = (size_t)(4 + rot)};
+    nso_table *t = nso_result_read(path, &o, "sensing_prop23", params, JOB_KEYS, msg, sizeof msg);
+    if (!t) nso_die("--outdir: %s; delete it (or use another --outdir) to recompute", msg);
+    for (size_t row = 0; row < t->nrows; row++) {
+        char want[32];
+        if (row < 4) snprintf(want, sizeof want, "%s", (const char *[]){"gd", "wpgd", "nso", "ustar"}[row]);
+        else snprintf(want, sizeof want, "ustar_rot%zu", row - 3);
+        const char *pt = NSO_TEXT(t, row, 1);
+        if (!pt || strcmp(pt, want) != 0 || NSO_T(t, row, 0) != (double)m)
+            nso_die("--outdir: '%s' row %zu is (%g, %s), expected (%ld, %s); delete it to recompute", path, row + 1,
+                    NSO_T(t, row, 0), pt ? pt : "?", m, want);
+    }
+    return t;
+}
+
+static void ledger_row(const char *ledger, const nso_claim *c)
+{
+    if (nso_ledger_put(ledger, c) != NSO_OK) exit(2); /* nso_ledger_put printed why */
+}
+
 int main(int argc, char **argv)
 {
     long d = 30, r = 2, steps = 5000, rot = 2, lanczos = 60, reps = 64;
@@ -173,20 +205,34 @@ int main(int argc, char **argv)
                   "solutions of GD, WP-GD and NSO, for several m (Prop. 2.3)");
     if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
     double msv[MAXM], cmv[MAXM];
-    size_t nm = nso_cli_list("ms", ms_s, msv, MAXM, 1, 1e7);
-    size_t ncm = nso_cli_list("conc-ms", cms_s, cmv, MAXM, 1, 1e7);
-    if (nso_mkdirs(outdir) != NSO_OK) nso_die("--outdir: cannot create '%s'", outdir);
-    nso_check_writable("outdir", outdir);
-    nso_check_writable("ledger", ledger);
+    long msl[MAXM], cml[MAXM];
+    size_t nm = nso_cli_int_list("ms", ms_s, msl, MAXM, 1, 10000000);
+    size_t ncm = nso_cli_int_list("conc-ms", cms_s, cml, MAXM, 1, 10000000);
+    for (size_t i = 0; i < nm; i++) msv[i] = (double)msl[i];
+    for (size_t i = 0; i < ncm; i++) cmv[i] = (double)cml[i];
+    if (ncm < 2) nso_die("--conc-ms: the slope fit needs at least 2 values, got %zu", ncm);
+    nso_check_ledger("ledger", ledger);
     char params[2048];
     nso_cli_format(specs, nspec, params, sizeof params);
+    /* existing job files must be this run's (before anything is created) */
+    for (size_t i = 0; i < nm; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, msl[i]);
+        if (nso_file_exists(path)) nso_table_free(read_job(path, params, msl[i], rot));
+    }
+    if (nso_mkdirs(outdir) != NSO_OK) nso_die("--outdir: cannot create '%s'", outdir);
+    {
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/x", outdir);
+        nso_check_writable("outdir", probe);
+    }
 
     /* one job per m */
     for (size_t i = 0; i < nm; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, (long)msv[i]);
+        snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, msl[i]);
         if (nso_file_exists(path)) continue;
-        run_m(d, r, (long)msv[i], steps, eta, sigma, rot, lanczos, seed, path, params);
+        run_m(d, r, msl[i], steps, eta, sigma, rot, lanczos, seed, path, params);
     }
     /* concentration of the proof's eq. (24) at U*: RMS over reps data sets
      * @paper eq:24 */
@@ -233,35 +279,26 @@ int main(int argc, char **argv)
         "m,gd_trace,wpgd_trace,nso_trace,ustar_trace,gd_lambda1,wpgd_lambda1,nso_lambda1,ustar_lambda1,gd_train,wpgd_train,nso_train");
     if (!cs) return 2;
     double maxgap = -INFINITY, maxlgap = -INFINITY, rotdev = 0;
-    int all_interp = 1, trace_ok = 1, lam_ok = 1;
+    int all_interp = 1, trace_ok = 1, lam_ok = 1, nint = 0;
     char worst[256] = "", lworst[256] = "";
     for (size_t i = 0; i < nm; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/prop23_m%ld.csv", outdir, (long)msv[i]);
-        char msg[1024];
-        nso_table_opts o = {.columns = "m,point,train_relmse,fro2,trace,lambda1", .text_cols = "point"};
-        nso_table *pt_t = nso_table_read(path, &o, msg, sizeof msg);
-        if (!pt_t) {
-            nso_csv_abort(cs);
-            nso_die("%s", msg);
+        nso_table *pt_t = read_job(path, params, msl[i], rot); /* rows in the order gd, wpgd, nso, ustar, rotations */
+        double trs = NSO_T(pt_t, 3, 4), ls = NSO_T(pt_t, 3, 5), trv[3], lv[3], relv[3];
+        for (int a = 0; a < 3; a++) {
+            relv[a] = NSO_T(pt_t, a, 2);
+            trv[a] = NSO_T(pt_t, a, 4);
+            lv[a] = NSO_T(pt_t, a, 5);
         }
-        double trs = NAN, ls = NAN, trv[3] = {0}, lv[3] = {0}, relv[3] = {0};
-        for (size_t row = 0; row < pt_t->nrows; row++) {
-            const char *pt = NSO_TEXT(pt_t, row, 1);
-            double rl = NSO_T(pt_t, row, 2), tr = NSO_T(pt_t, row, 4), lm = NSO_T(pt_t, row, 5);
-            if (strcmp(pt, "ustar") == 0) { trs = tr; ls = lm; }
-            else if (strncmp(pt, "ustar_rot", 9) == 0) rotdev = fmax(rotdev, fabs(tr - trs) / trs);
-            else {
-                int a = strcmp(pt, "gd") == 0 ? 0 : strcmp(pt, "wpgd") == 0 ? 1 : 2;
-                trv[a] = tr; lv[a] = lm; relv[a] = rl;
-            }
-        }
+        for (size_t row = 4; row < pt_t->nrows; row++) rotdev = fmax(rotdev, fabs(NSO_T(pt_t, row, 4) - trs) / trs);
         nso_table_free(pt_t);
         nso_csv_printf(cs, "%.0f,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g\n", msv[i],
                        trv[0], trv[1], trv[2], trs, lv[0], lv[1], lv[2], ls, relv[0], relv[1], relv[2]);
         const char *mn[3] = {"GD", "WP-GD", "NSO"};
         for (int a = 0; a < 3; a++) {
-            if (relv[a] > interp) { all_interp = 0; continue; }
+            if (!(relv[a] <= interp)) { all_interp = 0; continue; } /* NaN: no evidence either */
+            nint++;
             double g = (trs - trv[a]) / trs, lg = (ls - lv[a]) / ls;
             if (g > maxgap) { maxgap = g; snprintf(worst, sizeof worst, "%s at m=%.0f", mn[a], msv[i]); }
             if (lg > maxlgap) { maxlgap = lg; snprintf(lworst, sizeof lworst, "%s at m=%.0f", mn[a], msv[i]); }
@@ -269,7 +306,8 @@ int main(int argc, char **argv)
             if (lg > 0) lam_ok = 0;
         }
     }
-    if (nso_csv_commit(cs) != NSO_OK) return 2;
+    /* cs (prop23_summary.csv, the make target) is committed after the ledger
+     * rows, so that a run stopped in between is redone instead of skipped */
     char meas[1024], crit[512], data[4200];
     snprintf(data, sizeof data, "%s/prop23_summary.csv", outdir);
     snprintf(meas, sizeof meas,
@@ -277,19 +315,28 @@ int main(int argc, char **argv)
              "tr H(U* R) = tr H(U*) to %.1e; concentration |tr H(U*)/((d+1)||U*||^2) - 1| ~ m^%.2f (+- %.2f)%s",
              d, r, ms_s, maxgap, worst, rotdev, c1, 1.96 * sqrt(cov11),
              all_interp ? "" : "; some runs did not interpolate and were left out");
+    /* no interpolating solution: no evidence, so no "holds" */
+    const char *noev = "no evidence: no method reached train rel. MSE <= --interp at any m (raise --steps or --eta); verdict fails";
+    if (nint == 0) {
+        trace_ok = lam_ok = 0;
+        snprintf(meas, sizeof meas, "d=%ld r=%ld m in {%s}: %s", d, r, ms_s, noev);
+    }
     snprintf(crit, sizeof crit, "tr H(U*) <= tr H(W) for every interpolating W found (gap <= 0, stronger than O(m^-1/2)); concentration slope ~ -1/2");
-    if (nso_ledger_put(ledger, &(nso_claim){"prop2.3.trace",
+    ledger_row(ledger, &(nso_claim){"prop2.3.trace",
         "Prop. 2.3 (eq. 5): tr Hessian at U* <= tr Hessian at any interpolating W + O(m^-1/2)",
-        meas, crit, nso_verdict(trace_ok), data, command}) != NSO_OK)
-        return 2;
-    snprintf(meas, sizeof meas, "largest (lambda1(U*) - lambda1(W))/lambda1(U*) over interpolating solutions = %.3g (%s)",
-             maxlgap, lworst);
+        meas, crit, nso_verdict(trace_ok), data, command});
+    if (nint == 0) snprintf(meas, sizeof meas, "%s", noev);
+    else
+        snprintf(meas, sizeof meas, "largest (lambda1(U*) - lambda1(W))/lambda1(U*) over interpolating solutions = %.3g (%s)",
+                 maxlgap, lworst);
     snprintf(crit, sizeof crit, "lambda1 H(U*) <= lambda1 H(W) for every interpolating W found");
-    if (nso_ledger_put(ledger, &(nso_claim){"prop2.3.lambda1",
+    ledger_row(ledger, &(nso_claim){"prop2.3.lambda1",
         "Sec. 2.1.1 after Prop. 2.3: a similar statement holds for the largest Hessian eigenvalue",
-        meas, crit, nso_verdict(lam_ok), data, command}) != NSO_OK)
-        return 2;
-    printf("sensing_prop23: max trace gap %.3g, max lambda1 gap %.3g, concentration slope %.2f\n",
-           maxgap, maxlgap, c1);
+        meas, crit, nso_verdict(lam_ok), data, command});
+    if (nso_csv_commit(cs) != NSO_OK) return 2;
+    if (nint == 0) printf("sensing_prop23: no interpolating solution at any m: verdicts fail (no evidence)\n");
+    else
+        printf("sensing_prop23: max trace gap %.3g, max lambda1 gap %.3g, concentration slope %.2f\n", maxgap,
+               maxlgap, c1);
     return 0;
 }

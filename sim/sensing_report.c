@@ -10,7 +10,14 @@
  *   fig3_curves.csv   step, mean train/val/dist^2 per method (Fig. 3 a-c)
  *   fig3_hess.csv     step, mean trace and lambda1 per method
  *   fig3_summary.csv  one row per method
- *   fig3_table.md     the same as a markdown table for the report */
+ *   fig3_table.md     the same as a markdown table for the report
+ *
+ * Every run file is read with lib's validated reader and must be
+ * sensing_fig3's complete result for its seed, run and sigma: all files
+ * share one set of run parameters (--d --r --m --steps --eta --k --log-every
+ * --hess-every --lanczos), say '# status: ok' (or diverged) and hold exactly
+ * the rows a run of --steps writes.  Anything else is refused with the file
+ * named, before any output or ledger row is written. */
 #include "cli.h"
 #include "io.h"
 #include "nso_error.h"
@@ -37,7 +44,23 @@ static stat_t stats(const double *x, size_t n)
     return s;
 }
 
-static nso_table *load(const char *indir, unsigned long seed, const char *run, const char *suffix)
+/* the parameters every run file must share (the first file read sets them) */
+static const char *const RUN_KEYS[] = {"d", "r", "m", "steps", "eta", "k", "log-every", "hess-every", "lanczos", NULL};
+static char ref_params[2048], ref_path[4096];
+static size_t rows_log, rows_h;
+
+static long param_long(const char *params, const char *key, const char *path)
+{
+    char v[64], *end;
+    if (!nso_params_get(params, key, v, sizeof v)) nso_die("--indir: '%s' records no --%s", path, key);
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || x < 1) nso_die("--indir: '%s' records --%s '%s'", path, key, v);
+    return x;
+}
+
+/* a run file of sensing_fig3: its complete, validated result for this seed,
+ * run and sigma, with the parameters of every other file read */
+static nso_table *load(const char *indir, unsigned long seed, const char *run, const char *suffix, double sigma)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/seed%lu/%s%s.csv", indir, seed, run, suffix);
@@ -46,10 +69,50 @@ static nso_table *load(const char *indir, unsigned long seed, const char *run, c
     /* the columns sensing_fig3 writes (summarise() reads them by position) */
     nso_table_opts o = {.columns = *suffix ? "step,trace,lambda1"
                                            : "step,train_relmse,val_relmse,test_relmse,dist,loss"};
-    char msg[1024];
-    nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
+    char msg[1024], v[256], want[64];
+    nso_table *t = nso_result_read(path, &o, "sensing_fig3", NULL, NULL, msg, sizeof msg);
     if (!t) nso_die("--indir: %s", msg);
+    const char *have = nso_table_meta(t, "params");
+    if (!have) nso_die("--indir: '%s' has no '# params:' line", path);
+    if (!ref_params[0]) { /* the first file: the run parameters and the row counts */
+        snprintf(ref_params, sizeof ref_params, "%s", have);
+        snprintf(ref_path, sizeof ref_path, "%s", path);
+        long steps = param_long(have, "steps", path), le = param_long(have, "log-every", path),
+             he = param_long(have, "hess-every", path);
+        for (long s = 0; s <= steps; s++)
+            if (s % le == 0 || s == steps) {
+                rows_log++;
+                if (s % he == 0 || s == steps) rows_h++;
+            }
+    } else if (nso_params_diff(have, ref_params, RUN_KEYS, msg, sizeof msg))
+        nso_die("--indir: '%s' and '%s' come from runs with different parameters (%s)", path, ref_path, msg);
+    snprintf(want, sizeof want, "%lu", seed);
+    if (!nso_params_get(have, "seed", v, sizeof v) || strcmp(v, want))
+        nso_die("--indir: '%s' records --seed '%s', its folder says %lu", path, nso_params_get(have, "seed", v, sizeof v) ? v : "", seed);
+    if (!nso_params_get(have, "run", v, sizeof v) || strcmp(v, run))
+        nso_die("--indir: '%s' records --run '%s', expected '%s'", path, nso_params_get(have, "run", v, sizeof v) ? v : "", run);
+    snprintf(want, sizeof want, "%g", sigma);
+    if (!nso_params_get(have, "sigma", v, sizeof v) || strcmp(v, want))
+        nso_die("--indir: '%s' records --sigma '%s', expected %s", path, nso_params_get(have, "sigma", v, sizeof v) ? v : "", want);
+    const char *st = nso_table_meta(t, "status");
+    int ok = st && strncmp(st, "ok", 2) == 0, div = st && strncmp(st, "diverged", 8) == 0;
+    if (!ok && !div)
+        nso_die("--indir: '%s' has no '# status: ok' or '# status: diverged' line (an unfinished or cut file)", path);
+    size_t rows = *suffix ? rows_h : rows_log;
+    if (ok && t->nrows != rows)
+        nso_die("--indir: '%s' has %zu data rows; a complete run of --steps %ld has %zu (an unfinished or cut file)",
+                path, t->nrows, param_long(have, "steps", path), rows);
+    if (ok && NSO_T(t, t->nrows - 1, 0) != (double)param_long(have, "steps", path))
+        nso_die("--indir: '%s': the last row is step %.0f, not --steps %ld", path, NSO_T(t, t->nrows - 1, 0),
+                param_long(have, "steps", path));
     return t;
+}
+
+/* a ledger row; a failed write fails the run (the message is printed by
+ * nso_ledger_put), so no make target reports success over stale rows */
+static void ledger_row(const char *ledger, const nso_claim *c)
+{
+    if (nso_ledger_put(ledger, c) != NSO_OK) exit(2);
 }
 
 typedef struct {
@@ -107,9 +170,16 @@ int main(int argc, char **argv)
     int extended = strcmp(mode, "extended") == 0;
     if (!extended && strcmp(mode, "main") != 0) nso_die("--mode: expected main or extended, got '%s'", mode);
     double seedv[MAXSEED], sig[MAXS];
-    size_t ns = nso_cli_list("seeds", seeds_s, seedv, MAXSEED, 0, 1e18);
+    long seedl[MAXSEED];
+    size_t ns = nso_cli_int_list("seeds", seeds_s, seedl, MAXSEED, 0, 1000000000000000000L);
+    for (size_t i = 0; i < ns; i++) seedv[i] = (double)seedl[i];
     size_t nsig = nso_cli_list("sigmas", sigmas_s, sig, MAXS, 0, 1);
-    nso_check_writable("ledger", ledger);
+    nso_check_ledger("ledger", ledger);
+    {
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/x", outdir);
+        nso_check_writable("outdir", probe);
+    }
     char params[2048];
     nso_cli_format(specs, nspec, params, sizeof params);
 
@@ -140,8 +210,8 @@ int main(int argc, char **argv)
             double v[MAXSEED], te[MAXSEED], tr[MAXSEED];
             size_t nv = 0, ndiv = 0;
             for (size_t s = 0; s < ns; s++) {
-                nso_table *t = load(indir, (unsigned long)seedv[s], run, "");
-                if (t->diverged || t->nrows == 0) ndiv++;
+                nso_table *t = load(indir, (unsigned long)seedv[s], run, "", mi ? sig[j] : 0.0);
+                if (t->diverged) ndiv++;
                 else {
                     v[nv] = NSO_T(t, t->nrows - 1, 2);
                     te[nv] = NSO_T(t, t->nrows - 1, 3);
@@ -167,8 +237,8 @@ int main(int argc, char **argv)
         if (mi == 0) snprintf(run, sizeof run, "gd");
         else snprintf(run, sizeof run, "%s_s%g", mname[mi], m->sigma);
         for (size_t s = 0; s < ns; s++) {
-            m->t[s] = load(indir, (unsigned long)seedv[s], run, "");
-            m->h[s] = load(indir, (unsigned long)seedv[s], run, "_hess");
+            m->t[s] = load(indir, (unsigned long)seedv[s], run, "", m->sigma);
+            m->h[s] = load(indir, (unsigned long)seedv[s], run, "_hess", m->sigma);
         }
         summarise(m, ns);
     }
@@ -225,18 +295,19 @@ int main(int argc, char **argv)
     }
     if (nso_csv_commit(c) != NSO_OK) return 2;
 
+    /* the make target: committed last, after the ledger rows, so that a
+     * run stopped in between is redone instead of skipped */
     snprintf(path, sizeof path, "%s/fig3_summary.csv", outdir);
-    c = nso_csv_open(path, "sensing_report", params, 0,
+    nso_csv *csum = nso_csv_open(path, "sensing_report", params, 0,
                      "method,sigma,seeds,train_mean,train_sd,val_mean,val_sd,test_mean,test_sd,dist2_mean,dist2_sd,trace_mean,trace_sd,lambda1_mean,lambda1_sd");
-    if (!c) return 2;
+    if (!csum) return 2;
     for (int mi = 0; mi < 3; mi++) {
         method_t *m = &meth[mi];
-        nso_csv_printf(c, "%s,%g,%zu,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g\n",
+        nso_csv_printf(csum, "%s,%g,%zu,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g,%.6g,%.3g\n",
                        m->name, m->sigma, ns, m->train.mean, m->train.sd, m->val.mean, m->val.sd,
                        m->test.mean, m->test.sd, m->dist2.mean, m->dist2.sd, m->trace.mean,
                        m->trace.sd, m->lam.mean, m->lam.sd);
     }
-    if (nso_csv_commit(c) != NSO_OK) return 2;
     snprintf(path, sizeof path, "%s/fig3_table.md", outdir);
     c = nso_csv_open(path, "sensing_report", params, 0, NULL);
     if (!c) return 2;
@@ -268,15 +339,15 @@ int main(int argc, char **argv)
                  sigmas_s, wp->sigma, wp->test.mean, wp->test.sd, wp->train.mean, ns_->sigma,
                  ns_->test.mean, ns_->test.sd, ns_->train.mean, gd->test.mean, ns, profile);
         snprintf(crit, sizeof crit, "NSO mean test error below WP-GD's, each at its validation-chosen sigma of the extended grid");
-        if (nso_ledger_put(ledger, &(nso_claim){"fig3.extended_grid",
+        ledger_row(ledger, &(nso_claim){"fig3.extended_grid",
             "Sec. 3.1, supplement (ours): does NSO beat WP-GD when sigma may exceed the paper's grid?",
-            meas, crit, nso_verdict(ok), data, cmd}) != NSO_OK)
-        return 2;
+            meas, crit, nso_verdict(ok), data, cmd});
         for (int mi = 0; mi < 3; mi++)
             for (size_t s = 0; s < ns; s++) {
                 nso_table_free(meth[mi].t[s]);
                 nso_table_free(meth[mi].h[s]);
             }
+        if (nso_csv_commit(csum) != NSO_OK) return 2;
         printf("sensing_report (extended): WP-GD %g test %.4f, NSO %g test %.4f\n", wp->sigma,
                wp->test.mean, ns_->sigma, ns_->test.mean);
         return 0;
@@ -285,44 +356,41 @@ int main(int argc, char **argv)
     snprintf(meas, sizeof meas, "GD final train rel. MSE %.2e, validation rel. MSE %.3f +- %.3f (%zu seeds, %s profile)",
              gd->train.mean, gd->val.mean, gd->val.sd, ns, profile);
     snprintf(crit, sizeof crit, "train < %g and validation > 0.1 and > 100 x train", interp);
-    if (nso_ledger_put(ledger, &(nso_claim){"fig3.gd_overfits",
+    ledger_row(ledger, &(nso_claim){"fig3.gd_overfits",
         "Sec. 3.1 / Fig. 3: GD fits the training data but overfits (validation loss stays high)",
-        meas, crit, nso_verdict(ok), data, cmd}) != NSO_OK)
-        return 2;
+        meas, crit, nso_verdict(ok), data, cmd});
     ok = gd->train.mean < interp && wp->train.mean < interp && ns_->train.mean < interp;
     snprintf(meas, sizeof meas, "final train rel. MSE: GD %.2e, WP-GD(sigma=%g) %.2e, NSO(sigma=%g) %.2e",
              gd->train.mean, wp->sigma, wp->train.mean, ns_->sigma, ns_->train.mean);
     snprintf(crit, sizeof crit, "all three < %g (mean over seeds, at the validation-chosen sigma)", interp);
-    if (nso_ledger_put(ledger, &(nso_claim){"fig3.all_interpolate",
+    ledger_row(ledger, &(nso_claim){"fig3.all_interpolate",
         "Sec. 3.1 / Fig. 3a: all three algorithms reduce the training MSE to near zero",
-        meas, crit, nso_verdict(ok), data, cmd}) != NSO_OK)
-        return 2;
+        meas, crit, nso_verdict(ok), data, cmd});
     ok = ns_->test.mean < wp->test.mean && wp->test.mean < gd->test.mean;
     int sep = ns_->test.mean + ns_->test.sd < wp->test.mean - wp->test.sd;
     snprintf(meas, sizeof meas, "test rel. MSE: NSO %.3f +- %.3f, WP-GD %.3f +- %.3f, GD %.3f +- %.3f (sigma NSO %g, WP-GD %g; NSO-WP intervals %s)",
              ns_->test.mean, ns_->test.sd, wp->test.mean, wp->test.sd, gd->test.mean, gd->test.sd,
              ns_->sigma, wp->sigma, sep ? "separated" : "overlap");
     snprintf(crit, sizeof crit, "mean test error ordered NSO < WP-GD < GD");
-    if (nso_ledger_put(ledger, &(nso_claim){"fig3.nso_lowest_val",
+    ledger_row(ledger, &(nso_claim){"fig3.nso_lowest_val",
         "Sec. 3.1 / Fig. 3b: NSO reaches the lowest held-out error, below WP-GD, below GD",
-        meas, crit, nso_verdict(ok), data, cmd}) != NSO_OK)
-        return 2;
+        meas, crit, nso_verdict(ok), data, cmd});
     ok = ns_->trace.mean < wp->trace.mean && ns_->trace.mean < gd->trace.mean;
     snprintf(meas, sizeof meas, "final Hessian trace: NSO %.5g +- %.2g, WP-GD %.5g +- %.2g, GD %.5g +- %.2g; lambda1 NSO %.4g, WP-GD %.4g, GD %.4g",
              ns_->trace.mean, ns_->trace.sd, wp->trace.mean, wp->trace.sd, gd->trace.mean,
              gd->trace.sd, ns_->lam.mean, wp->lam.mean, gd->lam.mean);
     snprintf(crit, sizeof crit, "NSO mean trace below both WP-GD and GD");
-    if (nso_ledger_put(ledger, &(nso_claim){"fig3.nso_lower_trace",
+    ledger_row(ledger, &(nso_claim){"fig3.nso_lower_trace",
         "Supplement (ours); Fig. 3 shows losses only. Extrapolated from Sec. 3: 'this improvement can be explained by the "
         "regularization of the Hessian', and Sec. 2.1.1 (the trace penalty acts like nuclear-norm regularisation): does NSO "
         "end with a lower Hessian trace than GD and WP-GD?",
-        meas, crit, nso_verdict(ok), data, cmd}) != NSO_OK)
-        return 2;
+        meas, crit, nso_verdict(ok), data, cmd});
     for (int mi = 0; mi < 3; mi++)
         for (size_t s = 0; s < ns; s++) {
             nso_table_free(meth[mi].t[s]);
             nso_table_free(meth[mi].h[s]);
         }
+    if (nso_csv_commit(csum) != NSO_OK) return 2;
     printf("sensing_report: sigma chosen on validation: WP-GD %g, NSO %g; test rel. MSE NSO %.3f, WP-GD %.3f, GD %.3f\n",
            wp->sigma, ns_->sigma, ns_->test.mean, wp->test.mean, gd->test.mean);
     return 0;

@@ -716,7 +716,7 @@ int main(void)
     CU_add_test(s5, "interrupted sweep resumes to identical files", test_sweep_resume);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed();
+    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     if (nf || nt) {
         fprintf(stderr, "test_lib: %u assertion(s) failed in %u test(s)\n", nf, nt);

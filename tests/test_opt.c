@@ -938,7 +938,7 @@ int main(void)
     CU_add_test(s5, "perturbation laws by name", test_law_names);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed();
+    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     if (nf || nt) {
         fprintf(stderr, "test_opt: %u assertion(s) failed in %u test(s)\n", nf, nt);

@@ -401,7 +401,7 @@ int main(void)
     CU_add_test(s2, "nso sample modes: E||xi||^2 = sg^2, sg^2/k, sg^2/(2k)", test_nso_sample_modes);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     return fails ? 1 : 0;
 }

@@ -808,14 +808,18 @@ int main(int argc, char **argv)
     } else {
         if (!outdir) die("--outdir: required");
         if (!ledger) die("--ledger: required");
-        if (nso_mkdirs(outdir) != 0) die("--outdir: cannot create '%s'", outdir);
-        nso_check_writable("--outdir", outdir);
-        nso_check_writable("--ledger", ledger);
+        nso_check_ledger("ledger", ledger);
     }
     ctx c;
     memset(&c, 0, sizeof c);
     char msg[1024];
     if (ft_results_load(indir, &c.R, msg, sizeof msg) != FT_OK) die("--indir: %s", msg);
+    if (!select) { /* the inputs are valid: now the folder */
+        char probe[4200];
+        if (nso_mkdirs(outdir) != 0) die("--outdir: cannot create '%s'", outdir);
+        snprintf(probe, sizeof probe, "%s/x", outdir);
+        nso_check_writable("outdir", probe);
+    }
     if (select) {
         char m2[512];
         long g = ft_select(&c.R, task, "gd", FT_ROLE_MAIN, NULL, NAN, SEL, 2, m2, sizeof m2);

@@ -335,6 +335,11 @@ int main(int argc, char **argv)
     if (steps) epochs = (steps + nb - 1) / nb;
     if (!epochs) epochs = 30;
     cfg.nclass = t->class_hi - t->class_lo + 1;
+    /* the data must fit the model (a cache of other images would overflow its buffers) */
+    if (sp.train.c != cfg.in_c || sp.train.h != cfg.in_h || sp.train.w != cfg.in_w || sp.train.nclass != cfg.nclass)
+        nso_die("--cache: task %s has %dx%dx%d images and %d classes, but the model%s takes %dx%dx%d inputs and has "
+                "%d classes", t->name, sp.train.c, sp.train.h, sp.train.w, sp.train.nclass, is_source ? "" : " (--source)",
+                cfg.in_c, cfg.in_h, cfg.in_w, cfg.nclass);
     int maxB = (int)(batch > chunk ? batch : chunk);
     gsl_rng *ir = nso_rng_named(seed, is_source ? "nn/init" : "ft/head");
     nn_model_f32 *m = nn_model_create_f32(&cfg, maxB, ir, msg, sizeof msg);

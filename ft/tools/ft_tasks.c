@@ -46,7 +46,6 @@ int main(int argc, char **argv)
     const ft_task *only = NULL;
     if (strcmp(task, "all") != 0 && !(only = ft_task_find(task)))
         nso_die("--task: unknown task '%s' (accepted: all, %s)", task, ft_task_names());
-    if (*outdir && nso_mkdirs(outdir)) nso_die("--write: cannot create directory '%s'", outdir);
     char err[512];
     int bad = 0;
     printf("task\tseed\tpart\tn\tper_class\tfingerprint\n");
@@ -72,6 +71,8 @@ int main(int argc, char **argv)
             row(t, "test", &s.test, s.itest);
             const char *pn[3] = {"train", "val", "test"};
             const nn_dataset *pd[3] = {&s.train, &s.val, &s.test};
+            /* the folder only once the data are loaded and split */
+            if (*outdir && nso_mkdirs(outdir)) nso_die("--write: cannot create directory '%s'", outdir);
             for (int p = 0; *outdir && p < 3; p++) {
                 char a[4200], b[4200];
                 snprintf(a, sizeof a, "%s/%s-s%" PRIu64 "-%s-images.idx", outdir, t->name, seed, pn[p]);

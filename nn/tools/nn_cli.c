@@ -156,21 +156,6 @@ static int has(const char *list, const char *w)
     return 0;
 }
 
-/* the data set fits the model: tokens for the transformer, sequences as long
- * as its position table */
-static void check_data(const nn_config *c, const nn_dataset *d)
-{
-    if (c->arch == NN_ARCH_TRANSFORMER && !d->tokens)
-        nso_die("--data: the transformer needs a token data set (brown), got '%s'", data);
-    if (c->arch != NN_ARCH_TRANSFORMER && d->tokens)
-        nso_die("--data: '%s' is a token data set; use --arch transformer", data);
-    if (c->arch == NN_ARCH_TRANSFORMER && d->w > c->in_w)
-        nso_die("--data: sequences of %d tokens are longer than the model's position table (%d)",
-                d->w, c->in_w);
-    if (c->arch == NN_ARCH_TRANSFORMER && d->w != c->in_w)
-        nso_die("--data: sequences of %d tokens, the model takes %d", d->w, c->in_w);
-}
-
 static nn_model_f32 *load(int maxB)
 {
     char msg[512];
@@ -184,6 +169,28 @@ static nn_model_f32 *load(int maxB)
     if (nn_st_load(model, m, NULL, msg, sizeof msg)) nso_die("--model: %s", msg);
     m->label_smoothing = smoothing;
     return m;
+}
+
+/* the data set must fit the model: same image shape, same number of classes
+ * (one line naming both sides, before any computation) */
+static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dataset *d, const char *dflag,
+                      const char *dname)
+{
+    const int tf = cfg->arch == NN_ARCH_TRANSFORMER;
+    if (tf && !d->tokens)
+        nso_die("--%s: %s is a transformer and needs a token data set (brown), got '%s'", dflag, model_desc, dname);
+    if (!tf && d->tokens)
+        nso_die("--%s: '%s' is a token data set, but %s is not a transformer (--arch transformer)", dflag, dname,
+                model_desc);
+    if (tf) {
+        if (d->w == cfg->in_w && d->nclass == cfg->nclass) return;
+        nso_die("--%s: data set '%s' has sequences of %d tokens and %d classes, but %s takes %d tokens and has %d "
+                "classes", dflag, dname, d->w, d->nclass, model_desc, cfg->in_w, cfg->nclass);
+    }
+    if (d->c == cfg->in_c && d->h == cfg->in_h && d->w == cfg->in_w && d->nclass == cfg->nclass) return;
+    nso_die("--%s: data set '%s' has %dx%dx%d images and %d classes, but %s takes %dx%dx%d inputs and has %d "
+            "classes", dflag, dname, d->c, d->h, d->w, d->nclass, model_desc, cfg->in_c, cfg->in_h, cfg->in_w,
+            cfg->nclass);
 }
 
 static nn_dataset train_subset(void)
@@ -235,7 +242,7 @@ static void cmd_train(void)
         nso_die("--hidden: transformer width must be in [1, %d], got %d", NN_TF_MAX_WIDTH, cfg.hidden);
     if (tf && (heads > cfg.hidden || cfg.hidden % heads))
         nso_die("--heads: %ld attention heads do not divide the width %d", heads, cfg.hidden);
-    nn_dataset tr = train_subset();
+    nn_dataset tr = train_subset(), te = {0};
     if (tf) { /* vocabulary x heads x sequence (nn.h), classes from the data */
         if (!tr.tokens) nso_die("--data: the transformer needs a token data set (brown), got '%s'", data);
         if (tr.w > NN_TF_MAX_SEQ)
@@ -246,7 +253,11 @@ static void cmd_train(void)
         cfg.in_w = tr.w;
         cfg.nclass = tr.nclass;
     }
-    check_data(&cfg, &tr);
+    check_fit(&cfg, "the model (--arch/--hidden/--depth)", &tr, "data", data);
+    if (*test_data) { /* checked before training, not after it */
+        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
+        check_fit(&cfg, "the model (--arch/--hidden/--depth)", &te, "test-data", test_data);
+    }
     gsl_rng *r = nso_rng_named(seed, "nn/init");
     nn_model_f32 *m = nn_model_create_f32(&cfg, (int)batch, r, msg, sizeof msg);
     gsl_rng_free(r);
@@ -283,8 +294,6 @@ static void cmd_train(void)
     double acc, L = nn_evaluate(m, &tr, tr.n, &acc);
     printf("train: %d examples, loss %.5g, accuracy %.4f (eval mode)\n", tr.n, L, acc);
     if (*test_data) {
-        nn_dataset te;
-        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
         L = nn_evaluate(m, &te, te.n, &acc);
         printf("%s: %d examples, loss %.5g, accuracy %.4f\n", test_data, te.n, L, acc);
         nn_dataset_free(&te);
@@ -302,7 +311,9 @@ static void cmd_eval(void)
     nn_model_f32 *m = load((int)chunk);
     nn_dataset d;
     if (nn_dataset_open(data, cache, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
-    check_data(&m->cfg, &d);
+    char desc[4200];
+    snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
+    check_fit(&m->cfg, desc, &d, "data", data);
     double acc, L = nn_evaluate(m, &d, (int)neval, &acc);
     printf("%s: %d examples, loss %.6g, accuracy %.4f\n", data, neval && neval < d.n ? (int)neval : d.n, L, acc);
     nn_dataset_free(&d);
@@ -344,7 +355,9 @@ static void cmd_hessian(void)
     nso_cli_format(specs, NSPECS, prm, sizeof prm);
     nn_model_f32 *m = load((int)chunk);
     nn_dataset tr = train_subset();
-    check_data(&m->cfg, &tr);
+    char desc[4200];
+    snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
+    check_fit(&m->cfg, desc, &tr, "data", data);
     int nm = nmeas < tr.n ? (int)nmeas : tr.n;
     int B = per_batch > 0 ? (int)per_batch : nm;
     if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);

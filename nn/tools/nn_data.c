@@ -56,6 +56,11 @@ int main(int argc, char **argv)
     if (*check) {
         nn_dataset d;
         if (nn_dataset_open(check, cache, &d, err, sizeof err)) nso_die("%s", err);
+        /* the named data sets are 28x28 grey images of 10 classes: a valid IDX
+         * pair of another shape is not this data set (the models take 1x28x28) */
+        if (d.c != 1 || d.h != 28 || d.w != 28 || d.nclass != 10)
+            nso_die("--check %s: the cache holds %dx%dx%d images of %d classes; the data set has 1x28x28 images of 10 "
+                    "classes (rebuild it: make nn-data)", check, d.c, d.h, d.w, d.nclass);
         int cnt[256] = {0};
         for (int i = 0; i < d.n; i++) cnt[d.labels[i]]++;
         printf("%s: %d images %dx%d, per class:", check, d.n, d.h, d.w);

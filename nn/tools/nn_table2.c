@@ -20,7 +20,12 @@
  * (nn/train.h: double master weights, one nso_opt_step per minibatch).
  *
  * Resumable: each experiment writes <outdir>/<name>.safetensors, then
- * <name>.csv; an experiment whose CSV exists is read back, not recomputed. */
+ * <name>.csv; an experiment whose CSV exists is read back, not recomputed,
+ * when it records this run's experiment (profile, data, architecture,
+ * parameters, lr, momentum, gap0, seed, probes, draws, nmeas, ntrain,
+ * epochs); a CSV of other settings is refused (delete it to recompute).  A
+ * checkpoint is reused when its training log (<outdir>/<name>_train.csv)
+ * agrees with the recipe, or, without a log, with a note on stderr. */
 #include "cli.h"
 #include "dataset.h"
 #include "hess.h"
@@ -93,9 +98,25 @@ static experiment exps_quick[NEXP] = {
      0.02, 0, NN_ACT_SOFTPLUS},
 };
 
+/* the '# params:' record of an experiment's result file (blas_threads is
+ * appended by the writer and not compared) */
+static void exp_params(const experiment *e, char *buf, size_t len)
+{
+    snprintf(buf, len, "profile=%s experiment=%s data=%s arch=%s depth=%d params=%s lr=%g momentum=%g gap0=%g",
+             profile, e->name, e->data, nn_arch_name(e->arch), e->depth, e->params, e->lr, e->momentum, gap0);
+}
+
+/* the measurement a run of e would make (for comparison with a file) */
+static void exp_expect(const experiment *e, int *draws, int *nmeas)
+{
+    *draws = draws_opt > 0 ? (int)draws_opt : e->draws;
+    *nmeas = e->nmeas < e->ntrain ? e->nmeas : e->ntrain;
+}
+
 /* an earlier run's result file: returns 1 when there is none (run the
- * experiment), 0 when read; dies naming the file and line when malformed */
-static int read_csv(const char *path, result *r)
+ * experiment), 0 when read; dies naming the file and line when malformed,
+ * and when it records another experiment or other settings */
+static int read_csv(const char *path, const experiment *e, result *r)
 {
     if (!nso_file_exists(path)) return 1;
     char msg[1024];
@@ -109,6 +130,22 @@ static int read_csv(const char *path, result *r)
                      &r->f0, &r->acc, &r->tr, &r->tr_se, &r->probes, &r->draws, &r->nmeas,
                      &r->ntrain, &r->epochs, &r->test_acc, &r->seconds) != 11)
         nso_die("'%s': no complete '# f0=... seconds=...' line (delete it to recompute)", path);
+    char want[1024];
+    exp_params(e, want, sizeof want);
+    const char *have = nso_table_meta(t, "params"), *sd = nso_table_meta(t, "seed");
+    size_t wl = strlen(want);
+    if (!have || strncmp(have, want, wl) != 0 || (have[wl] != 0 && have[wl] != ' '))
+        nso_die("'%s' records '%s', this run is '%s' (delete it to recompute)", path, have ? have : "", want);
+    char sbuf[32];
+    snprintf(sbuf, sizeof sbuf, "%llu", (unsigned long long)seed);
+    if (!sd || strcmp(sd, sbuf) != 0)
+        nso_die("'%s' has seed %s, this run --seed %s (delete it to recompute)", path, sd ? sd : "?", sbuf);
+    int dr, nm;
+    exp_expect(e, &dr, &nm);
+    if (r->probes != e->probes || r->draws != dr || r->nmeas != nm || r->ntrain != e->ntrain || r->epochs != e->epochs)
+        nso_die("'%s' was measured with probes=%d draws=%d nmeas=%d ntrain=%d epochs=%d, this run asks for "
+                "probes=%d draws=%d nmeas=%d ntrain=%d epochs=%d (delete it to recompute)", path, r->probes,
+                r->draws, r->nmeas, r->ntrain, r->epochs, e->probes, dr, nm, e->ntrain, e->epochs);
     for (int k = 0; k < NSIG; k++) {
         r->sigma[k] = NSO_T(t, k, 0);
         r->gap[k] = NSO_T(t, k, 1);
@@ -159,6 +196,11 @@ static void run(const experiment *e, result *r)
     nn_dataset_free(&pool);
     nn_dataset *tr = &parts[0];
     nn_config cfg = {e->arch, e->depth, 128, 1, 28, 28, 10, e->act};
+    if (tr->c != cfg.in_c || tr->h != cfg.in_h || tr->w != cfg.in_w || tr->nclass != cfg.nclass ||
+        test.c != tr->c || test.h != tr->h || test.w != tr->w || test.nclass != tr->nclass)
+        nso_die("--cache: data set '%s' has %dx%dx%d images and %d classes (test part %dx%dx%d, %d classes), but "
+                "the %s model takes %dx%dx%d inputs and has %d classes", e->data, tr->c, tr->h, tr->w, tr->nclass,
+                test.c, test.h, test.w, test.nclass, e->name, cfg.in_c, cfg.in_h, cfg.in_w, cfg.nclass);
     gsl_rng *ri = nso_rng_named(seed, "table2/init");
     int maxB = e->arch == NN_ARCH_MLP ? 1000 : 100;
     nn_model_f32 *m = nn_model_create_f32(&cfg, maxB, ri, msg, sizeof msg);
@@ -166,7 +208,29 @@ static void run(const experiment *e, result *r)
     if (!m) nso_die("%s", msg);
     snprintf(ck, sizeof ck, "%s/%s.safetensors", *ckdir ? ckdir : outdir, e->ckpt ? e->ckpt : e->name);
     int epochs = e->epochs;
+    char recipe[512];
+    snprintf(recipe, sizeof recipe, "experiment=%s data=%s arch=%s depth=%d act=%d lr=%g momentum=%g epochs=%d ntrain=%d",
+             e->ckpt ? e->ckpt : e->name, e->data, nn_arch_name(e->arch), e->depth, e->act, e->lr, e->momentum, epochs,
+             e->ntrain);
     if (nso_file_exists(ck)) {
+        /* reuse only a checkpoint trained with this recipe (its log says how) */
+        snprintf(path, sizeof path, "%s/%s_train.csv", outdir, e->ckpt ? e->ckpt : e->name);
+        if (nso_file_exists(path)) {
+            nso_table_opts lo = {.columns = "epoch,lr,train_loss,train_acc"};
+            nso_table *lt = nso_table_read(path, &lo, msg, sizeof msg);
+            if (!lt) nso_die("%s (delete it and '%s' to retrain)", msg, ck);
+            const char *have = nso_table_meta(lt, "params"), *sd = nso_table_meta(lt, "seed");
+            char sbuf[32];
+            snprintf(sbuf, sizeof sbuf, "%llu", (unsigned long long)seed);
+            int new_format = have && strstr(have, "epochs=") != NULL;
+            if (lt->nrows != (size_t)epochs || (new_format && strcmp(have, recipe) != 0) || !sd || strcmp(sd, sbuf))
+                nso_die("'%s' (the training log of '%s') records %zu epochs, '%s', seed %s; this run trains '%s' "
+                        "with seed %s (delete both to retrain)", path, ck, lt->nrows, have ? have : "", sd ? sd : "?",
+                        recipe, sbuf);
+            nso_table_free(lt);
+        } else
+            fprintf(stderr, "%s: note: reusing %s without a training log to check its recipe against (%s)\n", e->name,
+                    ck, recipe);
         if (nn_st_load(ck, m, NULL, msg, sizeof msg)) nso_die("%s", msg);
         fprintf(stderr, "%s: loaded %s (training skipped)\n", e->name, ck);
     } else {
@@ -179,7 +243,7 @@ static void run(const experiment *e, result *r)
         nn_trainer *T = nn_trainer_alloc(m, tr, &tp, nso_opt_gd, NULL, msg, sizeof msg);
         if (!T) nso_die("%s: %s", e->name, msg);
         snprintf(path, sizeof path, "%s/%s_train.csv", outdir, e->name);
-        nso_csv *log = nso_csv_open(path, "nn_table2", e->name, seed, "epoch,lr,train_loss,train_acc");
+        nso_csv *log = nso_csv_open(path, "nn_table2", recipe, seed, "epoch,lr,train_loss,train_acc");
         if (!log) exit(2);
         nso_progress pg;
         nso_progress_begin(&pg, e->name, (size_t)epochs, 0);
@@ -353,8 +417,19 @@ int main(int argc, char **argv)
         snprintf(probe, sizeof probe, "%s/x", ckdir);
         nso_check_writable("ckdir", probe);
     }
-    if (*ledger) nso_check_writable("ledger", ledger);
+    if (*ledger) nso_check_ledger("ledger", ledger);
     if (*table) nso_check_writable("table", table);
+    if (strcmp(only, "all") != 0) { /* every name must be an experiment */
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s", only);
+        for (char *p = buf, *tok; (tok = strsep(&p, ",")) != NULL;) {
+            int known = 0;
+            for (int i = 0; i < NEXP; i++) known |= !strcmp(tok, ex[i].name);
+            if (!known)
+                nso_die("--only: unknown experiment '%s' (accepted: all, or a comma list of mlp_fashion, mlp_mnist, "
+                        "mlp_mnist_fc2, resnet, mlp_mnist_softplus)", tok);
+        }
+    }
     const char *env = getenv("OPENBLAS_NUM_THREADS");
     threads_note = env ? atol(env) : -1;
     for (int i = 0; i < NEXP; i++) {
@@ -370,7 +445,7 @@ int main(int argc, char **argv)
         if (strcmp(only, "all") && !in_list(only, ex[i].name)) continue;
         char path[4200];
         snprintf(path, sizeof path, "%s/%s.csv", outdir, ex[i].name);
-        if (read_csv(path, &res[i]) == 0) {
+        if (read_csv(path, &ex[i], &res[i]) == 0) {
             finish(&res[i]);
             fprintf(stderr, "%s: %s exists, reusing it\n", ex[i].name, path);
         } else
@@ -397,7 +472,7 @@ int main(int argc, char **argv)
                             "Table 2: gap E f(W+U)-f(W) matches (sigma^2/2) tr H within 3% (RSS)",
                             meas, "RSS = sum (gap-approx)^2 / sum gap^2 <= 3%",
                             nso_verdict(res[i].rel <= 0.03), data, cmd};
-            if (nso_ledger_put(ledger, &cl)) exit(2);
+            if (nso_ledger_put(ledger, &cl)) exit(2); /* nso_ledger_put printed why */
         }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ static int run(const char *args)
 static int setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_errata.%ld", (long)getpid());
+    if (mkdir(dir, 0777) != 0) return 1; /* the ledger's folder must exist (nso_check_ledger) */
     char args[768];
     snprintf(args, sizeof args, "--profile quick --out %s --ledger %s/claims.tsv", dir, dir);
     return run(args) == 0 ? 0 : 1;
@@ -152,7 +154,7 @@ int main(void)
     CU_add_test(s, "bad input: exit 2, no ledger", test_bad_input);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     if (fails) {
         fprintf(stderr, "test_errata: %u failures\n", fails);

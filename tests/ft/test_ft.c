@@ -395,7 +395,7 @@ int main(void)
     CU_add_test(t, "the real tasks (when installed)", test_tasks_real);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     unsigned errs = CU_get_error();
     CU_cleanup_registry();
     if (fails || errs) {

@@ -402,7 +402,7 @@ int main(void)
     CU_add_test(s, "duplicate seeds: the measured result wins", test_duplicate_prefers_measured);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures();
+    unsigned nf = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -12,6 +12,8 @@ int fuzz_idx(const uint8_t *, size_t);
 int fuzz_json(const uint8_t *, size_t);
 int fuzz_safetensors(const uint8_t *, size_t);
 int fuzz_brown(const uint8_t *, size_t);
+int fuzz_csv(const uint8_t *, size_t);
+int fuzz_ckpt(const uint8_t *, size_t);
 
 static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 {
@@ -39,10 +41,10 @@ static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/fuzz";
-    const char *names[4] = {"idx", "json", "safetensors", "brown"};
-    int (*fns[4])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors, fuzz_brown};
+    const char *names[6] = {"idx", "json", "safetensors", "brown", "csv", "ckpt"};
+    int (*fns[6])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors, fuzz_brown, fuzz_csv, fuzz_ckpt};
     int total = 0, bad = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         for (int k = 0; k < 2; k++) {
             char dir[4000];
             snprintf(dir, sizeof dir, "%s/%s/%s", root, k ? "regressions" : "corpus", names[i]);

@@ -338,7 +338,7 @@ int main(void)
     CU_add_test(s, "render_report: headline counts per kind", test_report_counts);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     if (fails) {
         fprintf(stderr, "test_ledger: %u failures\n", fails);

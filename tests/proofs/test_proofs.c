@@ -364,7 +364,7 @@ int main(void)
     CU_add_test(s, "bad flags: exit 2, one line, no output", test_bad_flags);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
     return fails ? 1 : 0;
 }
