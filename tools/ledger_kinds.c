@@ -5,7 +5,8 @@
  *                                          the table's
  *   ledger_kinds --ledger FILE --migrate   rewrite FILE with the kind column from the
  *                                          table (migrates an old 7-column ledger;
- *                                          idempotent; measured fields are copied as is)
+ *                                          idempotent; measured fields are copied as is;
+ *                                          FILE must exist; exit 2 if it is malformed)
  *   ledger_kinds --list FILE               the table as a markdown fragment (FILE; '-'
  *                                          for stdout), for the report
  *
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void list(FILE *f)
 {
@@ -45,7 +47,11 @@ int main(int argc, char **argv)
     if (check && migrate) nso_die("--check, --migrate: give one of them");
     if (!check && !migrate && !*listpath) nso_die("--check, --migrate or --list: nothing to do");
     if (*listpath && strcmp(listpath, "-") != 0) nso_check_writable("list", listpath);
-    if (migrate && nso_ledger_migrate(ledger) != NSO_OK) return 1;
+    if (migrate) { /* a typo must not create an empty ledger */
+        if (access(ledger, F_OK) != 0) nso_die("--ledger: '%s' does not exist (nothing to migrate)", ledger);
+        nso_check_ledger("ledger", ledger);
+    }
+    if (migrate && nso_ledger_migrate(ledger) != NSO_OK) return 2; /* malformed: reported on one line */
     if (check && nso_ledger_check(ledger) != NSO_OK) return 1;
     if (*listpath) {
         if (strcmp(listpath, "-") == 0) list(stdout);

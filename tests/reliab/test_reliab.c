@@ -213,6 +213,9 @@ static void csv_sigint_child(void *arg)
 {
     char *argv[] = {"prog", NULL};
     nso_arg_spec none[1] = {{NULL, NSO_ARG_FLAG, NULL, 0, 0, NULL}};
+    /* a program started in the background (nohup, `cmd &` in a script) inherits an
+     * ignored SIGINT, and nso_cli_parse rightly leaves it ignored: act as a terminal */
+    signal(SIGINT, SIG_DFL);
     nso_cli_parse(1, argv, none, 0, "test");
     nso_csv *c = nso_csv_open((const char *)arg, "t", "", 0, "a");
     nso_csv_printf(c, "1\n");
