@@ -35,7 +35,7 @@ for i in $(seq 1 "$TRIALS"); do
     sig=${sigs[$(( (i - 1) % 3 ))]}
     at=$(( RANDOM % (dur > 1 ? dur : 1) ))
     rm -rf "$T/out"
-    setsid "${MK[@]}" >"$T/run.log" 2>&1 &
+    setsid env --default-signal=INT "${MK[@]}" >"$T/run.log" 2>&1 &  # SIGINT may be ignored on entry (nohup, background)
     pid=$!
     sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
     kill -"$sig" -- -"$pid" 2>/dev/null
