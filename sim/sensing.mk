@@ -47,6 +47,41 @@ $(EXT_DIR)/fig3_summary.csv: $(EXT_DONE) | $(BIN)/sensing_report
 	$(BIN)/sensing_report --indir $(EXT_DIR) --ledger $(LEDGER) --profile $(PROFILE) --mode extended \
 	  --sigmas $(EXT_SIGMAS) --seeds $(subst $(space),$(comma),$(EXT_SEEDS)) --command "make repro PROFILE=$(PROFILE)"
 
+# supplements of issue 10 (rows fig3.mechanism_*, fig3.long_horizon*): manifests of
+# independent jobs (scripts/sensing_manifest.sh, run by scripts/manifest.sh; a
+# finished job is skipped, an interrupted one resumes from its checkpoint).
+# In `make repro` after the parallel parts (REPRO_SERIAL): the long manifest
+# reads the sigmas chosen by the Fig. 3 sweeps.  Full profile: about 55 and 70
+# CPU-minutes (docs/report/10_sensing.md).
+MECH_DIR := $(OUT)/sensing_mech
+LONG_DIR := $(OUT)/sensing_long
+SENS_LOGS := out/logs
+ifeq ($(PROFILE),full)
+  SUPP_BUDGET := 10000
+else
+  SUPP_BUDGET := 4000
+endif
+$(MECH_DIR)/mech_summary.csv: | $(BIN)/sensing_fig3 $(BIN)/sensing_report
+	@man=$$(SENS_BIN=$(BIN) bash scripts/sensing_manifest.sh $(PROFILE) mech $(OUT)) && \
+	  bash scripts/manifest.sh -j $(JOBS) --logdir $(SENS_LOGS)/sensing_mech-$(PROFILE) $$man
+	$(BIN)/sensing_report --mode mechanism --indir $(MECH_DIR) --ledger $(LEDGER) --profile $(PROFILE) \
+	  --seeds 1,2,3 --sigmas 0.016 --wpgd-k 1,4,16 --nso-iso 0,1,0.25,0.0625 --command "make sensing-supp PROFILE=$(PROFILE)"
+$(LONG_DIR)/long_summary.csv: $(SENS_DIR)/fig3_summary.csv $(EXT_DIR)/fig3_summary.csv | $(BIN)/sensing_fig3 $(BIN)/sensing_report
+	@man=$$(SENS_BIN=$(BIN) bash scripts/sensing_manifest.sh $(PROFILE) long $(OUT)) && \
+	  bash scripts/manifest.sh -j $(JOBS) --logdir $(SENS_LOGS)/sensing_long-$(PROFILE) $$man
+	$(BIN)/sensing_report --mode long --indir $(LONG_DIR) --ledger $(LEDGER) --profile $(PROFILE) --seeds 1,2 \
+	  --main-summary $(SENS_DIR)/fig3_summary.csv --ext-summary $(EXT_DIR)/fig3_summary.csv --budget $(SUPP_BUDGET) \
+	  --command "make sensing-supp PROFILE=$(PROFILE)"
+sensing-mech: $(MECH_DIR)/mech_summary.csv
+sensing-long: $(LONG_DIR)/long_summary.csv
+sensing-supp: sensing-mech sensing-long
+sensing-supp-figures:
+	@bash scripts/plot.sh $(MECH_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3_mech
+	@bash scripts/plot.sh $(LONG_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3_long
+REPRO_SERIAL   += sensing-supp
+FIGURE_TARGETS += sensing-supp-figures
+.PHONY: sensing-mech sensing-long sensing-supp sensing-supp-figures
+
 sensing: $(SENS_DIR)/fig3_summary.csv $(SENS_DIR)/prop23_summary.csv $(EXT_DIR)/fig3_summary.csv
 sensing-figures: sensing
 	@bash scripts/plot.sh $(SENS_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3 fig3_trace prop23
