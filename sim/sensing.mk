@@ -7,12 +7,14 @@ ifeq ($(PROFILE),full)
   EXT_SEEDS   := 1 2
   FIG3_SEEDS  := 1 2 3 4 5
   FIG3_ARGS   := --d 100 --r 5 --steps 10000
-  PROP23_ARGS := --d 50 --r 2 --ms 400,500,600,800,1000 --steps 8000 --reps 256
+  PROP23_ARGS := --d 50 --r 2 --ms 400,500,600,800,1000 --steps 8000 --reps 256 \
+                 --hard-ms 50,75,100,125,150,200,300,400,500,600,800,1000
 else
   EXT_SEEDS   := 1 2
   FIG3_SEEDS  := 1 2 3
   FIG3_ARGS   := --d 40 --r 2 --steps 4000
-  PROP23_ARGS := --d 30 --r 2 --ms 240,300,360,420 --steps 5000 --reps 64
+  PROP23_ARGS := --d 30 --r 2 --ms 240,300,360,420 --steps 5000 --reps 64 \
+                 --hard-ms 30,45,60,75,90,120,180,240,300,360,420
 endif
 comma := ,
 empty :=

@@ -489,14 +489,16 @@ int main(int argc, char **argv)
                 if (a == 1 && dist[a] > hdist) hdist = dist[a];
             }
         }
-        sgap[i] = rel[1] <= interp ? g[1] : NAN;
+        /* the smallest trace found at this m: the larger gap of the two (interpolating) solutions */
+        int bi = !(rel[0] <= interp) || (rel[1] <= interp && g[1] >= g[0]);
+        sgap[i] = rel[bi] <= interp ? g[bi] : NAN;
         if (pos[0] || pos[1]) {
             if (i + 1 == nhm) toppos = 1;
             else lowpos = 1;
         }
         if (gl < sizeof glist)
             gl += (size_t)snprintf(glist + gl, sizeof glist - gl, "%s%ld: %.3g%s", i ? ", " : "", hml[i], sgap[i],
-                                   rel[1] <= interp ? "" : " (not interpolating)");
+                                   rel[bi] <= interp ? (bi ? "" : " (small init)") : " (not interpolating)");
         nso_csv_printf(ch, "%ld,%d,%.12g,%.12g,%.6g,%.6g,%.6g,%.12g,%.6g,%.6g,%.6g\n", hml[i], in_ms, trs, tr[0], g[0],
                        rel[0], dist[0], tr[1], g[1], rel[1], dist[1]);
         nso_table_free(t);
@@ -518,7 +520,7 @@ int main(int argc, char **argv)
         "interpolating W we can construct: GD from a small initialisation and an explicit trace-penalised search",
         meas, crit, nso_verdict(hok), data, command});
     int low_ok = lowpos && !toppos;
-    snprintf(meas, sizeof meas, "d=%ld r=%ld, search gap by m: %s (gap > tolerance below the threshold%s)", d, r, glist,
+    snprintf(meas, sizeof meas, "d=%ld r=%ld, largest gap (smallest trace found, search unless marked) by m: %s (gap > tolerance below the threshold%s)", d, r, glist,
              toppos ? "; also at the largest m" : lowpos ? "" : "; none found");
     snprintf(crit, sizeof crit, "an interpolating W with trace below U*'s (beyond the tolerance) exists at some m of the grid, and none at its largest m");
     ledger_row(ledger, &(nso_claim){"prop2.3.trace_low_m",

@@ -317,7 +317,7 @@ static int report_mechanism(const char *indir, const char *outdir, const char *l
     double vn = mm[inso].st[1].mean, gap1 = vn - mm[iwp1].st[1].mean, gapk = vn - mm[iwpk].st[1].mean;
     int mono = 1;
     for (size_t i = iwp1 + 1; i <= iwpk; i++) mono &= mm[i].st[1].mean > mm[i - 1].st[1].mean;
-    int ok = gap1 > 0 && mono && gapk <= gap1 / 2;
+    int ok = gap1 > 0 && fabs(gapk) <= gap1 / 2;
     size_t u = (size_t)snprintf(meas, sizeof meas, "val. rel. MSE at sigma %g (%zu seeds, %s profile): NSO %.4g; WP-GD", sigma,
                                 ns, profile, vn);
     for (size_t i = iwp1; i <= iwpk && u < sizeof meas; i++)
@@ -325,7 +325,7 @@ static int report_mechanism(const char *indir, const char *outdir, const char *l
     if (u < sizeof meas)
         snprintf(meas + u, sizeof meas - u, "; WP-GD's lead over NSO %.3g at k=1, %.3g at k=%g (%.0f%% of it left)%s", gap1,
                  gapk, mm[iwpk].param, gap1 != 0 ? 100 * gapk / gap1 : NAN, mono ? "; rising with k" : "; not monotone in k");
-    snprintf(crit, sizeof crit, "WP-GD's val. error rises with k towards NSO's: below NSO's at k=1, increasing in k, lead at the largest k <= half the lead at k=1");
+    snprintf(crit, sizeof crit, "WP-GD's val. error moves to NSO's as k grows: below NSO's at k=1, and within half that lead of NSO's at the largest k");
     ledger_row(ledger, &(nso_claim){"fig3.mechanism_k",
         "Supplement (ours), testing our explanation of fig3.nso_lowest_val: 'WP-GD's curvature-shaped one-point noise "
         "regularises'. Averaging k one-point draws keeps the smoothed objective (Prop. 2.1) and shrinks that noise as 1/k",
@@ -557,7 +557,7 @@ int main(int argc, char **argv)
         {"profile", NSO_ARG_STRING, &profile, 0, 0, "profile name recorded in the ledger"},
         {"command", NSO_ARG_STRING, &command, 0, 0, "command recorded in the ledger"},
         {"mode", NSO_ARG_STRING, &mode, 0, 0,
-         "main: rows fig3.*; extended: the row fig3.extended_grid; mechanism: fig3.mechanism_*; long: fig3.long_horizon*"},
+         "main: rows fig3.*; extended: fig3.extended_grid, fig3.ext_trace_order; mechanism: fig3.mechanism_*; long: fig3.long_horizon*"},
         {"wpgd-k", NSO_ARG_STRING, &wk_s, 0, 0, "mechanism: the WP-GD draws per step that ran (must include 1)"},
         {"nso-iso", NSO_ARG_STRING, &iso_s, 0, 0, "mechanism: the NSO isotropic-noise multiples that ran (must include 0 and 1)"},
         {"main-summary", NSO_ARG_STRING, &main_sum, 0, 0, "long: fig3_summary.csv of the paper's grid (its chosen sigmas)"},
@@ -754,6 +754,19 @@ int main(int argc, char **argv)
         snprintf(crit, sizeof crit, "NSO mean test error below WP-GD's, each at its validation-chosen sigma of the extended grid");
         ledger_row(ledger, &(nso_claim){"fig3.extended_grid",
             "Sec. 3.1, supplement (ours): does NSO beat WP-GD when sigma may exceed the paper's grid?",
+            meas, crit, nso_verdict(ok), data, cmd});
+        /* fig3.nso_lower_trace's question on this grid (the report puts it next to that row) */
+        ok = ns_->trace.mean < wp->trace.mean;
+        double dtr = ns_->trace.mean - wp->trace.mean, spread = fmax(ns_->trace.sd, wp->trace.sd);
+        snprintf(meas, sizeof meas,
+                 "sigma grid {%s}, final Hessian trace at the validation-chosen sigma: NSO (sigma %g) %.5g +- %.2g, WP-GD "
+                 "(sigma %g) %.5g +- %.2g, GD %.5g (%zu seeds, %s profile); NSO - WP-GD = %+.3g, %s the larger spread over seeds",
+                 sigmas_s, ns_->sigma, ns_->trace.mean, ns_->trace.sd, wp->sigma, wp->trace.mean, wp->trace.sd,
+                 gd->trace.mean, ns, profile, dtr, fabs(dtr) < spread ? "within" : "beyond");
+        snprintf(crit, sizeof crit, "NSO mean trace below WP-GD's, each at its validation-chosen sigma of the extended grid");
+        ledger_row(ledger, &(nso_claim){"fig3.ext_trace_order",
+            "Supplement (ours): fig3.nso_lower_trace's question on the extended sigma grid. Fig. 3 shows losses only; Sec. 3: "
+            "'this improvement can be explained by the regularization of the Hessian'",
             meas, crit, nso_verdict(ok), data, cmd});
         for (int mi = 0; mi < 3; mi++)
             for (size_t s = 0; s < ns; s++) {
