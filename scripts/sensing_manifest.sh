@@ -20,9 +20,9 @@
 # interrupted job from its checkpoint.  The sizes are Fig. 3's (sim/sensing.mk):
 #   quick  d = 40, r = 2, 4,000 steps; mech seeds 1-3, long seeds 1-2
 #   full   d = 100, r = 5, 10,000 steps; mech seeds 1-3, long seeds 1-2
-# --est: measured on this machine's cores (full: 100 ms per mechanism step,
-# 8.5 ms per WP-GD and 12 ms per NSO step of the long runs; see
-# docs/report/10_sensing.md for the totals).
+# --est (seconds, one core): measured on this machine (full: 0.1 s per
+# mechanism step, 8.5 ms per WP-GD and 12 ms per NSO step of the long runs,
+# whose estimate assumes no plateau; totals in sim/sensing.mk).
 # The long runs log every STEPS/100 steps, measure the Hessian (and check the
 # plateau rule) every STEPS/10 and checkpoint every STEPS/2.
 # Environment: SENS_BIN (default build/bin); for tests, SENS_SIZE (e.g. "--d 8
@@ -43,10 +43,10 @@ JOB=scripts/job.sh
 ENV="env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1"
 if [ "$profile" = full ]; then
   SIZE="--d 100 --r 5" STEPS=10000
-  MECH_EST=1100 WP_EST=850 NSO_EST=1250
+  MECH_EST=1100 WP_EST=900 NSO_EST=1300
 else
   SIZE="--d 40 --r 2" STEPS=4000
-  MECH_EST=20 WP_EST=12 NSO_EST=15
+  MECH_EST=40 WP_EST=20 NSO_EST=30
 fi
 dir=$out/sensing_$exp
 SIZE=${SENS_SIZE:-$SIZE} STEPS=${SENS_STEPS:-$STEPS}
@@ -81,7 +81,7 @@ trap 'rm -f "$tmp"' EXIT
         [ $meth = wpgd ] && est=$WP_EST || est=$NSO_EST
         for s in 1 2; do
           res=$dir/${grid}_$meth/seed$s.done
-          echo "$JOB $res --est $((10 * est)) -- $ENV $BIN/sensing_fig3 $SIZE $LONG --methods $meth --sigmas $sg --seed $s --outdir $dir/${grid}_$meth --done $res"
+          echo "$JOB $res --est $est -- $ENV $BIN/sensing_fig3 $SIZE $LONG --methods $meth --sigmas $sg --seed $s --outdir $dir/${grid}_$meth --done $res"
         done
       done
     done

@@ -38,7 +38,7 @@ $(SENS_DIR)/prop23_summary.csv: | $(BIN)/sensing_prop23
 	$(BIN)/sensing_prop23 $(PROP23_ARGS) --outdir $(SENS_DIR) --ledger $(LEDGER) \
 	  --command "make repro PROFILE=$(PROFILE)"
 
-# supplement: the same sweep on a wider sigma grid (fewer seeds), row fig3.extended_grid
+# supplement: the same sweep on a wider sigma grid (fewer seeds), rows fig3.extended_grid, fig3.ext_trace_order
 EXT_DIR  := $(OUT)/sensing_ext
 EXT_DONE := $(foreach s,$(EXT_SEEDS),$(EXT_DIR)/seed$(s)/.done)
 $(EXT_DIR)/seed%/.done: | $(BIN)/sensing_fig3
@@ -53,8 +53,11 @@ $(EXT_DIR)/fig3_summary.csv: $(EXT_DONE) | $(BIN)/sensing_report
 # independent jobs (scripts/sensing_manifest.sh, run by scripts/manifest.sh; a
 # finished job is skipped, an interrupted one resumes from its checkpoint).
 # In `make repro` after the parallel parts (REPRO_SERIAL): the long manifest
-# reads the sigmas chosen by the Fig. 3 sweeps.  Full profile: about 55 and 70
-# CPU-minutes (docs/report/10_sensing.md).
+# reads the sigmas chosen by the Fig. 3 sweeps.  Full-profile cost, measured
+# with one core per job: mechanism 3 jobs of 17-20 CPU-minutes (0.1 s per step:
+# 30 gradients, WP-GD with 16 draws most of them); long horizon 8 jobs of at
+# most 15 (WP-GD, 8.5 ms per step) or 21 (NSO, 12 ms) CPU-minutes, at most 2.4
+# CPU-hours in all, less where a run reaches its validation plateau.
 MECH_DIR := $(OUT)/sensing_mech
 LONG_DIR := $(OUT)/sensing_long
 SENS_LOGS := out/logs
@@ -77,7 +80,7 @@ $(LONG_DIR)/long_summary.csv: $(SENS_DIR)/fig3_summary.csv $(EXT_DIR)/fig3_summa
 sensing-mech: $(MECH_DIR)/mech_summary.csv
 sensing-long: $(LONG_DIR)/long_summary.csv
 sensing-supp: sensing-mech sensing-long
-sensing-supp-figures:
+sensing-supp-figures: sensing-supp
 	@bash scripts/plot.sh $(MECH_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3_mech
 	@bash scripts/plot.sh $(LONG_DIR) $(FIG_DIR) "$(PROFILE) profile" fig3_long
 REPRO_SERIAL   += sensing-supp
