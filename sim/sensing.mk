@@ -71,7 +71,7 @@ $(MECH_DIR)/mech_summary.csv: | $(BIN)/sensing_fig3 $(BIN)/sensing_report
 	  bash scripts/manifest.sh -j $(JOBS) --logdir $(SENS_LOGS)/sensing_mech-$(PROFILE) $$man
 	$(BIN)/sensing_report --mode mechanism --indir $(MECH_DIR) --ledger $(LEDGER) --profile $(PROFILE) \
 	  --seeds 1,2,3 --sigmas 0.016 --wpgd-k 1,4,16 --nso-iso 0,1,0.25,0.0625 --command "make sensing-supp PROFILE=$(PROFILE)"
-$(LONG_DIR)/long_summary.csv: $(SENS_DIR)/fig3_summary.csv $(EXT_DIR)/fig3_summary.csv | $(BIN)/sensing_fig3 $(BIN)/sensing_report
+$(LONG_DIR)/long_summary.csv: | $(SENS_DIR)/fig3_summary.csv $(EXT_DIR)/fig3_summary.csv $(BIN)/sensing_fig3 $(BIN)/sensing_report
 	@man=$$(SENS_BIN=$(BIN) bash scripts/sensing_manifest.sh $(PROFILE) long $(OUT)) && \
 	  bash scripts/manifest.sh -j $(JOBS) --logdir $(SENS_LOGS)/sensing_long-$(PROFILE) $$man
 	$(BIN)/sensing_report --mode long --indir $(LONG_DIR) --ledger $(LEDGER) --profile $(PROFILE) --seeds 1,2 \
