@@ -88,7 +88,23 @@ static const kind_entry KINDS[] = {
      "Fig. 3 shows losses only; the trace ordering extrapolates Sec. 3's 'this improvement can be explained by the "
      "regularization of the Hessian'"},
     {"fig3.extended_grid", "supplement", "Fig. 3 on a sigma grid beyond the paper's"},
+    {"fig3.mechanism_k", "supplement",
+     "our test of our explanation of fig3.nso_lowest_val (WP-GD averaging k one-point draws); the paper gives none"},
+    {"fig3.mechanism_iso", "supplement",
+     "our test of our explanation of fig3.nso_lowest_val (NSO plus isotropic noise of WP-GD's variance)"},
+    {"fig3.long_horizon", "supplement",
+     "Fig. 3b's ordering at the end state (validation plateau or 10x the steps) instead of the paper's fixed budget"},
+    {"fig3.long_horizon_ext", "supplement",
+     "Fig. 3b's ordering at the end state, each method at the sigma chosen on our extended grid"},
+    {"fig3.ext_trace_order", "supplement",
+     "fig3.nso_lower_trace's question on our extended sigma grid (the paper's Fig. 3 shows losses only)"},
     {"prop2.3.trace", "claim", "Prop. 2.3 on matrix sensing at several m"},
+    {"prop2.3.trace_hard", "claim",
+     "Prop. 2.3 against the hardest interpolating solutions we can construct (small initialisation, trace-penalised "
+     "search), at the m of prop2.3.trace"},
+    {"prop2.3.trace_low_m", "supplement",
+     "our question: below which m does an interpolating W with a smaller trace than U* exist (the proof's appeal to "
+     "Recht et al. needs enough measurements; the statement names no threshold)"},
     {"prop2.3.lambda1", "claim", "Sec. 2.1.1's 'a similar statement holds' for lambda_1"},
     /* ---- fine-tuning (ft/tools/ft_report.c): the paper's claims on a scaled-down substitute
      * (ResNet-8 pretrained on Fashion-MNIST 0-4, three small tasks, CPU budgets) ---- */

@@ -12,7 +12,8 @@
 
 const nso_opt_type *const nso_opt_types[] = {&nso_opt_gd_t,   &nso_opt_momentum_t, &nso_opt_wpgd_t,
                                              &nso_opt_nso_t,  &nso_opt_sam_t,      &nso_opt_asam_t,
-                                             &nso_opt_rsam_t, &nso_opt_bsam_t,     NULL};
+                                             &nso_opt_rsam_t, &nso_opt_bsam_t,     &nso_opt_nsoiso_t,
+                                             NULL};
 
 const nso_opt_type *nso_opt_find(const char *name)
 {

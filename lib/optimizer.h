@@ -123,6 +123,8 @@ typedef struct nso_opt_type {
 
 extern const nso_opt_type nso_opt_gd_t, nso_opt_momentum_t, nso_opt_wpgd_t, nso_opt_nso_t;
 extern const nso_opt_type nso_opt_sam_t, nso_opt_asam_t, nso_opt_rsam_t, nso_opt_bsam_t;
+/* the Fig. 3 mechanism control (ours): NSO + isotropic noise, opt_nsoiso.c */
+extern const nso_opt_type nso_opt_nsoiso_t;
 #define nso_opt_gd (&nso_opt_gd_t)
 #define nso_opt_momentum (&nso_opt_momentum_t)
 #define nso_opt_wpgd (&nso_opt_wpgd_t)
@@ -131,6 +133,7 @@ extern const nso_opt_type nso_opt_sam_t, nso_opt_asam_t, nso_opt_rsam_t, nso_opt
 #define nso_opt_asam (&nso_opt_asam_t)
 #define nso_opt_rsam (&nso_opt_rsam_t)
 #define nso_opt_bsam (&nso_opt_bsam_t)
+#define nso_opt_nsoiso (&nso_opt_nsoiso_t)
 extern const nso_opt_type *const nso_opt_types[]; /* NULL-terminated registry */
 const nso_opt_type *nso_opt_find(const char *name);
 const char *nso_opt_names(void);

@@ -258,6 +258,12 @@ static void compute_M(nso_sensing *s)
     free(tmp);
 }
 
+const double *nso_sensing_M(nso_sensing *s)
+{
+    if (!s->M) compute_M(s);
+    return s->M;
+}
+
 /* closed-form trace of the Hessian of @paper eq:23 */
 double nso_sensing_trace(nso_sensing *s, const double *U, const double *res)
 {

@@ -69,6 +69,10 @@ void nso_sensing_residuals(nso_sensing *s, int set, size_t nb, const double *U, 
 void nso_sensing_grad(nso_sensing *s, size_t nb, const double *U, double *G, double *loss);
 /* ||U U^T - X*||_F / ||X*||_F */
 double nso_sensing_dist(const nso_sensing *s, const double *U);
+/* M = sum_i A_i^2 over the training set (d x d, computed on first use): the
+ * Gauss-Newton part of the trace is (2/m) tr(U^T M U), the whole trace at an
+ * interpolating U */
+const double *nso_sensing_M(nso_sensing *s);
 /* closed-form Hessian trace at U given its training residuals res (m) */
 double nso_sensing_trace(nso_sensing *s, const double *U, const double *res);
 
@@ -108,6 +112,19 @@ extern int nso_sensing_use_fused;
 /* pack a symmetric d x d matrix (off-diagonals doubled) / unpack a packed one */
 void nso_sensing_pack_sym(size_t d, const double *X, double *xp);
 void nso_sensing_unpack(size_t d, const double *sp, double *S);
+
+/* Interpolating solutions that are hard for Prop. 2.3 (sensing_search.c).
+ * nso_sensing_min_trace: `stages` stages of stage_steps GD steps on
+ * L(U) + lambda (2/m) tr(U^T M U), lambda = lambda0, lambda0/2, ..., then
+ * final_steps plain GD steps (step eta throughout); U is updated in place.
+ * nso_sensing_gd_run: steps plain GD steps.  Both return NSO_OK,
+ * NSO_EDIVERGE (U no longer finite) or NSO_ENOMEM. */
+typedef struct {
+    double eta, lambda0;
+    long stages, stage_steps, final_steps;
+} nso_trace_search;
+int nso_sensing_min_trace(nso_sensing *s, double *U, const nso_trace_search *o);
+int nso_sensing_gd_run(nso_sensing *s, double *U, double eta, long steps);
 
 /* The sensing loss as an objective (exact oracle; grad_batch in chunks of 32
  * points sharing each pass).  owns = 1: nso_obj_free also frees s. */

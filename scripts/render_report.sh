@@ -4,7 +4,7 @@
 # The report is docs/report/*.md (hand-written prose, in file order) with
 # these directives expanded from data; no measured number is typed by hand:
 #   @ledger-all               the whole claims ledger as a table
-#   @ledger PREFIX            the ledger rows whose id starts with PREFIX
+#   @ledger PREFIX...         the ledger rows whose id starts with one of the PREFIXes
 #   @include FILE             a fragment written by a program (FILE relative to
 #                             OUTDIR; its '#' comment lines are dropped)
 #   @figure NAME CAPTION      OUTDIR/figures/NAME.png (or OUTDIR/NAME.png when NAME
@@ -58,11 +58,13 @@ verdict() { # ID -> verdict or "missing"
   [ -f "$ledger" ] && awk -F'\t' -v id="$1" '$1==id {v=$5} END {print (v=="" ? "missing" : v)}' "$ledger" || echo missing
 }
 
-ledger_table() { # PREFIX (empty: all)
+ledger_table() { # PREFIX... (none or empty: all)
   if [ ! -f "$ledger" ]; then echo "_No ledger yet ($ledger): run \`make repro\`._"; return; fi
   echo "| id | kind | paper | measured | criterion | verdict |"
   echo "|---|---|---|---|---|---|"
-  awk -F'\t' -v p="$1" 'NR>1 && index($1,p)==1 {
+  awk -F'\t' -v p="$*" 'BEGIN { np = split(p, pre, " ") }
+    function want(id,   i) { if (np == 0) return 1; for (i = 1; i <= np; i++) if (index(id, pre[i]) == 1) return 1; return 0 }
+    NR>1 && want($1) {
       v = ($5=="holds") ? "**holds**" : ($5=="fails" ? "**FAILS**" : $5);
       gsub(/\|/,"\\|",$2); gsub(/\|/,"\\|",$3); gsub(/\|/,"\\|",$4);
       printf "| `%s` | %s | %s | %s | %s | %s |\n", $1, $8, $2, $3, $4, v }' "$ledger" | sort
@@ -87,7 +89,7 @@ ledger_table() { # PREFIX (empty: all)
           set -- $line; want=$2 id=$3
           [ "$(verdict "$id")" = "$want" ] && keep=1 || keep=0 ;;
         "@ledger-all"*) ledger_table "" ;;
-        "@ledger "*) set -- $line; ledger_table "$2" ;;
+        "@ledger "*) set -- $line; shift; ledger_table "$@" ;;
         "@include "*)
           set -- $line; frag="$out/$2"
           if [ -f "$frag" ]; then grep -v '^#' "$frag" || true; else

@@ -26,7 +26,25 @@
  * the data sum in an order that depends on the batch size, which changes
  * the numbers only at rounding level (tests/reliab checks 1e-9 relative).
  * A run that diverges (NaN/Inf) is stopped, reported on stderr, and its file
- * says "# status: diverged at step N" with no data rows (never plotted). */
+ * says "# status: diverged at step N" with no data rows (never plotted).
+ *
+ * Runs beyond the paper's three methods (issue 10's Fig. 3 supplements):
+ *   --wpgd-k K1,K2,..   WP-GD averaging K one-point draws per step (run
+ *                       wpgd_k<K>_s<sigma>; K = 1 is WP-GD itself, run
+ *                       wpgd_s<sigma>).  An even K is the registry's NSO with
+ *                       --no-negative and k = K/2: K independent draws U_j,
+ *                       W <- W - eta (1/K) sum_j g(W + U_j), exactly WP-GD's
+ *                       estimate averaged over K draws.
+ *   --nso-iso C1,C2,..  NSO plus an isotropic noise of C times the variance of
+ *                       WP-GD's extra noise (method nsoiso, lib/opt_nsoiso.c;
+ *                       run nso_iso<C>_s<sigma>); C = 0 is NSO (run nso_s<sigma>).
+ *   --plateau P         a run stops once its best validation error has improved
+ *                       by less than --plateau-tol (relative) over the last P
+ *                       steps, checked at the Hessian steps; its files then say
+ *                       "# status: plateau at step N" and hold the rows up to N.
+ *   --done FILE         once every run's files are committed (or were already
+ *                       complete), write FILE listing the runs: the RESULT of a
+ *                       job manifest line (scripts/job.sh). */
 #include "ckpt.h"
 #include "cli.h"
 #include "hessian.h"
@@ -41,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAXRUNS 64
@@ -54,7 +73,9 @@ typedef struct {
     nso_optimizer *o;
     gsl_rng *r;
     double *w;
-    int skip, diverged;
+    int skip, diverged, plateau; /* plateau: stopped by --plateau at div_step */
+    int uses_k;                  /* the run's result depends on --k (NSO, nsoiso) */
+    nso_param_set ps;            /* the run's method parameters */
     long div_step;
     size_t nlog, nh;
     double *log, *hlog;
@@ -68,20 +89,40 @@ static const char *const NSO_KEYS[] = {"k", NULL};
 
 /* rows a complete run writes: metrics at every t in [0, steps] with
  * t % log_every == 0 or t == steps; Hessian rows at those of them with
- * t % hess_every == 0 or t == steps */
-static void expected_rows(long steps, long log_every, long hess_every, size_t *nlog, size_t *nh)
+ * t % hess_every == 0 or t == steps.  A run stopped by --plateau at step
+ * end < steps holds the rows of t <= end. */
+static void expected_rows_to(long end, long steps, long log_every, long hess_every, size_t *nlog, size_t *nh)
 {
     *nlog = *nh = 0;
-    for (long t = 0; t <= steps; t++)
+    for (long t = 0; t <= end; t++)
         if (t % log_every == 0 || t == steps) {
             ++*nlog;
             if (t % hess_every == 0 || t == steps) ++*nh;
         }
 }
+static void expected_rows(long steps, long log_every, long hess_every, size_t *nlog, size_t *nh)
+{
+    expected_rows_to(steps, steps, log_every, hess_every, nlog, nh);
+}
+
+/* the --plateau rule a file was computed with ("0" when it records none:
+ * files written before the flag existed ran every step) */
+static void plateau_of(const char *params, char *buf, size_t len)
+{
+    char p[64], tol[64];
+    if (!nso_params_get(params, "plateau", p, sizeof p) || strcmp(p, "0") == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    snprintf(buf, len, "%s tol %s", p, nso_params_get(params, "plateau-tol", tol, sizeof tol) ? tol : "?");
+}
+
+/* run geometry for check_done: steps, log and Hessian intervals */
+static long g_steps, g_log_every, g_hess_every;
 
 /* a run's existing file: 1 when it is this run's complete result, dies when
  * it belongs to other parameters or is damaged (naming the file) */
-static void check_done(const char *path, const char *cols, const char *want, int is_nso, size_t rows)
+static void check_done(const char *path, const char *cols, const char *want, int is_nso, size_t rows, int hess)
 {
     char msg[1024];
     nso_table_opts o = {.columns = cols};
@@ -95,9 +136,34 @@ static void check_done(const char *path, const char *cols, const char *want, int
             t = NULL;
         }
     }
+    if (t) { /* the stopping rule: a run stopped early is not a run of every step */
+        const char *have = nso_table_meta(t, "params");
+        char a[160], b[160];
+        plateau_of(have ? have : "", a, sizeof a);
+        plateau_of(want, b, sizeof b);
+        if (strcmp(a, b) != 0) {
+            snprintf(msg, sizeof msg, "'%s' holds a result computed with other parameters (--plateau is '%s' in the file, '%s' expected)",
+                     path, a, b);
+            nso_table_free(t);
+            t = NULL;
+        }
+    }
     if (!t) nso_die("--outdir: %s; delete it (or use another --outdir) to recompute", msg);
     const char *st = nso_table_meta(t, "status");
     int ok = st && strncmp(st, "ok", 2) == 0, div = st && strncmp(st, "diverged", 8) == 0;
+    int plat = st && strncmp(st, "plateau at step ", 16) == 0;
+    if (plat) { /* rows up to the recorded step, which a plateau run stops at */
+        char *end;
+        long n = strtol(st + 16, &end, 10);
+        if (end == st + 16 || *end || n < 0 || n >= g_steps || n % g_hess_every || n % g_log_every) {
+            nso_table_free(t);
+            nso_die("--outdir: '%s' has a malformed '# status: plateau at step N' line; delete it to recompute", path);
+        }
+        size_t nl, nh;
+        expected_rows_to(n, g_steps, g_log_every, g_hess_every, &nl, &nh);
+        rows = hess ? nh : nl;
+        ok = 1;
+    }
     if (!ok && !div) {
         nso_table_free(t);
         nso_die("--outdir: '%s' has no '# status: ok' or '# status: diverged' line (cut short?); delete it to recompute", path);
@@ -116,7 +182,7 @@ static void check_done(const char *path, const char *cols, const char *want, int
  * the Hessian rows */
 static void pack(run_t *u, double *x, size_t *nx)
 {
-    x[0] = u->diverged;
+    x[0] = u->diverged ? 1 : u->plateau ? 2 : 0;
     x[1] = (double)u->div_step;
     x[2] = (double)u->nlog;
     x[3] = (double)u->nh;
@@ -127,13 +193,14 @@ static void pack(run_t *u, double *x, size_t *nx)
 
 static int unpack(run_t *u, const double *x, size_t nx, size_t nlogmax, size_t nhmax)
 {
-    if (nx < 4 || (x[0] != 0 && x[0] != 1) || !(x[2] >= 0 && x[2] <= (double)nlogmax) ||
+    if (nx < 4 || (x[0] != 0 && x[0] != 1 && x[0] != 2) || !(x[2] >= 0 && x[2] <= (double)nlogmax) ||
         !(x[3] >= 0 && x[3] <= (double)nhmax) || x[2] != (double)(size_t)x[2] || x[3] != (double)(size_t)x[3] ||
         !(fabs(x[1]) < 1e15))
         return NSO_EFORMAT;
     size_t nlog = (size_t)x[2], nh = (size_t)x[3];
     if (nx != 4 + nlog * LOGCOLS + nh * HCOLS) return NSO_EFORMAT;
-    u->diverged = (int)x[0];
+    u->diverged = x[0] == 1;
+    u->plateau = x[0] == 2;
     u->div_step = (long)x[1];
     u->nlog = nlog;
     u->nh = nh;
@@ -205,14 +272,25 @@ static long load_ckpt(const char *path, uint64_t sig, run_t *runs, size_t nr, si
     return (long)step;
 }
 
+/* --done: the job's run list, written once every run's files are committed
+ * (0, or 2 when it cannot be written) */
+static int write_done(const char *done, const char *params, uint64_t seed, const run_t *runs, size_t nr)
+{
+    if (!*done) return 0;
+    nso_csv *c = nso_csv_open(done, "sensing_fig3", params, seed, "run,file");
+    if (!c) return 2;
+    for (size_t i = 0; i < nr; i++) nso_csv_printf(c, "%s,%s\n", runs[i].name, runs[i].path);
+    return nso_csv_commit(c) == NSO_OK ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     long d = 100, r = 5, m = 0, steps = 10000, k = 1, log_every = 20, hess_every = 200;
-    long lanczos = 20, ckpt_every = 500, stop_after = 0;
-    double eta = 0.0025;
+    long lanczos = 20, ckpt_every = 500, stop_after = 0, plateau = 0;
+    double eta = 0.0025, plateau_tol = 0.01;
     uint64_t seed = 1;
     const char *sigmas_s = "0.001,0.002,0.004,0.008,0.01,0.016", *outdir = "out/quick/sensing";
-    const char *methods = "gd,wpgd,nso";
+    const char *methods = "gd,wpgd,nso", *wpgd_k_s = "1", *nso_iso_s = "0", *done = "";
     nso_arg_spec specs[] = {
         {"d", NSO_ARG_INT, &d, 2, 400, "matrix side d (paper: 100)"},
         {"r", NSO_ARG_INT, &r, 1, 400, "rank r of X* (paper: 5)"},
@@ -228,6 +306,14 @@ int main(int argc, char **argv)
         {"ckpt-every", NSO_ARG_INT, &ckpt_every, 1, 10000000, "checkpoint every this many steps"},
         {"seed", NSO_ARG_U64, &seed, 0, 1.8e19, "seed: data, U_0 and every run's noise stream"},
         {"outdir", NSO_ARG_STRING, &outdir, 0, 0, "output directory (a seed<S>/ folder is made in it)"},
+        {"wpgd-k", NSO_ARG_STRING, &wpgd_k_s, 0, 0,
+         "WP-GD runs: one-point draws averaged per step, comma-separated (1, or even up to 128)"},
+        {"nso-iso", NSO_ARG_STRING, &nso_iso_s, 0, 0,
+         "NSO runs: added isotropic noise as a multiple of WP-GD's extra-noise variance, comma-separated (0: NSO)"},
+        {"plateau", NSO_ARG_INT, &plateau, 0, 10000000,
+         "stop a run when its best validation error improved by < --plateau-tol over this many steps (0: never)"},
+        {"plateau-tol", NSO_ARG_DOUBLE, &plateau_tol, 0, 1, "relative improvement that counts for --plateau"},
+        {"done", NSO_ARG_STRING, &done, 0, 0, "write this run list once every run is committed (a manifest job's RESULT)"},
         /* keep last: not part of the checkpoint signature */
         {"stop-after", NSO_ARG_INT, &stop_after, 0, 10000000, "testing: stop after this many steps (at a checkpoint), as if interrupted (0: never)"},
     };
@@ -236,8 +322,30 @@ int main(int argc, char **argv)
                   "sensing_fig3: GD, WP-GD and NSO on matrix sensing (paper Sec. 3.1, Fig. 3), one seed");
     if (r > d) nso_die("--r: must be in [1, d = %ld], got %ld", d, r);
     if (m == 0) m = 5 * d * r;
-    double sig[16];
+    double sig[16], isov[16];
+    long wkv[16];
     size_t nsig = nso_cli_list("sigmas", sigmas_s, sig, 16, 0.0, 1.0);
+    size_t nwk = nso_cli_int_list("wpgd-k", wpgd_k_s, wkv, 16, 1, 128);
+    for (size_t i = 0; i < nwk; i++)
+        if (wkv[i] > 1 && wkv[i] % 2)
+            nso_die("--wpgd-k: expected 1 or an even number of draws (2..128), got %ld", wkv[i]);
+    size_t niso = nso_cli_list("nso-iso", nso_iso_s, isov, 16, 0.0, 1e6);
+    if (plateau && plateau % hess_every)
+        nso_die("--plateau: must be a multiple of --hess-every (%ld; the rule is checked at the Hessian steps), got %ld",
+                hess_every, plateau);
+    if (plateau && hess_every % log_every)
+        nso_die("--hess-every: with --plateau it must be a multiple of --log-every (%ld), got %ld", log_every, hess_every);
+    char donedir[4096] = "";
+    if (*done) { /* its folder is made with the output folder, once every input is valid */
+        struct stat dst;
+        if (stat(done, &dst) == 0 && S_ISDIR(dst.st_mode)) nso_die("--done: '%s' is a directory", done);
+        const char *sl = strrchr(done, '/');
+        if (sl) snprintf(donedir, sizeof donedir, "%.*s", (int)(sl - done), done);
+        if (!sl || !donedir[0]) snprintf(donedir, sizeof donedir, "%s", sl ? "/" : ".");
+    }
+    g_steps = steps;
+    g_log_every = log_every;
+    g_hess_every = hess_every;
     int use[3] = {0, 0, 0};
     {
         char buf[64];
@@ -263,12 +371,38 @@ int main(int argc, char **argv)
     if (use[0]) { snprintf(runs[nr].name, 48, "gd"); runs[nr].type = nso_opt_gd; nr++; }
     for (int meth = 1; meth <= 2; meth++) {
         if (!use[meth]) continue;
-        for (size_t j = 0; j < nsig; j++) {
-            snprintf(runs[nr].name, 48, "%s_s%g", meth == 1 ? "wpgd" : "nso", sig[j]);
-            runs[nr].type = meth == 1 ? nso_opt_wpgd : nso_opt_nso;
-            runs[nr].sigma = sig[j];
-            nr++;
-        }
+        size_t nv = meth == 1 ? nwk : niso;
+        if (nr + nsig * nv > MAXRUNS)
+            nso_die("--sigmas/--wpgd-k/--nso-iso: at most %d runs per job, asked for more", MAXRUNS);
+        for (size_t j = 0; j < nsig; j++)
+            for (size_t v = 0; v < nv; v++) {
+                run_t *u = &runs[nr++];
+                u->sigma = sig[j];
+                nso_params_clear(&u->ps);
+                nso_params_set(&u->ps, "sigma", sig[j]);
+                if (meth == 1 && wkv[v] == 1) { /* WP-GD */
+                    snprintf(u->name, 48, "wpgd_s%g", sig[j]);
+                    u->type = nso_opt_wpgd;
+                } else if (meth == 1) { /* WP-GD averaging K draws: NSO --no-negative, k = K/2 */
+                    snprintf(u->name, 48, "wpgd_k%ld_s%g", wkv[v], sig[j]);
+                    u->type = nso_opt_nso;
+                    nso_params_set(&u->ps, "k", (double)(wkv[v] / 2));
+                    nso_params_set(&u->ps, "no-negative", 1);
+                } else if (isov[v] == 0) { /* NSO */
+                    snprintf(u->name, 48, "nso_s%g", sig[j]);
+                    u->type = nso_opt_nso;
+                    nso_params_set(&u->ps, "k", (double)k);
+                    u->uses_k = 1;
+                } else { /* NSO + isotropic noise */
+                    snprintf(u->name, 48, "nso_iso%g_s%g", isov[v], sig[j]);
+                    u->type = nso_opt_nsoiso;
+                    nso_params_set(&u->ps, "k", (double)k);
+                    nso_params_set(&u->ps, "iso-noise", isov[v]);
+                    u->uses_k = 1;
+                }
+                for (size_t q = 0; q + 1 < nr; q++)
+                    if (!strcmp(runs[q].name, u->name)) nso_die("--sigmas/--wpgd-k/--nso-iso: run '%s' asked for twice", u->name);
+            }
     }
     size_t nact = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -278,15 +412,17 @@ int main(int argc, char **argv)
         if (runs[i].skip) { /* a finished run: only when it is this run's complete result */
             char want[2600];
             snprintf(want, sizeof want, "%s --run %s --sigma %g", params, runs[i].name, runs[i].sigma);
-            int is_nso = runs[i].type == nso_opt_nso;
-            check_done(runs[i].path, "step,train_relmse,val_relmse,test_relmse,dist,loss", want, is_nso, rows_log);
-            check_done(runs[i].hpath, "step,trace,lambda1", want, is_nso, rows_h);
+            int is_nso = runs[i].uses_k;
+            check_done(runs[i].path, "step,train_relmse,val_relmse,test_relmse,dist,loss", want, is_nso, rows_log, 0);
+            check_done(runs[i].hpath, "step,trace,lambda1", want, is_nso, rows_h, 1);
         }
         if (!runs[i].skip) nact++;
     }
     if (nact == 0) {
         fprintf(stderr, "%s: %s: all %zu runs already done\n", nso_progname(), dir, nr);
-        return 0;
+        if (*done && (nso_mkdirs(donedir) != NSO_OK || access(donedir, W_OK) != 0))
+            nso_die("--done: cannot create or write the folder '%s'", donedir);
+        return write_done(done, params, seed, runs, nr);
     }
 
     nso_sensing_params sp = {.d = (size_t)d, .r = (size_t)r, .m = {(size_t)m, (size_t)m, (size_t)m},
@@ -304,13 +440,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nr; i++) {
         run_t *u = &runs[i];
         if (u->skip) continue;
-        nso_param_set ps;
-        nso_params_clear(&ps);
-        if (u->type != nso_opt_gd) nso_params_set(&ps, "sigma", u->sigma);
-        if (u->type == nso_opt_nso) nso_params_set(&ps, "k", (double)k);
         char msg[256];
-        u->o = nso_optimizer_alloc(u->type, dd, &ps, NULL, msg, sizeof msg);
-        if (!u->o) nso_die("--sigmas/--k: %s", msg);
+        u->o = nso_optimizer_alloc(u->type, dd, u->type == nso_opt_gd ? NULL : &u->ps, NULL, msg, sizeof msg);
+        if (!u->o) nso_die("--sigmas/--k/--wpgd-k/--nso-iso: %s", msg);
         char nm[96];
         snprintf(nm, sizeof nm, "fig3/%s", u->name);
         u->r = nso_rng_named(seed, nm);
@@ -323,6 +455,8 @@ int main(int argc, char **argv)
     /* every input is valid: now the folder */
     if (nso_mkdirs(dir) != NSO_OK || access(dir, W_OK) != 0)
         nso_die("--outdir: cannot create or write '%s'", dir);
+    if (*done && (nso_mkdirs(donedir) != NSO_OK || access(donedir, W_OK) != 0))
+        nso_die("--done: cannot create or write the folder '%s'", donedir);
     /* the checkpoint must match the parameters the runs depend on; its
      * records are named, so it serves any subset of its runs */
     char sigstr[2600] = "fig3";
@@ -336,6 +470,10 @@ int main(int argc, char **argv)
         char v[256];
         size_t u = strlen(sigstr);
         snprintf(sigstr + u, sizeof sigstr - u, "|k=%s", nso_params_get(params, "k", v, sizeof v) ? v : "");
+        if (plateau) { /* only then: checkpoints of runs without the rule keep their signature */
+            u = strlen(sigstr);
+            snprintf(sigstr + u, sizeof sigstr - u, "|plateau=%ld|tol=%.17g", plateau, plateau_tol);
+        }
     }
     uint64_t sighash = nso_hash_str(sigstr);
     char ckpt[4200];
@@ -352,7 +490,7 @@ int main(int argc, char **argv)
             memcpy(u->w, U0, dd * sizeof(double));
             u->o->step = 0;
             u->nlog = u->nh = 0;
-            u->diverged = 0;
+            u->diverged = u->plateau = 0;
         }
     } else if (t0 > steps) {
         fprintf(stderr, "%s: %s: every run finished before the interruption; writing the files from the checkpoint\n",
@@ -383,7 +521,7 @@ int main(int argc, char **argv)
     for (long t = t0; t <= steps; t++) {
         /* active (not skipped, not diverged) runs */
         size_t na = 0;
-        for (size_t i = 0; i < nr; i++) if (!runs[i].skip && !runs[i].diverged) idx[na++] = i;
+        for (size_t i = 0; i < nr; i++) if (!runs[i].skip && !runs[i].diverged && !runs[i].plateau) idx[na++] = i;
         if (na == 0) break;
         int do_log = t % log_every == 0 || t == steps, do_h = t % hess_every == 0 || t == steps;
         if (do_log) {
@@ -431,6 +569,20 @@ int main(int argc, char **argv)
                     row[1] = nso_sensing_trace(s, u->w, res + a * (size_t)m);
                     row[2] = lam[a];
                     u->nh++;
+                    /* --plateau: best validation now against the best up to
+                     * t - plateau (both rows of step t are logged) */
+                    if (plateau && t >= plateau && t < steps && t % hess_every == 0) {
+                        double bnow = INFINITY, bold = INFINITY;
+                        for (size_t q = 0; q < u->nlog; q++) {
+                            double v = u->log[q * LOGCOLS + 2];
+                            if (v < bnow) bnow = v;
+                            if (u->log[q * LOGCOLS] <= (double)(t - plateau) && v < bold) bold = v;
+                        }
+                        if (!(bnow < bold * (1.0 - plateau_tol))) {
+                            u->plateau = 1;
+                            u->div_step = t;
+                        }
+                    }
                 }
             }
         }
@@ -492,8 +644,13 @@ int main(int argc, char **argv)
             nso_csv_printf(c, "# status: diverged at step %ld\n", u->div_step);
             nso_csv_printf(ch, "# status: diverged at step %ld\n", u->div_step);
         } else {
-            nso_csv_printf(c, "# status: ok\n");
-            nso_csv_printf(ch, "# status: ok\n");
+            if (u->plateau) {
+                nso_csv_printf(c, "# status: plateau at step %ld\n", u->div_step);
+                nso_csv_printf(ch, "# status: plateau at step %ld\n", u->div_step);
+            } else {
+                nso_csv_printf(c, "# status: ok\n");
+                nso_csv_printf(ch, "# status: ok\n");
+            }
             for (size_t j = 0; j < u->nlog; j++) {
                 double *row = u->log + j * LOGCOLS;
                 nso_csv_printf(c, "%.0f,%.10g,%.10g,%.10g,%.10g,%.10g\n", row[0], row[1], row[2],
@@ -512,6 +669,7 @@ int main(int argc, char **argv)
         }
     }
     if (rc == 0) unlink(ckpt);
+    if (rc == 0 && !stopped) rc = write_done(done, params, seed, runs, nr);
     if (!stopped)
         fprintf(stderr, "%s: %s: %zu runs, %ld steps in %.1f s\n", nso_progname(), dir, nact,
                 t0 > steps ? 0 : steps - t0, elapsed);

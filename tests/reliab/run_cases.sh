@@ -39,7 +39,7 @@ idx_cache() {
 (cd "$F" &&
  for s in 1 2; do "$B/sensing_fig3" --d 8 --r 2 --steps 40 --log-every 10 --hess-every 20 --sigmas 0.01,0.02 --seed $s --outdir s 2>/dev/null || exit 1; done &&
  mkdir p && "$B/sensing_prop23" --d 6 --r 2 --ms 60,80 --steps 300 --reps 4 --conc-ms 60,120 --outdir p --ledger p/claims.tsv >/dev/null &&
- rm p/claims.tsv* p/prop23_summary.csv p/prop23_concentration.csv &&
+ rm p/claims.tsv* p/prop23_summary.csv p/prop23_hard_summary.csv p/prop23_concentration.csv &&
  for k in 1 2 4 8 16; do "$B/proofs_upper_bound" --k $k --T-max 100 --reps 2 --out uk --ledger c.tsv >/dev/null || exit 1; done &&
  idx_cache c16 200 16 && idx_cache c16big 6000 16 && idx_cache c28 200 28 &&
  "$B/nn_cli" --cmd train --data mnist --cache c28 --ntrain 100 --epochs 1 --batch 10 --out m28.safetensors >/dev/null) ||
