@@ -43,9 +43,38 @@ static const kind_entry KINDS[] = {
     {"table2.resnet.rel_residual", "analog",
      "Table 2's protocol on a ResNet-8 on Fashion-MNIST (not in the paper's table); sigma grid scaled by the trace, "
      "measurement subset"},
+    {"table2.mlp_fashion.rel_residual.paper_grid", "analog",
+     "the mlp_fashion row on the paper's own MLP sigma grid 0.020-0.030 (Fashion-MNIST, training subset)"},
+    {"table2.mlp_mnist.rel_residual.paper_grid", "analog",
+     "Table 2's MNIST MLP column on its own sigma grid 0.020-0.030, but a training subset and fewer epochs than "
+     "'training loss close to zero'"},
+    {"table2.resnet.rel_residual.paper_grid", "analog",
+     "the resnet row on the paper's MLP sigma grid 0.020-0.030 (the paper has no ResNet column)"},
+    {"table2.mlp_mnist_fc2.rel_residual", "supplement",
+     "control for our explanation of the failing ReLU rows: only the last layer perturbed, where the loss is smooth "
+     "(no kink of ReLU is crossed)"},
+    {"table2.mlp_mnist_softplus.rel_residual", "supplement",
+     "control for our explanation of the failing ReLU rows: the same MLP with softplus (no kinks)"},
+    {"table2.mlp_fashion.kink_term", "supplement",
+     "our explanation of the failing ReLU rows, measured: the Taylor term plus the kink term the Hessian misses"},
+    {"table2.mlp_mnist.kink_term", "supplement",
+     "our explanation of the failing ReLU rows, measured: the Taylor term plus the kink term the Hessian misses"},
+    {"table2.mlp_fashion.sign_flips", "sanity",
+     "the perturbation of a pre-activation is exactly Gaussian, so the measured sign-change fraction must equal its "
+     "prediction: checks the counting code"},
+    {"table2.mlp_mnist.sign_flips", "sanity",
+     "the perturbation of a pre-activation is exactly Gaussian, so the measured sign-change fraction must equal its "
+     "prediction: checks the counting code"},
+    {"table2.mlp_mnist.trajectory", "supplement",
+     "our observation behind the failing ReLU rows: the deviation from the Taylor term along training"},
+    {"table2.mlp_mnist.trajectory_kink", "supplement",
+     "our explanation of the failing ReLU rows along training: the Taylor term plus the kink term at every checkpoint"},
     {"table2.*.rel_residual", "analog",
      "Table 2's protocol on a synthetic objective (the paper measures networks), with the two-point (antithetic) gap "
      "where the paper uses the one-point gap"},
+    {"table2.*.rel_residual.one_point", "analog",
+     "Table 2's protocol (one-point gap f(W+U) - f(W), as the paper) on a synthetic objective at the registry's "
+     "initial point, which is not a trained minimum"},
     /* ---- Lemma 4.4 (proofs_check/nso_variance.c) ---- */
     {"lemma4.4.xi", "sanity",
      "the paired oracle gives W+U and W-U the same noise draw, so xi is the mean of k iid draws and k E||xi||^2 = "

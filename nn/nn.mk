@@ -3,7 +3,8 @@
 #   make nn-all      build the engine library and the nn tools
 #   make nn-test     CUnit suite (exit non-zero on failure)
 #   make nn-data     install/fetch and verify Fashion-MNIST and MNIST
-#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger
+#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (with the
+#                    paper's sigma grid, the ReLU kink term and the MNIST MLP along training)
 #   make nn-bench    performance figures -> data/bench.tsv
 #   make nn-fuzz     build the libFuzzer loader targets (clang) and run them briefly
 #
@@ -64,7 +65,8 @@ table2: $(BIN)/nn_table2 $(BIN)/nn_data
 	  --cache $(NN_CACHE) --ckdir $(NN_CACHE)/table2-$(PROFILE) --outdir $(OUT)/table2 \
 	  --ledger $(LEDGER) --table $(OUT)/table2.md
 	@if command -v gnuplot >/dev/null; then \
-	  gnuplot -e "dir='$(OUT)/table2'" plots/table2.gp && echo "wrote $(OUT)/table2/table2.png"; fi
+	  gnuplot -e "dir='$(OUT)/table2'" plots/table2.gp && echo "wrote $(OUT)/table2/table2.png"; \
+	  gnuplot -e "dir='$(OUT)/table2'" plots/table2_mech.gp && echo "wrote $(OUT)/table2/table2_mech.png"; fi
 
 nn-bench: $(BIN)/nn_bench
 	@mkdir -p data

@@ -22,6 +22,7 @@
  * Run once per objective (--objective NAME, one CSV per job) and once with
  * --objective summary to pool the constant of the quadratic term. */
 #include "cli.h"
+#include "gap_est.h"
 #include "noise.h"
 #include "nso_error.h"
 #include "pc_util.h"
@@ -96,8 +97,7 @@ static mc_out mc(const tg_obj *o, const nso_noise_law *law, double sigma, size_t
     double sg = 0, sg2 = 0, sr = 0, sr2 = 0;
     for (size_t n = 0; n < N; n++) {
         nso_noise_fill(law, r, sigma, d, u);
-        for (size_t i = 0; i < d; i++) wp[i] = o->w[i] + u[i], wm[i] = o->w[i] - u[i];
-        double g = 0.5 * (f->value(f->ctx, wp) + f->value(f->ctx, wm)) - f0;
+        double g = pc_gap_two_point(f, o->w, u, f0, wp, wm);
         double rem = g - 0.5 * nso_obj_hquad(f, o->w, u);
         sg += g, sg2 += g * g, sr += rem, sr2 += rem * rem;
     }
@@ -105,6 +105,131 @@ static mc_out mc(const tg_obj *o, const nso_noise_law *law, double sigma, size_t
     mc_out m = {a.mean, a.se, a.sd, b.mean, b.se};
     pc_check_finite(m.gap_mean + m.rem_mean, "the Monte Carlo Taylor gap");
     return m;
+}
+
+/* N one-point draws (the paper's Table 2 estimator); the control variate
+ * rem = gap - grad f(W).U - 1/2 U'HU has mean R (E U = 0); grad: grad f(W) */
+static mc_out mc1(const tg_obj *o, const nso_noise_law *law, double sigma, size_t N, gsl_rng *r,
+                  double f0, const double *grad, double *u, double *wp)
+{
+    const nso_objective *f = o->f;
+    size_t d = f->dim;
+    double sg = 0, sg2 = 0, sr = 0, sr2 = 0;
+    for (size_t n = 0; n < N; n++) {
+        nso_noise_fill(law, r, sigma, d, u);
+        double g = pc_gap_one_point(f, o->w, u, f0, wp), lin = 0;
+        for (size_t i = 0; i < d; i++) lin += grad[i] * u[i];
+        double rem = g - lin - 0.5 * nso_obj_hquad(f, o->w, u);
+        sg += g, sg2 += g * g, sr += rem, sr2 += rem * rem;
+    }
+    pc_ci a = pc_ci_sums(sg, sg2, N), b = pc_ci_sums(sr, sr2, N);
+    mc_out m = {a.mean, a.se, a.sd, b.mean, b.se};
+    pc_check_finite(m.gap_mean + m.rem_mean, "the Monte Carlo one-point Taylor gap");
+    return m;
+}
+
+/* one estimator's draws at sigma (grad != NULL: one-point) */
+static mc_out draw_gap(const tg_obj *o, const nso_noise_law *law, double sigma, size_t N, gsl_rng *r, double f0,
+                       const double *grad, double *u, double *wp, double *wm)
+{
+    return grad ? mc1(o, law, sigma, N, r, f0, grad, u, wp) : mc(o, law, sigma, N, r, f0, u, wp, wm);
+}
+
+/* The paper's Table 2 protocol (Gaussian P, 11 sigmas, 100 draws per row)
+ * repeated treps times, with the two-point estimator (grad == NULL; rows
+ * table2.<name>.rel_residual) or the one-point one (grad = grad f(W); rows
+ * table2.<name>.rel_residual.one_point).  Writes table2_<name>[_one_point].csv
+ * and .md and the ledger row. */
+static void table2_analog(pc_ctx *c, const tg_obj *o, const char *name, double f0, double tr,
+                          const double *grad, long draws, long treps, double *u, double *wp, double *wm)
+{
+    const char *sfx = grad ? "_one_point" : "", *stream = grad ? pc_fmt("table2/%s/one_point", name)
+                                                             : pc_fmt("table2/%s", name);
+    char stream_s[256];
+    snprintf(stream_s, sizeof stream_s, "%s", stream);
+    size_t d = o->f->dim;
+    double sig0 = o->sigma_max / 4.0;
+    double *rel = nso_xmalloc((size_t)treps * sizeof(double));
+    mc_out tab[NTAB];
+    for (long rep = 0; rep < treps; rep++) {
+        double num = 0, den = 0;
+        for (size_t i = 0; i < NTAB; i++) {
+            double sigma = sig0 * (1.0 + 0.05 * (double)i);
+            gsl_rng *r = nso_rng_indexed(c->seed, stream_s, (uint64_t)rep * NTAB + i);
+            mc_out m = draw_gap(o, &nso_noise_gaussian, sigma, 100, r, f0, grad, u, wp, wm);
+            gsl_rng_free(r);
+            double pred = 0.5 * sigma * sigma * tr;
+            num += (m.gap_mean - pred) * (m.gap_mean - pred);
+            den += m.gap_mean * m.gap_mean;
+            if (rep == 0) tab[i] = m;
+        }
+        rel[rep] = num / den; /* the paper's RSS: sum (gap - pred)^2 / sum gap^2 (no root;
+                                 it reproduces the 1.03% printed under Table 2's BERT column) */
+    }
+    pc_ci rc = pc_ci_of(rel, (size_t)treps);
+    /* percentile interval of the relative residual over repetitions */
+    for (long i = 1; i < treps; i++)
+        for (long j = i; j > 0 && rel[j - 1] > rel[j]; j--) {
+            double t = rel[j]; rel[j] = rel[j - 1]; rel[j - 1] = t;
+        }
+    /* the residual expected from Monte Carlo noise alone (100 draws per row) */
+    double fl_num = 0, fl_den = 0;
+    for (size_t i = 0; i < NTAB; i++) fl_num += tab[i].gap_sd * tab[i].gap_sd / 100.0, fl_den += tab[i].gap_mean * tab[i].gap_mean;
+    double floor_rel = fl_num / fl_den;
+    /* the systematic (Taylor) part at mid-table sigma, from the control variate */
+    double sigm = sig0 * 1.25, predm = 0.5 * sigm * sigm * tr;
+    gsl_rng *rs = nso_rng_named(c->seed, pc_fmt("%s/systematic", stream_s));
+    mc_out ms = draw_gap(o, &nso_noise_gaussian, sigm, (size_t)draws, rs, f0, grad, u, wp, wm);
+    gsl_rng_free(rs);
+    double sys = ms.rem_mean / predm, sys_ci = 1.96 * ms.rem_se / fabs(predm);
+    double p_lo = rel[(size_t)floor(0.025 * (double)(treps - 1))];
+    double p_hi = rel[(size_t)ceil(0.975 * (double)(treps - 1))];
+    /* one-point: the share of the first-order term sigma^2 ||grad f||^2 in the per-draw variance (mid table) */
+    double gn = 0, share = NAN;
+    if (grad) {
+        for (size_t i = 0; i < d; i++) gn += grad[i] * grad[i];
+        gn = sqrt(gn);
+        share = sigm * sigm * gn * gn / (ms.gap_sd * ms.gap_sd); /* per-draw variance from the control-variate run */
+    }
+    char tpath[1024];
+    snprintf(tpath, sizeof tpath, "%s", pc_path(c, pc_fmt("table2_%s%s.csv", name, sfx)));
+    nso_csv *tc = nso_csv_open(tpath, "proofs_taylor_gap", c->params, c->seed,
+                               "sigma,gap_mean,gap_sd,half_sigma2_trace,rel_err");
+    if (!tc) exit(2);
+    nso_csv *md = pc_md_open(c, pc_path(c, pc_fmt("table2_%s%s.md", name, sfx)), "proofs_taylor_gap");
+    nso_csv_printf(md, "\n**%s** (d = %zu, Gaussian P, %s gap, 100 draws per row; first repetition)\n\n"
+                       "| sigma | gap +- std | (sigma^2/2) tr H | rel. error |\n|---|---|---|---|\n",
+                   name, d, grad ? "one-point" : "two-point");
+    for (size_t i = 0; i < NTAB; i++) {
+        double sigma = sig0 * (1.0 + 0.05 * (double)i), pred = 0.5 * sigma * sigma * tr;
+        nso_csv_printf(tc, "%.6g,%.6e,%.6e,%.6e,%.4e\n", sigma, tab[i].gap_mean, tab[i].gap_sd, pred,
+                       (tab[i].gap_mean - pred) / pred);
+        nso_csv_printf(md, "| %.4g | %.4g +- %.2g | %.4g | %+.2f%% |\n", sigma, tab[i].gap_mean,
+                       tab[i].gap_sd, pred, 100.0 * (tab[i].gap_mean - pred) / pred);
+    }
+    nso_csv_printf(md, "\nRSS = sum (gap - pred)^2 / sum gap^2 (the paper's Table 2 formula): %.2f%% "
+                       "(mean over %ld repetitions; 95%% range %.2f%%..%.2f%%); Monte Carlo noise floor of "
+                       "100 draws: %.2f%%; systematic Taylor error (F - f)/((sigma^2/2) tr H) - 1 at sigma = %.4g: "
+                       "%+.3f%% +- %.3f%% (%ld draws, control variate).",
+                   100 * rc.mean, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel, sigm, 100 * sys, 100 * sys_ci, draws);
+    if (grad)
+        nso_csv_printf(md, "  ||grad f(W)|| = %.3g: the first-order term sigma^2 ||grad f||^2 is %.0f%% of the "
+                           "per-draw variance at sigma = %.4g.", gn, 100 * share, sigm);
+    nso_csv_printf(md, "\n");
+    pc_commit(tc); /* after the ledger rows (pc_claims_md) */
+    pc_md_commit(md);
+    const char *meas = pc_fmt("RSS %.2f%% [%.2f%%, %.2f%%] = expected RSS sum (gap-pred)^2/sum gap^2 of a 100-draw table (%ld "
+                              "repetitions; single tables range %.2f%%..%.2f%%); MC noise floor of 100 draws %.2f%%; "
+                              "systematic Taylor part %+.3f%% +- %.3f%%",
+                              100 * rc.mean, 100 * rc.lo, 100 * rc.hi, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel,
+                              100 * sys, 100 * sys_ci);
+    if (grad) meas = pc_fmt("%s; one-point gap; ||grad f(W)|| = %.3g (first-order term %.0f%% of the per-draw variance)",
+                            meas, gn, 100 * share);
+    pc_claim(c, pc_fmt("table2.%s.rel_residual%s", name, grad ? ".one_point" : ""),
+             grad ? "Table 2 (one-point gap, as the paper): gap matches (sigma^2/2) tr H within 3%"
+                  : "Table 2: gap matches (sigma^2/2) tr H within 3%",
+             meas, "95% CI of the expected RSS <= 3% (the paper's criterion and formula)", rc.hi <= 0.03, tpath);
+    free(rel);
 }
 
 static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
@@ -172,67 +297,6 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
     nso_progress_end(&pr);
     pc_commit(csv); /* after the ledger rows (pc_claims_md) */
 
-    /* ---- Table 2 analog: Gaussian P, 11 sigmas, 100 draws, treps repetitions ---- */
-    double sig0 = o->sigma_max / 4.0;
-    double *rel = nso_xmalloc((size_t)treps * sizeof(double));
-    mc_out tab[NTAB];
-    for (long rep = 0; rep < treps; rep++) {
-        double num = 0, den = 0;
-        for (size_t i = 0; i < NTAB; i++) {
-            double sigma = sig0 * (1.0 + 0.05 * (double)i);
-            gsl_rng *r = nso_rng_indexed(c->seed, pc_fmt("table2/%s", name), (uint64_t)rep * NTAB + i);
-            mc_out m = mc(o, &nso_noise_gaussian, sigma, 100, r, f0, u, wp, wm);
-            gsl_rng_free(r);
-            double pred = 0.5 * sigma * sigma * tr;
-            num += (m.gap_mean - pred) * (m.gap_mean - pred);
-            den += m.gap_mean * m.gap_mean;
-            if (rep == 0) tab[i] = m;
-        }
-        rel[rep] = num / den; /* the paper's RSS: sum (gap - pred)^2 / sum gap^2 (no root;
-                                 it reproduces the 1.03% printed under Table 2's BERT column) */
-    }
-    pc_ci rc = pc_ci_of(rel, (size_t)treps);
-    /* percentile interval of the relative residual over repetitions */
-    for (long i = 1; i < treps; i++)
-        for (long j = i; j > 0 && rel[j - 1] > rel[j]; j--) {
-            double t = rel[j]; rel[j] = rel[j - 1]; rel[j - 1] = t;
-        }
-    /* the residual expected from Monte Carlo noise alone (100 draws per row) */
-    double fl_num = 0, fl_den = 0;
-    for (size_t i = 0; i < NTAB; i++) fl_num += tab[i].gap_sd * tab[i].gap_sd / 100.0, fl_den += tab[i].gap_mean * tab[i].gap_mean;
-    double floor_rel = fl_num / fl_den;
-    /* the systematic (Taylor) part at mid-table sigma, from the control variate */
-    double sigm = sig0 * 1.25, predm = 0.5 * sigm * sigm * tr;
-    gsl_rng *rs = nso_rng_named(c->seed, pc_fmt("table2/%s/systematic", name));
-    mc_out ms = mc(o, &nso_noise_gaussian, sigm, (size_t)draws, rs, f0, u, wp, wm);
-    gsl_rng_free(rs);
-    double sys = ms.rem_mean / predm, sys_ci = 1.96 * ms.rem_se / fabs(predm);
-    double p_lo = rel[(size_t)floor(0.025 * (double)(treps - 1))];
-    double p_hi = rel[(size_t)ceil(0.975 * (double)(treps - 1))];
-    char tpath[1024];
-    snprintf(tpath, sizeof tpath, "%s", pc_path(c, pc_fmt("table2_%s.csv", name)));
-    nso_csv *tc = nso_csv_open(tpath, "proofs_taylor_gap", c->params, c->seed,
-                               "sigma,gap_mean,gap_sd,half_sigma2_trace,rel_err");
-    if (!tc) exit(2);
-    nso_csv *md = pc_md_open(c, pc_path(c, pc_fmt("table2_%s.md", name)), "proofs_taylor_gap");
-    nso_csv_printf(md, "\n**%s** (d = %zu, Gaussian P, 100 draws per row; first repetition)\n\n"
-                       "| sigma | gap +- std | (sigma^2/2) tr H | rel. error |\n|---|---|---|---|\n",
-                   name, d);
-    for (size_t i = 0; i < NTAB; i++) {
-        double sigma = sig0 * (1.0 + 0.05 * (double)i), pred = 0.5 * sigma * sigma * tr;
-        nso_csv_printf(tc, "%.6g,%.6e,%.6e,%.6e,%.4e\n", sigma, tab[i].gap_mean, tab[i].gap_sd, pred,
-                       (tab[i].gap_mean - pred) / pred);
-        nso_csv_printf(md, "| %.4g | %.4g +- %.2g | %.4g | %+.2f%% |\n", sigma, tab[i].gap_mean,
-                       tab[i].gap_sd, pred, 100.0 * (tab[i].gap_mean - pred) / pred);
-    }
-    nso_csv_printf(md, "\nRSS = sum (gap - pred)^2 / sum gap^2 (the paper's Table 2 formula): %.2f%% "
-                       "(mean over %ld repetitions; 95%% range %.2f%%..%.2f%%); Monte Carlo noise floor of "
-                       "100 draws: %.2f%%; systematic Taylor error (F - f)/((sigma^2/2) tr H) - 1 at sigma = %.4g: "
-                       "%+.3f%% +- %.3f%% (%ld draws, control variate).\n",
-                   100 * rc.mean, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel, sigm, 100 * sys, 100 * sys_ci, draws);
-    pc_commit(tc); /* after the ledger rows (pc_claims_md) */
-    pc_md_commit(md);
-
     /* ---- slopes table (markdown) and ledger rows ---- */
     nso_csv *sm = pc_md_open(c, pc_path(c, pc_fmt("taylor_%s.md", name)), "proofs_taylor_gap");
     char meas[1024] = "";
@@ -263,14 +327,15 @@ static void run_objective(pc_ctx *c, const char *name, long draws, long treps)
                  max_z_quad <= 4.0 && max_zexact <= 1e-9, csvpath);
     }
     pc_md_commit(sm);
-    pc_claim(c, pc_fmt("table2.%s.rel_residual", name), "Table 2: gap matches (sigma^2/2) tr H within 3%",
-             pc_fmt("RSS %.2f%% [%.2f%%, %.2f%%] = expected RSS sum (gap-pred)^2/sum gap^2 of a 100-draw table (%ld repetitions; single tables "
-                    "range %.2f%%..%.2f%%); MC noise floor of 100 draws %.2f%%; systematic Taylor part %+.3f%% +- %.3f%%",
-                    100 * rc.mean, 100 * rc.lo, 100 * rc.hi, treps, 100 * p_lo, 100 * p_hi, 100 * floor_rel, 100 * sys,
-                    100 * sys_ci),
-             "95% CI of the expected RSS <= 3% (the paper's criterion and formula)", rc.hi <= 0.03, tpath);
+    /* ---- Table 2 analog: Gaussian P, 11 sigmas, 100 draws, treps repetitions; the
+     * two-point estimator, then the paper's one-point one ---- */
+    table2_analog(c, o, name, f0, tr, NULL, draws, treps, u, wp, wm);
+    double *grad = nso_xmalloc(d * sizeof(double));
+    o->f->grad(o->f->ctx, o->w, grad);
+    table2_analog(c, o, name, f0, tr, grad, draws, treps, u, wp, wm);
+    free(grad);
+
     pc_claims_md(c, pc_fmt("taylor_%s", name));
-    free(rel);
     free(u);
     free(o->w);
     nso_obj_free(o->f);
