@@ -210,10 +210,11 @@ int main(int argc, char **argv)
              path);
     pc_claim(&c, "lemmaA5.frobenius_rate",
              "Lemma A.5 eq. (13): sup_W ||H_n(W) - H(W)||_F <= C_2 sqrt(log(C_3 n/delta)/n)",
-             pc_fmt("matrix sensing d = %ld (Hessians %ld x %ld), n in [%ld, %ld], W on the GD path (every %ld-th "
-                    "evaluated iterate): E sup_path ||H_n - H||_F ~ %.3g n^%.3f, slope %.3f [%.3f, %.3f]; at U_0: slope "
+             pc_fmt("matrix sensing d = %ld (Hessians %ld x %ld), n in [%ld, %ld], W on the GD path (%ld of the %ld "
+                    "evaluated iterates): E sup_path ||H_n - H||_F ~ %.3g n^%.3f, slope %.3f [%.3f, %.3f]; at U_0: slope "
                     "%.3f [%.3f, %.3f]; at the GD solution: slope %.3f [%.3f, %.3f]",
-                    d, d * d, d * d, ns[0], ns[k - 1], frob_every, cf, ff.slope, ff.slope, ff.lo, ff.hi, ff0.slope, ff0.lo,
+                    d, d * d, d * d, ns[0], ns[k - 1], (points - 1) / frob_every + 1 + ((points - 1) % frob_every != 0),
+                    points, cf, ff.slope, ff.slope, ff.lo, ff.hi, ff0.slope, ff0.lo,
                     ff0.hi, ffe.slope, ffe.lo, ffe.hi),
              "|slope + 0.5| <= 0.1", fabs(ff.slope + 0.5) <= 0.1, path);
     pc_claims_md(&c, "lemma_a5");
