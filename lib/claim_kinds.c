@@ -90,6 +90,21 @@ static const kind_entry KINDS[] = {
     {"thm4.3.rate_T", "claim", "the T^{-1/2} rate of eq. (6)"},
     {"thm4.3.rate_k", "claim", "the k^{-1/2} factor of eq. (6)"},
     {"thm4.3.tightness", "info", "how far below eq. (6) the measurement sits; no pass/fail meaning"},
+    {"thm4.3.upper_holds.laws", "claim",
+     "eq. (6) under every symmetric law of lib/noise.h (the theorem allows any P symmetric at zero)"},
+    {"thm4.3.rate_T.laws", "claim", "the T^{-1/2} rate of eq. (6) under every symmetric law"},
+    /* ---- Lemma A.5 (proofs_check/lemma_a5.c) ---- */
+    {"lemmaA5.trace_rate", "analog",
+     "Lemma A.5's uniform convergence (through the trace, eq. 17) on matrix sensing along a data-dependent GD path, "
+     "not in Theorem 2.2's fine-tuning setting"},
+    {"lemmaA5.frobenius_rate", "analog",
+     "Lemma A.5's eq. (13) (Frobenius norm) on matrix sensing along a data-dependent GD path, not in Theorem 2.2's "
+     "fine-tuning setting"},
+    /* ---- Lemma B.1 (proofs_check/lemma_b1.c) ---- */
+    {"lemmaB1.eq29_schedules", "claim",
+     "eq. (29) with non-constant steps and its random-iterate rule on Theorem 4.3's noisy instance"},
+    {"lemmaB1.random_iterate", "sanity",
+     "the sampled t ~ eta_t estimates the eta-weighted average by construction of the sampler: it checks the code"},
     /* ---- Theorem 4.5, Lemmas B.2/B.3 (proofs_check/lower_bound.c, upper_bound.c) ---- */
     {"thm4.5.lipschitz", "claim", "the construction's h_i and g have C-Lipschitz derivatives, as the paper says"},
     {"thm4.5.init_gap", "sanity",
@@ -99,6 +114,10 @@ static const kind_entry KINDS[] = {
     {"thm4.5.lower_holds.B2", "claim", "Lemma B.2's bound on its construction"},
     {"thm4.5.lower_holds.B3", "claim", "Lemma B.3's bound on its construction"},
     {"thm4.5.sandwich_ratio", "claim", "Theorems 4.3 and 4.5 together: the rates match"},
+    {"thm4.5.adaptive.lower_holds", "claim",
+     "the remark after Theorem 4.5 (adaptive steps chosen from past iterates) on its construction, with AdaGrad-norm"},
+    {"thm4.5.adaptive.dynamics_eq42", "claim",
+     "the remark's mechanism: eq. (42) with widths set online from the adaptive steps"},
     /* ---- App. B.3 momentum (proofs_check/momentum.c) ---- */
     {"lemmaB5.closed_form", "claim", "Lemma B.5's closed form (with the proof's C^2) against the exact recursion"},
     {"lemmaB6.lower_holds", "claim", "Lemma B.6 on its quadratic"},

@@ -5,6 +5,7 @@
 #include "drori_shamir.h"
 #include "noise.h"
 #include "nso_error.h"
+#include "optimizer.h"
 #include "rng.h"
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -225,4 +226,23 @@ nso_objective *ds_chain_objective(ds_chain *c)
                          .sgrad = chain_sgrad, .noise_model = "adversarial: +-noise on e_{t+1} at step t",
                          .min_value = NAN, .lipschitz = c->C};
     return o;
+}
+
+nso_optimizer *ds_engine(size_t dim, double sigma, long k, double level, int mode, char *msg, size_t len)
+{
+    nso_param_set ps;
+    nso_params_clear(&ps);
+    nso_params_set(&ps, "sigma", sigma);
+    nso_params_set(&ps, "k", (double)k);
+    nso_params_set(&ps, "trunc", level);
+    nso_params_set(&ps, "one-sided", mode == NSO_TRUNC_ONE_SIDED);
+    nso_params_set(&ps, "pair-samples", 1);
+    return nso_optimizer_alloc(nso_opt_nso, dim, &ps, NULL, msg, len);
+}
+
+double ds_xi_bar(const nso_optimizer *o, uint64_t t, long k, double noise)
+{
+    double z = 0;
+    for (long j = 0; j < k; j++) z += ds_oracle_sign(&(nso_sample){o->sample_seed, t, (uint32_t)(j + 1), 0}) * noise;
+    return z / (double)k;
 }

@@ -17,6 +17,7 @@
 #ifndef DRORI_SHAMIR_H
 #define DRORI_SHAMIR_H
 #include "objective.h"
+#include "optimizer.h"
 #include <stddef.h>
 
 typedef struct {
@@ -65,5 +66,15 @@ typedef struct {
 /* the objective over c (which it does not own; c must outlive it) */
 nso_objective *ds_chain_objective(ds_chain *c);
 double ds_oracle_sign(const nso_sample *s);
+
+/* Algorithm 1 for these instances through the engine: registry "nso" with the
+ * perturbation N(0, sigma^2) truncated at `level` on every coordinate
+ * (two-sided, or one-sided with mode NSO_TRUNC_ONE_SIDED), k pairs, each pair
+ * on its own oracle sample (pair-samples).  NULL with the engine's reason in
+ * msg when a value is out of its range. */
+nso_optimizer *ds_engine(size_t dim, double sigma, long k, double level, int mode, char *msg, size_t len);
+/* the averaged oracle noise of step t of such a run: (1/k) sum_j s_j noise
+ * (pair j on slot j + 1) */
+double ds_xi_bar(const nso_optimizer *o, uint64_t t, long k, double noise);
 
 #endif

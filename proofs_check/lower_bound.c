@@ -55,31 +55,16 @@ typedef struct {
     double G, qcheck;     /* max |closed form - quadrature| at spot checks */
 } b2_res;
 
-/* Algorithm 1 through the engine: nso with perturbation N(0, sigma^2) truncated
- * at `level` (two-sided, or one-sided with mode ONE_SIDED) on every
- * coordinate, k pairs, each pair on its own oracle sample */
+/* Algorithm 1 through the engine (drori_shamir.h: ds_engine) */
 static nso_optimizer *nso_engine(size_t dim, double sigma, long k, double level, int mode)
 {
-    nso_param_set ps;
     char msg[256];
-    nso_params_clear(&ps);
-    nso_params_set(&ps, "sigma", sigma);
-    nso_params_set(&ps, "k", (double)k);
-    nso_params_set(&ps, "trunc", level);
-    nso_params_set(&ps, "one-sided", mode == NSO_TRUNC_ONE_SIDED);
-    nso_params_set(&ps, "pair-samples", 1);
-    nso_optimizer *o = nso_optimizer_alloc(nso_opt_nso, dim, &ps, NULL, msg, sizeof msg);
+    nso_optimizer *o = ds_engine(dim, sigma, k, level, mode, msg, sizeof msg);
     if (!o) nso_die("--sigma/--sigma-g/--C: the truncated perturbation is out of the engine's range: %s", msg);
     return o;
 }
 
-/* the averaged oracle noise of step t: (1/k) sum_j s_j noise (pair j on slot j+1) */
-static double xi_bar(const nso_optimizer *o, uint64_t t, long k, double noise)
-{
-    double z = 0;
-    for (long j = 0; j < k; j++) z += ds_oracle_sign(&(nso_sample){o->sample_seed, t, (uint32_t)(j + 1), 0}) * noise;
-    return z / (double)k;
-}
+#define xi_bar ds_xi_bar
 
 static void b2_run(const b2_cfg *c, uint64_t seed, b2_res *res)
 {

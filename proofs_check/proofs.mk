@@ -16,8 +16,8 @@
 # step from the optimizer engine (lib/opt_nso.c).
 
 PROOFS_SEED ?= 20240601
-PROOFS_SUP  := pc_util drori_shamir secmom thm43
-PROOFS_PROG := taylor_gap lower_bound momentum upper_bound nso_variance errata
+PROOFS_SUP  := pc_util drori_shamir secmom thm43 sens_pop b1run adagrad_ds
+PROOFS_PROG := taylor_gap lower_bound momentum upper_bound nso_variance errata lemma_b1 lower_adaptive lemma_a5
 PROOFS_SUP_OBJ := $(PROOFS_SUP:%=$(BUILD)/proofs_check/%.o)
 PROOFS_BINS := $(PROOFS_PROG:%=$(BIN)/proofs_%)
 PROOFS_DIR  := $(OUT)/proofs
@@ -51,18 +51,42 @@ $(PROOFS_DIR)/nso_variance.csv: | $(BIN)/proofs_nso_variance
 $(PROOFS_DIR)/errata_eq29.csv: | $(BIN)/proofs_errata
 	@mkdir -p $(PROOFS_DIR)
 	$(BIN)/proofs_errata $(PROOFS_ARGS)
+$(PROOFS_DIR)/lower_adaptive.csv: | $(BIN)/proofs_lower_adaptive
+	@mkdir -p $(PROOFS_DIR)
+	$(BIN)/proofs_lower_adaptive $(PROOFS_ARGS)
+# matrix sensing: one BLAS / OpenMP thread, so the numbers do not depend on the machine
+$(PROOFS_DIR)/lemma_a5.csv: | $(BIN)/proofs_lemma_a5
+	@mkdir -p $(PROOFS_DIR)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/proofs_lemma_a5 $(PROOFS_ARGS)
+$(PROOFS_DIR)/lemma_b1.csv: | $(BIN)/proofs_lemma_b1
+	@mkdir -p $(PROOFS_DIR)
+	$(BIN)/proofs_lemma_b1 $(PROOFS_ARGS)
 $(PROOFS_DIR)/upper_k%.csv: | $(BIN)/proofs_upper_bound
 	@mkdir -p $(PROOFS_DIR)
 	$(BIN)/proofs_upper_bound $(PROOFS_ARGS) --k $*
 $(PROOFS_DIR)/sandwich.csv: $(PROOFS_KS:%=$(PROOFS_DIR)/upper_k%.csv) | $(BIN)/proofs_upper_bound
 	$(BIN)/proofs_upper_bound $(PROOFS_ARGS) --pool
+# Theorem 4.3 under every other symmetric law: one job per (law, k), k in {1, 4}
+PROOFS_LAWS   := laplace uniform binomial rademacher
+PROOFS_LAW_KS := 1 4
+define PROOFS_LAW_JOB
+$$(PROOFS_DIR)/upper_$(1)_k%.csv: | $$(BIN)/proofs_upper_bound
+	@mkdir -p $$(PROOFS_DIR)
+	$$(BIN)/proofs_upper_bound $$(PROOFS_ARGS) --law $(1) --k $$*
+endef
+$(foreach l,$(PROOFS_LAWS),$(eval $(call PROOFS_LAW_JOB,$(l))))
+$(PROOFS_DIR)/upper_laws.csv: $(PROOFS_LAW_KS:%=$(PROOFS_DIR)/upper_k%.csv) \
+    $(foreach l,$(PROOFS_LAWS),$(PROOFS_LAW_KS:%=$(PROOFS_DIR)/upper_$(l)_k%.csv)) | $(BIN)/proofs_upper_bound
+	$(BIN)/proofs_upper_bound $(PROOFS_ARGS) --pool-laws
 
 PROOFS_DATA := $(PROOFS_DIR)/taylor_summary_claims.md $(PROOFS_DIR)/lower_b2.csv \
                $(PROOFS_DIR)/momentum_lower.csv $(PROOFS_DIR)/nso_variance.csv $(PROOFS_DIR)/sandwich.csv \
-               $(PROOFS_DIR)/errata_eq29.csv
+               $(PROOFS_DIR)/errata_eq29.csv $(PROOFS_DIR)/upper_laws.csv \
+               $(PROOFS_DIR)/lemma_b1.csv $(PROOFS_DIR)/lower_adaptive.csv \
+               $(PROOFS_DIR)/lemma_a5.csv
 
 # ---- figures (PNG + PDF); data is still produced without gnuplot ----
-PROOFS_FIGS := taylor lower momentum upper variance sandwich
+PROOFS_FIGS := taylor lower momentum upper variance sandwich upper_laws lemma_b1 lower_adaptive lemma_a5
 PROOFS_PNG  := $(PROOFS_FIGS:%=$(PROOFS_FIG)/proofs_%.png)
 $(PROOFS_FIG)/proofs_%.png: plots/proofs_%.gp $(PROOFS_DATA)
 	@mkdir -p $(PROOFS_FIG)
