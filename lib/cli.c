@@ -171,6 +171,16 @@ size_t nso_cli_int_list(const char *flag, const char *s, long *out, size_t n, lo
     return c;
 }
 
+uint64_t nso_cli_u64(const char *flag, const char *s, double max)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno || (double)x > max)
+        nso_die("--%s: expected an integer in [0, %.0f], got '%s'", flag, max, s);
+    return (uint64_t)x;
+}
+
 size_t nso_cli_list(const char *flag, const char *s, double *out, size_t n, double min, double max)
 {
     size_t c = 0;

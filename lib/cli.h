@@ -42,5 +42,9 @@ size_t nso_cli_list(const char *flag, const char *s, double *out, size_t n, doub
                     double max);
 /* The same for integers: "20.5", "1e3" or "1.0" are refused, one line naming the flag. */
 size_t nso_cli_int_list(const char *flag, const char *s, long *out, size_t n, long min, long max);
+/* An optional integer flag declared as a string (default NULL, so that
+ * nso_cli_format records it only when given, e.g. --probe-seed): its value in
+ * [0, max]; dies naming the flag on anything else. */
+uint64_t nso_cli_u64(const char *flag, const char *s, double max);
 
 #endif

@@ -1,6 +1,8 @@
 /* hess.c - the network's Hessian over an evaluation set as a toolkit
  * operator (see hess.h); the estimators are in lib/hutchinson.c and
- * lib/lanczos.c. */
+ * lib/lanczos.c.  A selection of tensors (--params) runs the R passes only
+ * from its first layer on (nn_hvp_multi_from): a last-layer trace costs a
+ * fraction of a full one. */
 #include "hess.h"
 #include "train.h"
 #include <math.h>
@@ -50,14 +52,19 @@ int nn_model_op_init(nn_model_op *mo, nn_model_f32 *m, const nn_dataset *d, cons
             }
         }
     }
+    unsigned char tsel[NN_MAX_TENSORS] = {0};
     for (int t = 0; t < m->ntensors; t++) {
         const nn_tensor *T = &m->tensors[t];
         if (T->buffer != 0 || !match_prefix(T->name, params)) continue;
+        tsel[t] = 1;
         for (size_t i = 0; i < T->n; i++) {
             mo->sel[mo->nsel] = T->off + i;
             mo->group[mo->nsel++] = T->layer;
         }
     }
+    /* the R passes start (forward) and stop (backward) at the first selected
+     * layer: v is zero before it, and Hv is wanted only on the selection */
+    mo->first = nn_first_op_f32(m, tsel);
     mo->v32 = calloc(m->nparams, sizeof(float));
     mo->hv32 = calloc(m->nparams, sizeof(float));
     mo->acc = calloc(mo->nsel ? mo->nsel : 1, sizeof(double));
@@ -90,7 +97,8 @@ static void model_apply_one(nn_model_op *mo, const double *v, double *out)
     for (int s = 0; s < mo->n; s += mo->chunk) {
         int B = mo->n - s < mo->chunk ? mo->n - s : mo->chunk;
         nn_dataset_batch(mo->d, mo->idx + s, B, mo->x, mo->y);
-        nn_hvp_f32(mo->m, mo->x, mo->y, B, mo->v32, mo->hv32);
+        const float *v32 = mo->v32;
+        nn_hvp_multi_from_f32(mo->m, mo->x, mo->y, B, 1, &v32, &mo->hv32, mo->first);
         double wgt = (double)B / mo->n; /* full-set average of per-example losses */
         for (size_t i = 0; i < mo->nsel; i++) out[i] += wgt * mo->hv32[mo->sel[i]];
         mo->hvps++;
@@ -110,7 +118,8 @@ static void model_apply_multi(nn_model_op *mo, int nv, const double *v, double *
     for (int s = 0; s < mo->n; s += mo->chunk) {
         int B = mo->n - s < mo->chunk ? mo->n - s : mo->chunk;
         nn_dataset_batch(mo->d, mo->idx + s, B, mo->x, mo->y);
-        nn_hvp_multi_f32(mo->m, mo->x, mo->y, B, nv, (const float *const *)mo->vb32, mo->hvb32);
+        nn_hvp_multi_from_f32(mo->m, mo->x, mo->y, B, nv, (const float *const *)mo->vb32, mo->hvb32,
+                              mo->first);
         double wgt = (double)B / mo->n;
         for (int j = 0; j < nv; j++)
             for (size_t i = 0; i < mo->nsel; i++)

@@ -31,6 +31,7 @@ typedef struct {
     uint8_t *y;
     double *acc;
     long hvps;             /* HVP passes done (chunks) */
+    int first;             /* first op owning a selected tensor: the R passes start/stop there */
 } nn_model_op;
 
 /* `params`: NULL or "all" for every parameter, else a comma-separated list of

@@ -7,7 +7,14 @@
  * and then through the backward pass, so R{grad} = H v exactly (up to
  * rounding).  Batch norm is in EVAL mode during an HVP so the loss is a
  * deterministic function of the weights (reference notes, PyHessian
- * convention; paper Sec. 2.2). */
+ * convention; paper Sec. 2.2).
+ *
+ * Sub-blocks (nn_hvp_multi_from): when v is zero on the parameters of every
+ * op before op `first`, the R-activations of the slots those ops produce are
+ * exactly zero, so the R-forward starts at op `first` (with those slots read
+ * as zero), and when only the Hv entries of ops first.. are wanted the
+ * R-backward and the activation-gradient backward pass stop there: a product
+ * on the last layer costs about one forward pass. */
 #include "nn_impl.h"
 #include <math.h>
 #include <stdio.h>
@@ -538,6 +545,9 @@ typedef struct {
     size_t wmax;            /* conv kernel scratch per part, in col2 */
     size_t wstride;         /* conv workspace per part, in col (set by the forward pass) */
     unsigned char fuse[NN_MAX_OPS]; /* op i (BN or add) also applies the ReLU op i + 1 */
+    unsigned char rz[NN_MAX_SLOTS]; /* this pass: slot produced before its first op (the input,
+                                     * or before a sub-block's first op): its R-activation is
+                                     * zero, its (R-)gradient is not needed */
 } priv_t;
 #define PRIV(m) ((priv_t *)(m)->priv)
 
@@ -612,6 +622,19 @@ static void priv_free(model *m)
     free(pv->chan);
     free(pv);
     m->priv = NULL;
+}
+
+/* the slots produced before op `first` (and the input slot): pv->rz */
+static void set_rz(model *m, int first)
+{
+    unsigned char *rz = PRIV(m)->rz;
+    memset(rz, 1, sizeof PRIV(m)->rz);
+    for (int i = first; i < m->nops; i++) {
+        const nn_op *o = &m->ops[i];
+        rz[o->y] = 0;
+        if (o->kind == NN_OP_ATTN) rz[o->x2] = 0; /* its weights' slot is its own output */
+    }
+    rz[0] = 1;
 }
 
 /* part q's parameter-gradient accumulator (NULL when g0 is: no gradient) */
@@ -890,7 +913,7 @@ static void bn_backward(model *m, int i, real *G0, int acc)
     const real *x = m->act[o->x], *gam = m->params + o->w;
     const real *dy = m->dact[relu ? m->ops[i + 1].y : o->y];
     const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
-    real *dx = o->x == 0 ? NULL : m->dact[o->x];
+    real *dx = pv->rz[o->x] ? NULL : m->dact[o->x];
     real *A = crow(m, 0), *Bx = crow(m, 1), *mean = crow(m, 2), *C0 = crow(m, 3);
     if (m->bn_mode == NN_BN_EVAL) {
         const real *rm = m->stats + o->stat, *rv = rm + C;
@@ -958,7 +981,7 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
     const nn_op *o = &m->ops[i];
     const int B = m->B, P = PRIV(m)->P;
     const real *x = m->act[o->x], *dy = m->dact[o->y], *W = m->params;
-    real *dx = o->x == 0 ? NULL : m->dact[o->x];
+    real *dx = PRIV(m)->rz[o->x] ? NULL : m->dact[o->x];
     const nn_slot *sx = &m->slots[o->x];
     const size_t hw = (size_t)sx->h * sx->w;
     switch (o->kind) {
@@ -1065,13 +1088,15 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
 }
 
 /* G: the parameter gradient (NULL: activation gradients only, as the R
- * passes need) */
-static void backward(model *m, const uint8_t *labels, real *G)
+ * passes need; then only those of the slots produced by ops first..: the
+ * ops after `first` run) */
+static void backward(model *m, const uint8_t *labels, real *G, int first)
 {
     priv_t *pv = PRIV(m);
-    const int B = m->B, P = pv->P;
+    const int B = m->B, P = pv->P, lo = G || first <= 0 ? 0 : first + 1;
     unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
     first_writers(m, acc, acc2);
+    set_rz(m, G ? 0 : first);
     int last = m->ops[m->nops - 1].y;
 #pragma omp parallel num_threads(P)
     {
@@ -1081,12 +1106,12 @@ static void backward(model *m, const uint8_t *labels, real *G)
             NN(nn_softmax_ce_backward_part)(m->cfg.nclass, B, b0, nb, m->probs, labels,
                                             m->label_smoothing, m->dact[last]);
         }
-        for (int i = m->nops - 1; i >= 0; i--) backward_op(m, i, G, acc[i], acc2[i]);
+        for (int i = m->nops - 1; i >= lo; i--) backward_op(m, i, G, acc[i], acc2[i]);
         if (G) reduce_parts(m, G, P);
     }
 }
 
-void NN(nn_backward)(model *m, const uint8_t *labels) { backward(m, labels, m->grads); }
+void NN(nn_backward)(model *m, const uint8_t *labels) { backward(m, labels, m->grads, 0); }
 
 double NN(nn_loss_grad)(model *m, const float *x, const uint8_t *y, int B)
 {
@@ -1129,7 +1154,7 @@ static void r_forward_op(model *m, int i)
         nn_conv_geom g = geom(m, o);
         FOR_PARTS(q, P) {
             NN(nn_conv_forward_part)(&g, B, P, q, V + o->w, x, ry, cprep(m, i, q), 0, 1);
-            if (o->x != 0)
+            if (!PRIV(m)->rz[o->x]) /* else R x = 0 */
                 NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, rx, ry, cwork(m, q), 1, 0);
         }
         break;
@@ -1200,7 +1225,7 @@ static void r_forward_op(model *m, int i)
             PART(B, P, q, b0, nb);
             NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, V + o->w, V + o->b,
                                        x, ry, 0);
-            if (o->x != 0)
+            if (!PRIV(m)->rz[o->x]) /* else R x = 0 */
                 NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, NULL,
                                            rx, ry, 1);
         }
@@ -1241,18 +1266,30 @@ static void r_forward_op(model *m, int i)
     }
 }
 
-static void r_forward(model *m)
+/* the R-forward from op `first` (set_rz(m, first) done): the slots before it
+ * that ops first.. read (the input, a sub-block's inputs and skip
+ * connections) hold R-activation 0 */
+static void r_forward(model *m, int first)
 {
     const int B = m->B, P = PRIV(m)->P;
+    unsigned char zero[NN_MAX_SLOTS] = {0};
+    for (int i = first; i < m->nops; i++) {
+        const nn_op *o = &m->ops[i];
+        if (PRIV(m)->rz[o->x]) zero[o->x] = 1;
+        if (o->kind == NN_OP_ADD && PRIV(m)->rz[o->x2]) zero[o->x2] = 1;
+    }
 #pragma omp parallel num_threads(P)
     {
-        const nn_slot *s0 = &m->slots[0];
-        const size_t hw = (size_t)s0->h * s0->w;
-        FOR_PARTS(q, P) {
-            PART(B, P, q, b0, nb);
-            EACH_CHANNEL(s0->c, B, hw, b0, nb, memset(m->ract[0] + o_, 0, n_ * sizeof(real)));
+        for (int s = 0; s < m->nslots; s++) {
+            if (!zero[s]) continue;
+            const nn_slot *sl = &m->slots[s];
+            const size_t hw = (size_t)sl->h * sl->w;
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sl->c, B, hw, b0, nb, memset(m->ract[s] + o_, 0, n_ * sizeof(real)));
+            }
         }
-        for (int i = 0; i < m->nops; i++) r_forward_op(m, i);
+        for (int i = first; i < m->nops; i++) r_forward_op(m, i);
     }
 }
 
@@ -1263,7 +1300,7 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
     const int B = m->B, P = PRIV(m)->P;
     const real *x = m->act[o->x], *rx = m->ract[o->x], *W = m->params, *V = m->v;
     const real *dy = m->dact[o->y], *rdy = m->rdact[o->y];
-    real *rdx = o->x == 0 ? NULL : m->rdact[o->x];
+    real *rdx = PRIV(m)->rz[o->x] ? NULL : m->rdact[o->x]; /* not needed before the first op */
     const nn_slot *sx = &m->slots[o->x];
     const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
     switch (o->kind) {
@@ -1273,8 +1310,8 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             real *H = gpart(m, H0, q), *wsp = m->col2 + q * PRIV(m)->wmax;
             NN(nn_conv_backward_part)(&g, B, P, q, W + o->w, x, rdy, rdx, H + o->w, cprep(m, i, q),
                                       cwork(m, q), wsp, acc);
-            NN(nn_conv_backward_part)(&g, B, P, q, V + o->w, rx, dy, rdx, o->x == 0 ? NULL : H + o->w,
-                                      NULL, cwork(m, q), wsp, 1);
+            NN(nn_conv_backward_part)(&g, B, P, q, V + o->w, rx, dy, rdx, PRIV(m)->rz[o->x] ? NULL : H + o->w,
+                                      NULL, cwork(m, q), wsp, 1); /* R x = 0: no dW term */
         }
         break;
     }
@@ -1366,7 +1403,7 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             real *H = gpart(m, H0, q);
             NN(nn_linear_backward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, x, rdy,
                                         rdx, H + o->w, H + o->b, acc);
-            if (o->x != 0)
+            if (!PRIV(m)->rz[o->x]) /* else R x = 0 and R dx is not needed */
                 NN(nn_linear_backward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, V + o->w, rx, dy,
                                             rdx, H + o->w, NULL, 1);
         }
@@ -1413,7 +1450,8 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
     }
 }
 
-static void r_backward(model *m, real *hv)
+/* the R-backward down to op `first` (set_rz(m, first) done) */
+static void r_backward(model *m, real *hv, int first)
 {
     const int B = m->B, P = PRIV(m)->P;
     unsigned char acc[NN_MAX_OPS], acc2[NN_MAX_OPS];
@@ -1427,27 +1465,55 @@ static void r_backward(model *m, real *hv)
             NN(nn_softmax_ce_rbackward_part)(m->cfg.nclass, B, b0, nb, m->probs, m->ract[last],
                                              m->rdact[last]);
         }
-        for (int i = m->nops - 1; i >= 0; i--) r_backward_op(m, i, hv, acc[i], acc2[i]);
+        for (int i = m->nops - 1; i >= first; i--) r_backward_op(m, i, hv, acc[i], acc2[i]);
         reduce_parts(m, hv, P);
     }
+}
+
+int NN(nn_first_op)(const model *m, const unsigned char *tsel)
+{
+    unsigned char owned[NN_MAX_TENSORS] = {0};
+    int first = m->nops;
+    for (int i = m->nops - 1; i >= 0; i--) {
+        const nn_op *o = &m->ops[i];
+        if (o->tw >= 0) owned[o->tw] = 1;
+        if (o->tb >= 0) owned[o->tb] = 1;
+        if ((o->tw >= 0 && tsel[o->tw]) || (o->tb >= 0 && tsel[o->tb])) first = i;
+    }
+    for (int t = 0; t < m->ntensors; t++) /* a selected parameter no op owns: the full passes */
+        if (tsel[t] && m->tensors[t].buffer == 0 && !owned[t]) return 0;
+    return first;
+}
+
+double NN(nn_hvp_multi_from)(model *m, const float *x, const uint8_t *y, int B, int nv,
+                             const real *const *v, real *const *hv, int first)
+{
+    if (r_alloc(m) || NN(nn_set_input)(m, x, B)) return NAN;
+    if (first < 0) first = 0;
+    int mode = m->bn_mode;
+    m->bn_mode = NN_BN_EVAL;
+    double L = NN(nn_forward)(m, y, NULL);
+    if (first >= m->nops) { /* nothing selected */
+        for (int j = 0; j < nv; j++) memset(hv[j], 0, m->nparams * sizeof(real));
+        m->bn_mode = mode;
+        return L;
+    }
+    backward(m, y, NULL, first); /* activation gradients: the parameter gradient is not needed */
+    set_rz(m, first);
+    for (int j = 0; j < nv; j++) { /* the forward/backward state is shared */
+        m->v = v[j];
+        r_forward(m, first);
+        r_backward(m, hv[j], first);
+    }
+    m->v = NULL;
+    m->bn_mode = mode;
+    return L;
 }
 
 double NN(nn_hvp_multi)(model *m, const float *x, const uint8_t *y, int B, int nv,
                         const real *const *v, real *const *hv)
 {
-    if (r_alloc(m) || NN(nn_set_input)(m, x, B)) return NAN;
-    int mode = m->bn_mode;
-    m->bn_mode = NN_BN_EVAL;
-    double L = NN(nn_forward)(m, y, NULL);
-    backward(m, y, NULL); /* activation gradients: the parameter gradient is not needed */
-    for (int j = 0; j < nv; j++) { /* the forward/backward state is shared */
-        m->v = v[j];
-        r_forward(m);
-        r_backward(m, hv[j]);
-    }
-    m->v = NULL;
-    m->bn_mode = mode;
-    return L;
+    return NN(nn_hvp_multi_from)(m, x, y, B, nv, v, hv, 0);
 }
 
 double NN(nn_hvp)(model *m, const float *x, const uint8_t *y, int B, const real *v, real *hv)

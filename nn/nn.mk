@@ -5,7 +5,8 @@
 #   make nn-data     install/fetch and verify Fashion-MNIST and MNIST
 #   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (with the
 #                    paper's sigma grid, the ReLU kink term and the MNIST MLP along training)
-#   make nn-bench    performance figures -> data/bench.tsv
+#   make nn-bench    performance figures -> data/bench.tsv (and their marked copies in docs/nn.md)
+#   make nn-bench-hess  only the sub-block Hessian rows (a few CPU seconds)
 #   make nn-fuzz     build the libFuzzer loader targets (clang) and run them briefly
 #
 # Templated engine sources are compiled twice: float (the production path) and
@@ -48,7 +49,7 @@ $(BUILD)/bench/nn_%.o: CFLAGS += -Inn -fopenmp
 $(BUILD)/nn/tools/%.o: CFLAGS += -Inn
 
 .SECONDARY: $(NN_TOOLS:$(BIN)/%=$(BUILD)/nn/tools/%.o)
-.PHONY: nn-all nn-test nn-data table2 nn-bench nn-fuzz
+.PHONY: nn-all nn-test nn-data table2 nn-bench nn-bench-hess nn-fuzz
 nn-all: $(LIBNN) $(NN_TOOLS) $(BIN)/test_nn
 
 nn-test: $(BIN)/test_nn $(BIN)/fuzz_replay
@@ -71,6 +72,13 @@ table2: $(BIN)/nn_table2 $(BIN)/nn_data
 nn-bench: $(BIN)/nn_bench
 	@mkdir -p data
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(BIN)/nn_bench --tsv data/bench.tsv
+	@bash scripts/bench_doc.sh docs/nn.md data/bench.tsv
+
+# the sub-block Hessian rows alone (a few CPU seconds; issue 12)
+nn-bench-hess: $(BIN)/nn_bench
+	@mkdir -p data
+	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(BIN)/nn_bench --only hess-sub --tsv data/bench.tsv
+	@bash scripts/bench_doc.sh docs/nn.md data/bench.tsv
 
 TEST_BINS      += $(BIN)/test_nn
 REPRO_TARGETS  += table2

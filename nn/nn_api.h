@@ -61,6 +61,19 @@ double NN_S(nn_hvp)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, 
  * R passes (amortised cost ~2 gradients per product instead of ~3). */
 double NN_S(nn_hvp_multi)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int nv,
                           const NN_T *const *v, NN_T *const *hv);
+/* The products of nn_hvp_multi on a sub-block: v must be zero on the
+ * parameters of the ops before op `first`; hv is exact on the parameters of
+ * ops first.. and 0 on the earlier ones (their entries of H v are not
+ * computed).  The R-forward starts at op `first` and the R-backward (and the
+ * backward pass of the activation gradients) stop there, so the cost falls
+ * with the part of the network after `first` (the forward pass is always
+ * whole).  first = 0: nn_hvp_multi; first >= nops: hv = 0. */
+double NN_S(nn_hvp_multi_from)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int nv,
+                               const NN_T *const *v, NN_T *const *hv, int first);
+/* the first op (tape index) owning a parameter tensor t with tsel[t] != 0
+ * (tsel: m->ntensors flags); m->nops when none is selected, 0 when a selected
+ * parameter tensor belongs to no op (then only the full passes are exact) */
+int NN_S(nn_first_op)(const NN_S(nn_model) *m, const unsigned char *tsel);
 /* loss only (no gradient) */
 double NN_S(nn_loss)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int *correct);
 /* the model's logits for the current batch: nclass x B (column b = example b) */

@@ -27,7 +27,10 @@
  * the same initial head (stream (seed, "ft/head")) and the same minibatch
  * order (the trainer's stream (seed, "nn/shuffle", epoch)); the methods'
  * perturbations come from (seed, "nn/opt") and the measurements' probes from
- * (seed, "ft/measure").
+ * (seed, "ft/measure") and, per epoch, (seed, "ft/trace-epoch").
+ * --probe-seed P replaces seed by P in those two probe streams only (the
+ * same model and evaluation sets, other probes; default: --seed, so a file
+ * without it is as before; the flag is recorded in # params when given).
  *
  * Per epoch: lr at the epoch's first step, the trainer's tally (mean
  * minibatch loss / accuracy at W seen during the epoch) and the eval-mode
@@ -96,6 +99,7 @@ static double lr = 0.05, momentum = 0, wd = 0, smoothing = 0, l2sp = 0, thm_beta
               thm_delta = 0.05;
 static int measure = 0, augment = 0;
 static uint64_t seed = 1;
+static const char *probe_seed_s = NULL; /* NULL: the probes follow --seed */
 
 static nso_arg_spec base_specs[] = {
     {"task", NSO_ARG_STRING, &task, 0, 0, "source, fashion59-1000, mnist-1000 or mnist-200"},
@@ -131,6 +135,8 @@ static nso_arg_spec base_specs[] = {
     {"chunk", NSO_ARG_INT, &chunk, 1, 1024, "measure/eval: examples per pass (memory)"},
     {"thm-beta", NSO_ARG_DOUBLE, &thm_beta, 1e-6, 0.999999, "Theorem 2.2: beta of eq. (20)"},
     {"thm-delta", NSO_ARG_DOUBLE, &thm_delta, 1e-12, 0.999999, "Theorem 2.2: delta (confidence 1 - delta)"},
+    {"probe-seed", NSO_ARG_STRING, &probe_seed_s, 0, 0,
+     "measure/trace-every: seed of the probes only, 0..1e18 (default: --seed)"},
 };
 #define NBASE (sizeof base_specs / sizeof *base_specs)
 #define MAXSPECS (NBASE + 64)
@@ -305,6 +311,7 @@ int main(int argc, char **argv)
     nso_params_clear(&ps);
     nso_opt_cli_apply(ot, opt_texts, &ps);
     if (!*out) nso_die("--out: the result file path is required");
+    uint64_t probe_seed = probe_seed_s ? nso_cli_u64("probe-seed", probe_seed_s, 1e18) : seed;
     if (epochs && steps) nso_die("--steps: give --epochs or --steps, not both");
     if (is_source) {
         if (*source) nso_die("--source: not used by --task source (it pretrains from scratch)");
@@ -377,7 +384,7 @@ int main(int argc, char **argv)
     nso_progress pg;
     nso_progress_begin(&pg, "ft_run train", (size_t)epochs, 0);
     int diverged = 0;
-    gsl_rng *trr = trace_every ? nso_rng_named(seed, "ft/trace-epoch") : NULL;
+    gsl_rng *trr = trace_every ? nso_rng_named(probe_seed, "ft/trace-epoch") : NULL;
     int thn = hess_n < tr.n ? (int)hess_n : tr.n;
     for (long e = 0; e < epochs; e++) {
         double L, A;
@@ -451,7 +458,7 @@ int main(int argc, char **argv)
 
     /* ---- Hessian and Theorem 2.2 ---- */
     if (measure) {
-        gsl_rng *mr = nso_rng_named(seed, "ft/measure");
+        gsl_rng *mr = nso_rng_named(probe_seed, "ft/measure");
         int hn = hess_n < tr.n ? (int)hess_n : tr.n;
         int an_tr = alpha_n < tr.n ? (int)alpha_n : tr.n, an_va = alpha_n < va.n ? (int)alpha_n : va.n;
         size_t total = (size_t)(lanczos + probes + an_tr + an_va), done = 0;

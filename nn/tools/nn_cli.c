@@ -45,6 +45,7 @@ static int decay_thirds = 0;
 static double lr = 0.02, momentum = 0, wd = 0, smoothing = 0, tol = 1e-3, decay = 0.1,
               bins_sigma = 0;
 static uint64_t seed = 1;
+static const char *probe_seed_s = NULL; /* NULL: the probes follow --seed (recorded only when given) */
 
 /* the program's own flags; the optimizers' parameters are appended in main()
  * (nso_opt_cli_specs), and --k is shared: hessian's number of eigenvalues,
@@ -93,7 +94,10 @@ static nso_arg_spec base_specs[] = {
     {"chunk", NSO_ARG_INT, &chunk, 1, 4096, "hessian/eval: examples per pass (memory)"},
     {"per-batch", NSO_ARG_INT, &per_batch, 0, 60000,
      "hessian: 0 = full-set average; B = mean of per-minibatch estimates (authors')"},
-    {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of the split, init, shuffling and probes"},
+    {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of the split, init, shuffling and (by default) probes"},
+    {"probe-seed", NSO_ARG_STRING, &probe_seed_s, 0, 0,
+     "hessian: seed of the probes and Lanczos start vectors only, 0..1e18 (default: --seed); "
+     "redraws them on the same evaluation set"},
 };
 #define NBASE (sizeof base_specs / sizeof *base_specs)
 #define MAXSPECS (NBASE + 64)
@@ -346,6 +350,9 @@ static void cmd_hessian(void)
             nso_die("--measure: expected a comma list of trace, layers, topk, density; got '%s'", measure);
         p += l + (c ? 1 : 0);
     }
+    /* the probes' stream: (probe seed, "nn/hessian"); the probe seed is --seed
+     * unless --probe-seed is given, so the default output is as before */
+    uint64_t probe_seed = probe_seed_s ? nso_cli_u64("probe-seed", probe_seed_s, 1e18) : seed;
     snprintf(path, sizeof path, "%s_hessian.csv", out);
     nso_check_writable("out", path);
     if (nso_file_exists(path)) {
@@ -364,7 +371,7 @@ static void cmd_hessian(void)
     int nb = nm / B;
     int *idx = malloc(sizeof(int) * nm);
     for (int i = 0; i < nm; i++) idx[i] = i;
-    gsl_rng *r = nso_rng_named(seed, "nn/hessian");
+    gsl_rng *r = nso_rng_named(probe_seed, "nn/hessian");
     nso_csv *c = nso_csv_open(path, "nn_cli --cmd hessian", prm, seed, "quantity,group,value,stderr,detail");
     if (!c) exit(2);
     const char *conv = per_batch > 0 ? "per_batch_mean" : "full_set";

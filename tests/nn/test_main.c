@@ -9,6 +9,7 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
     nn_suite_engine();
     nn_suite_hessian();
+    nn_suite_hess_sub();
     nn_suite_data();
     nn_suite_safetensors();
     nn_suite_train();
