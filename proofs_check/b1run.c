@@ -1,6 +1,7 @@
 /* b1run.c - one run of Lemma B.1's estimator with any schedule (see b1run.h).
  * @paper eq:29 */
 #include "b1run.h"
+#include "thm43.h"
 #include "nso_error.h"
 #include "optimizer.h"
 #include "pc_util.h"
@@ -34,15 +35,10 @@ void b1_schedule(int kind, double e0, long T, double *buf, nso_schedule *out)
 
 b1_res b1_run(const b1_cfg *c, const nso_schedule *sch, long T, uint64_t seed, const char *name, long rr)
 {
-    size_t d = c->f->dim, law = 0;
-    while (nso_noise_laws[law] && nso_noise_laws[law] != c->law) law++;
+    size_t d = c->f->dim;
     nso_param_set ps;
     char msg[256];
-    nso_params_clear(&ps);
-    nso_params_set(&ps, "sigma", c->sigma);
-    nso_params_set(&ps, "noise", (double)law);
-    nso_params_set(&ps, "k", (double)c->k);
-    nso_params_set(&ps, "pair-samples", 1);
+    t43_nso_params(c->law, c->sigma, c->k, &ps);
     gsl_rng *r = nso_rng_indexed(seed, name, (uint64_t)rr);
     nso_optimizer *o = nso_optimizer_alloc(nso_opt_nso, d, &ps, c->oracle, msg, sizeof msg);
     if (!o) nso_die("--sigma/--k: %s", msg);

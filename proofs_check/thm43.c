@@ -11,15 +11,10 @@
 void t43_run(const t43_cfg *c, const double *W0, uint64_t seed, const char *name, long r0, long R,
              double *avg, double *at_random)
 {
-    size_t d = c->f->dim, law = 0;
-    while (nso_noise_laws[law] && nso_noise_laws[law] != c->law) law++;
+    size_t d = c->f->dim;
     nso_param_set ps;
     char msg[256];
-    nso_params_clear(&ps);
-    nso_params_set(&ps, "sigma", c->sigma);
-    nso_params_set(&ps, "noise", (double)law);
-    nso_params_set(&ps, "k", (double)c->k);
-    nso_params_set(&ps, "pair-samples", 1);
+    t43_nso_params(c->law, c->sigma, c->k, &ps);
     double *W = nso_xmalloc(2 * d * sizeof(double)), *gF = W + d;
     for (long rr = 0; rr < R; rr++) {
         gsl_rng *r = nso_rng_indexed(seed, name, (uint64_t)(r0 + rr));
@@ -45,4 +40,15 @@ void t43_run(const t43_cfg *c, const double *W0, uint64_t seed, const char *name
         gsl_rng_free(r);
     }
     free(W);
+}
+
+void t43_nso_params(const nso_noise_law *law, double sigma, long k, nso_param_set *ps)
+{
+    size_t li = 0;
+    while (nso_noise_laws[li] && nso_noise_laws[li] != law) li++;
+    nso_params_clear(ps);
+    nso_params_set(ps, "sigma", sigma);
+    nso_params_set(ps, "noise", (double)li);
+    nso_params_set(ps, "k", (double)k);
+    nso_params_set(ps, "pair-samples", 1);
 }

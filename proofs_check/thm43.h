@@ -11,6 +11,7 @@
 #define THM43_H
 #include "noise.h"
 #include "objective.h"
+#include "optimizer.h"
 #include <stdint.h>
 
 typedef struct {
@@ -26,5 +27,10 @@ typedef struct {
  * nso_stream_id(seed, "<name>/oracle", r).  Dies (one line) on divergence. */
 void t43_run(const t43_cfg *c, const double *W0, uint64_t seed, const char *name, long r0, long R,
              double *avg, double *at_random);
+
+/* The registry NSO's parameters for these runs: sigma, the law's index in
+ * nso_noise_laws, k pairs per step, one oracle sample per +-U pair (also used
+ * by b1run.c, Lemma B.1 on the same instance). */
+void t43_nso_params(const nso_noise_law *law, double sigma, long k, nso_param_set *ps);
 
 #endif
