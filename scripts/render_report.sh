@@ -11,7 +11,8 @@
 #                             has a slash), linked relative to REPORT
 #   @bench                    data/bench.tsv as a table (always data/: the
 #                             benchmark is machine-specific, not profile-specific)
-#   @if holds|fails ID ... @endif   keep the lines only if ID has that verdict
+#   @if holds|fails|missing ID [PROFILE] ... @endif   keep the lines only if ID has
+#                             that verdict (and, with PROFILE, only in that profile's report)
 # Written to a temporary file and renamed.
 set -euo pipefail
 profile=$1 out=$2 report=$3
@@ -86,8 +87,9 @@ ledger_table() { # PREFIX... (none or empty: all)
       [ $keep -eq 1 ] || continue
       case "$line" in
         "@if "*)
-          set -- $line; want=$2 id=$3
-          [ "$(verdict "$id")" = "$want" ] && keep=1 || keep=0 ;;
+          set -- $line; want=$2 id=$3 prof=${4:-}
+          keep=0
+          if [ "$(verdict "$id")" = "$want" ] && { [ -z "$prof" ] || [ "$prof" = "$profile" ]; }; then keep=1; fi ;;
         "@ledger-all"*) ledger_table "" ;;
         "@ledger "*) set -- $line; shift; ledger_table "$@" ;;
         "@include "*)
