@@ -9,6 +9,7 @@
  * i.e. a few float roundings per accumulated term; float sums of <= 10^5
  * terms stay well inside.  Also checked: forward and dX are bit-identical
  * with 1 and 2 threads (each output is summed in one fixed order). */
+#include "../cunit_run.h"
 #include "nn_impl.h"
 #include "nn.h"
 #include "rng.h"
@@ -364,15 +365,7 @@ int main(void)
     CU_add_test(s, "direct 3x3 convolution vs im2col+gemm (double)", test_conv);
     CU_add_test(s, "batch norm: lane sums vs double references", test_bn);
     CU_add_test(s, "model passes on threads vs the double model", test_model_threads);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    unsigned errs = CU_get_error();
-    CU_cleanup_registry();
+    int rc = nso_cunit_run("test_kernels");
     gsl_rng_free(rng);
-    if (fails || errs) {
-        fprintf(stderr, "test_kernels: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    return rc;
 }
