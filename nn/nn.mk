@@ -14,7 +14,8 @@
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
              nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
-             nn/cls_pool.c nn/attention.c
+             nn/cls_pool.c nn/attention.c nn/attention_gemm.c \
+             nn/layernorm_blk.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -102,7 +103,7 @@ NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
-               nn/embedding.c nn/cls_pool.c nn/attention.c $(wildcard lib/*.c)
+               nn/embedding.c nn/cls_pool.c nn/attention.c nn/attention_gemm.c nn/layernorm_blk.c $(wildcard lib/*.c)
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
