@@ -14,7 +14,7 @@
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
              nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
-             nn/cls_pool.c nn/attention.c
+             nn/cls_pool.c nn/attention.c nn/gcn.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -102,7 +102,7 @@ NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
-               nn/embedding.c nn/cls_pool.c nn/attention.c $(wildcard lib/*.c)
+               nn/embedding.c nn/cls_pool.c nn/attention.c nn/gcn.c nn/graphs.c $(wildcard lib/*.c)
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
@@ -125,3 +125,16 @@ TEST_BINS += $(BIN)/fuzz_replay
 nn-density: $(BIN)/nn_cli
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 bash scripts/nn_hessian_demo.sh $(BIN) $(OUT) $(NN_CACHE)/table2-$(PROFILE)
 FIGURE_TARGETS += nn-density
+
+# ---- the GCN's graph data set (issue 9, graphs): only the generator links igraph ----
+GRAPH_SEED ?= 1
+GRAPH_COUNT ?= 3000
+$(BIN)/nn_graphs: $(BUILD)/nn/tools/nn_graphs.o $(LIBNN) $(LIBNSO)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $< $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -ligraph -o $@
+$(BUILD)/nn/tools/nn_graphs.o: CFLAGS += -I/usr/include/igraph
+.PHONY: graph-data
+graph-data: $(NN_CACHE)/graphs/graphs.bin
+$(NN_CACHE)/graphs/graphs.bin: | $(BIN)/nn_graphs
+	@mkdir -p $(dir $@)
+	$(BIN)/nn_graphs --seed $(GRAPH_SEED) --graphs $(GRAPH_COUNT) --out $@
