@@ -8,6 +8,7 @@
 #   make nn-bench    performance figures -> data/bench.tsv (and their marked copies in docs/nn.md)
 #   make nn-bench-hess  only the sub-block Hessian rows (a few CPU seconds)
 #   make nn-fuzz     build the libFuzzer loader targets (clang) and run them briefly
+#   make graph-data  generate the GCN's graph set (nn_graphs, igraph) -> $(NN_CACHE)/graphs/graphs.bin
 #
 # Templated engine sources are compiled twice: float (the production path) and
 # double (-DNN_F64, an independent path used by the tests).
@@ -59,7 +60,7 @@ nn-test: $(BIN)/test_nn $(BIN)/fuzz_replay
 nn-data: $(BIN)/nn_data
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
 
-table2: $(BIN)/nn_table2 $(BIN)/nn_data
+table2: $(BIN)/nn_table2 $(BIN)/nn_data $(NN_CACHE)/graphs/graphs.bin
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
 	@mkdir -p $(OUT)/table2 $(NN_CACHE)/table2-$(PROFILE)
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(BIN)/nn_table2 --profile $(PROFILE) \

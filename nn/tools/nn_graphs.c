@@ -9,11 +9,11 @@
  * generative family per class, whose mean degrees overlap by construction:
  *   target mean degree k ~ U(3, 10) for every graph, whatever its class;
  *   0 stochastic block model: 2-4 blocks of near-equal size, p_out = r p_in
- *     with r ~ U(0.05, 0.4), p_in set so the expected mean degree is k;
+ *     with r ~ U(0.02, 0.25), p_in set so the expected mean degree is k;
  *   1 preferential attachment (Barabasi-Albert, psumtree): round(k / 2)
  *     edges per new node (1..5), attachment power ~ U(0.5, 1.5);
  *   2 small world (Watts-Strogatz ring): round(k / 2) neighbours on each
- *     side (1..5), rewiring probability ~ U(0.02, 0.5);
+ *     side (1..5), rewiring probability ~ U(0.02, 0.25);
  * node counts ~ U{min..max}, labels i mod 3 (balanced), loops and multiple
  * edges removed.  All randomness is igraph's default RNG, seeded explicitly
  * with --seed (igraph_rng_seed), so the file is a function of the flags.
@@ -50,7 +50,7 @@ static void generate(igraph_t *G, int c, int n, double k)
 {
     if (c == 0) {
         int B = (int)igraph_rng_get_integer(igraph_rng_default(), 2, 4);
-        double r = igraph_rng_get_unif(igraph_rng_default(), 0.05, 0.4);
+        double r = igraph_rng_get_unif(igraph_rng_default(), 0.02, 0.25);
         igraph_vector_int_t sizes;
         igraph_vector_int_init(&sizes, B);
         for (int b = 0; b < B; b++) VECTOR(sizes)[b] = n / B + (b < n % B);
@@ -72,7 +72,7 @@ static void generate(igraph_t *G, int c, int n, double k)
     } else {
         int nei = (int)lround(k / 2);
         nei = nei < 1 ? 1 : nei > 5 ? 5 : nei;
-        double p = igraph_rng_get_unif(igraph_rng_default(), 0.02, 0.5);
+        double p = igraph_rng_get_unif(igraph_rng_default(), 0.02, 0.25);
         check(igraph_watts_strogatz_game(G, 1, n, nei, p, 0, 0), "igraph_watts_strogatz_game");
     }
     check(igraph_simplify(G, 1, 1, NULL), "igraph_simplify");
