@@ -97,8 +97,8 @@ $(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=f
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
-# csv: lib's CSV reader; ckpt: lib's checkpoint loader (issue 11); brown: the corpus reader
-NN_FUZZ_TARGETS := idx json safetensors brown csv ckpt
+# csv: lib's CSV reader; ckpt: lib's checkpoint loader (issue 11); brown: the corpus reader; graphs: the GCN's graph file
+NN_FUZZ_TARGETS := idx json safetensors brown csv ckpt graphs
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \

@@ -12,3 +12,5 @@ $(BIN)/test_gcn: $(GCN_TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libnn.a $(LIBNSO) | $
 $(BUILD)/tests/gcn/%.o: CFLAGS += -Inn -DNN_BIN='"$(BIN)"'
 
 TEST_BINS += $(BIN)/test_gcn
+# the failure cases of tests/reliab/cases.tsv run nn_graphs too
+$(BIN)/test_reliab_cases: $(BIN)/nn_graphs

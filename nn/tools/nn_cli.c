@@ -193,6 +193,8 @@ static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dat
                 "adjacency entries with %d classes, as %s takes (--data graphs)", dflag, dname, d->c, d->h, d->w,
                 d->nclass, cfg->in_h, cfg->in_w, cfg->nclass, model_desc);
     }
+    if (d->tokens && d->h > 1) /* graph records (nn/graphs.h) */
+        nso_die("--%s: '%s' is a graph data set, but %s is not a GCN (--arch gcn)", dflag, dname, model_desc);
     if (tf && !d->tokens)
         nso_die("--%s: %s is a transformer and needs a token data set (brown), got '%s'", dflag, model_desc, dname);
     if (!tf && d->tokens)
