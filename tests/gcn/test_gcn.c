@@ -374,8 +374,10 @@ static int run(const char *cmd)
 
 static void test_generator(void)
 {
-    char cmd[600], msg[300];
-    const char *a = "/tmp/test_gcn_gen_a.bin", *b = "/tmp/test_gcn_gen_b.bin", *c = "/tmp/test_gcn_gen_c.bin";
+    char cmd[600], msg[300], a[64], b[64], c[64]; /* per process: concurrent runs (make test, test-asan) */
+    snprintf(a, sizeof a, "/tmp/test_gcn_gen_a.%ld.bin", (long)getpid());
+    snprintf(b, sizeof b, "/tmp/test_gcn_gen_b.%ld.bin", (long)getpid());
+    snprintf(c, sizeof c, "/tmp/test_gcn_gen_c.%ld.bin", (long)getpid());
     snprintf(cmd, sizeof cmd, "%s/nn_graphs --seed 5 --graphs 300 --out %s >/dev/null && %s/nn_graphs --seed 5 "
              "--graphs 300 --out %s >/dev/null && %s/nn_graphs --seed 6 --graphs 300 --out %s >/dev/null",
              NN_BIN, a, NN_BIN, b, NN_BIN, c);
