@@ -4,6 +4,7 @@
  * data.  Files may be gzip-compressed (zlib reads plain files as-is). */
 #include "dataset.h"
 #include "corpus.h"
+#include "graphs.h"
 #include "io.h"
 #include "rng.h"
 #include <errno.h>
@@ -459,8 +460,19 @@ int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *
             return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make nn-data' first", a);
     } else if (strcmp(name, "brown") == 0)
         return brown_open(cache, out, err, errlen);
-    else
+    else if (strcmp(name, "graphs") == 0) {
+        snprintf(a, sizeof a, "%s/%s", cache, NN_GRAPH_FILE);
+        memset(out, 0, sizeof *out);
+        if (access(a, R_OK) != 0)
+            return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make graph-data' first", a);
+        nn_graphset g;
+        int rc = nn_graphs_load(a, &g, err, errlen);
+        if (rc) return rc;
+        rc = nn_graphs_dataset(&g, a, out, err, errlen);
+        nn_graphset_free(&g);
+        return rc;
+    } else
         return fail(err, errlen, NN_DATA_EFORMAT,
-                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown)", name);
+                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown, graphs)", name);
     return nn_idx_load(a, b, 10, out, err, errlen);
 }

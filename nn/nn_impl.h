@@ -294,4 +294,20 @@ void NN(nn_attn_rbackward_ref)(int d, int H, int L, int B, int b0, int nb, const
                                const real *rqkv, const real *p, const real *rp, const real *dctx,
                                const real *rdctx, real *ds, real *rds, real *rdqkv, int acc);
 
+/* ---- the GCN's graph layers (issue 9, graphs; gcn.c).  rec: the input
+ * records (stride S, N nodes: nn.h); node tensors C x (B N).  Examples
+ * [b0, b0 + nb).  gfeat: y (NN_GCN_FEATURES x B N) = the degree features.
+ * gprop: y = A_hat x per graph, x at example stride xex and feature stride
+ * xf (a node tensor: N, B N); backward dx (+)= A_hat^T dy.  gpool: y (C x B)
+ * = the mean over the n_b nodes; backward dx (+)= dy / n_b (0 at pads). ---- */
+void NN(nn_gfeat_part)(int N, size_t S, int B, int b0, int nb, const real *rec, real *y);
+void NN(nn_gprop_forward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec,
+                               const real *x, size_t xex, size_t xf, real *y);
+void NN(nn_gprop_backward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec,
+                                const real *dy, real *dx, int acc);
+void NN(nn_gpool_forward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec, const real *x,
+                               real *y);
+void NN(nn_gpool_backward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec, const real *dy,
+                                real *dx, int acc);
+
 #endif
