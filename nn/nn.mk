@@ -14,7 +14,7 @@
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
              nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
-             nn/cls_pool.c nn/attention.c
+             nn/cls_pool.c nn/attention.c nn/gather.c nn/mlm_ce.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)

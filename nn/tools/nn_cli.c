@@ -180,14 +180,17 @@ static nn_model_f32 *load(int maxB)
 static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dataset *d, const char *dflag,
                       const char *dname)
 {
-    const int tf = cfg->arch == NN_ARCH_TRANSFORMER;
+    const int tf = cfg->arch == NN_ARCH_TRANSFORMER || cfg->arch == NN_ARCH_MLM;
     if (tf && !d->tokens)
         nso_die("--%s: %s is a transformer and needs a token data set (brown), got '%s'", dflag, model_desc, dname);
     if (!tf && d->tokens)
         nso_die("--%s: '%s' is a token data set, but %s is not a transformer (--arch transformer)", dflag, dname,
                 model_desc);
     if (tf) {
-        if (d->w == cfg->in_w && d->nclass == cfg->nclass) return;
+        if (d->w > cfg->in_w)
+            nso_die("--%s: sequences of %d tokens are longer than the model's position table (%d)", dflag, d->w,
+                    cfg->in_w);
+        if (d->w == cfg->in_w && (d->nclass == cfg->nclass || cfg->arch == NN_ARCH_MLM)) return;
         nso_die("--%s: data set '%s' has sequences of %d tokens and %d classes, but %s takes %d tokens and has %d "
                 "classes", dflag, dname, d->w, d->nclass, model_desc, cfg->in_w, cfg->nclass);
     }

@@ -10,6 +10,7 @@ int main(void)
     text_suite_layers();
     text_suite_model();
     text_suite_cli();
+    text_suite_mlm();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
