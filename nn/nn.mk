@@ -3,7 +3,8 @@
 #   make nn-all      build the engine library and the nn tools
 #   make nn-test     CUnit suite (exit non-zero on failure)
 #   make nn-data     install/fetch and verify Fashion-MNIST and MNIST
-#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (with the
+#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (the mini-BERT rows
+#                    pretrain by MLM on Brown first, cached in $(NN_CACHE)/table2-$(PROFILE)/mlm_*; with the
 #                    paper's sigma grid, the ReLU kink term and the MNIST MLP along training)
 #   make nn-bench    performance figures -> data/bench.tsv (and their marked copies in docs/nn.md)
 #   make nn-bench-hess  only the sub-block Hessian rows (a few CPU seconds)
@@ -61,6 +62,7 @@ nn-data: $(BIN)/nn_data
 
 table2: $(BIN)/nn_table2 $(BIN)/nn_data
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
+	@bash scripts/text_data.sh $(NN_CACHE) $(BIN)/nn_data
 	@mkdir -p $(OUT)/table2 $(NN_CACHE)/table2-$(PROFILE)
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(BIN)/nn_table2 --profile $(PROFILE) \
 	  --cache $(NN_CACHE) --ckdir $(NN_CACHE)/table2-$(PROFILE) --outdir $(OUT)/table2 \
