@@ -22,7 +22,12 @@
  *     gradient and Hv 1e-3 x max);
  *   - nn_set_mlm_targets refuses positions / ids out of range; the
  *     configuration refuses more slots than positions; the checkpoint
- *     (arch "mlm") loads into a classifier with skip "fc" (encoder equal). */
+ *     (arch "mlm") loads into a classifier with skip "fc" (encoder equal);
+ *   - the bag-of-words baseline: its objective's gradient against central
+ *     differences (1e-7), the fitted weights stationary (gradient norm <= 1e-6
+ *     of the initial one, l2 > 0 so the minimum is unique), a separable toy
+ *     set classified without error, duplicates / specials not counted. */
+#include "bow.h"
 #include "corpus.h"
 #include "mlm.h"
 #include "nn.h"
@@ -386,6 +391,54 @@ static void test_mlm_errors_checkpoint(void)
     nn_model_free_f32(b);
 }
 
+static void test_bow(void)
+{
+    enum { NE = 8, LB = 6, VB = 12 };
+    /* class = which of the words 5..7 the passage holds; 8..11 are noise, repeated */
+    static const int32_t T[NE * LB] = {2, 5, 8, 8, 3, 0,  2, 9, 5, 3, 0, 0,  2, 6, 10, 6, 3, 0,
+                                       2, 11, 6, 3, 0, 0, 2, 7, 9, 3, 0, 0,  2, 8, 7, 11, 3, 0,
+                                       2, 5, 10, 11, 3, 0, 2, 4, 7, 1, 3, 0};
+    static const uint8_t Yb[NE] = {0, 0, 1, 1, 2, 2, 0, 2};
+    nn_dataset d = {NE, 1, 1, LB, 3, NULL, (uint8_t *)Yb, (int32_t *)T};
+    char msg[200];
+    nn_bow b;
+    CU_ASSERT_FATAL(nn_bow_fit(&d, VB, 1e-2, 2000, &b, msg, sizeof msg) == 0);
+    const size_t P = 3 * (VB + 1);
+    double g[3 * (VB + 1)], g0[3 * (VB + 1)], w0[3 * (VB + 1)];
+    double f = nn_bow_objective(&b, &d, 1e-2, g);
+    double n = 0;
+    for (size_t j = 0; j < P; j++) n += g[j] * g[j];
+    memcpy(w0, b.w, sizeof w0);
+    memset(b.w, 0, sizeof w0);
+    nn_bow_objective(&b, &d, 1e-2, g0);
+    double n0 = 0;
+    for (size_t j = 0; j < P; j++) n0 += g0[j] * g0[j];
+    CU_ASSERT(sqrt(n) <= 1e-6 * sqrt(n0) && f < log(3.0));
+    memcpy(b.w, w0, sizeof w0);
+    CU_ASSERT(nn_bow_accuracy(&b, &d) == 1.0);
+    /* specials (ids < 5) and repeats: features of passage 7 are {7} only */
+    for (int k = 0; k < 3; k++) CU_ASSERT(b.w[k * (VB + 1) + 4] == 0 && b.w[k * (VB + 1) + 1] == 0);
+    /* gradient against central differences at another point */
+    for (size_t j = 0; j < P; j++) b.w[j] = 0.3 * sin(1.3 * j + 0.1);
+    nn_bow_objective(&b, &d, 0.05, g);
+    double e = 0, mg = 0;
+    for (size_t j = 0; j < P; j++) {
+        double keep = b.w[j], h = 1e-5;
+        b.w[j] = keep + h;
+        double a = nn_bow_objective(&b, &d, 0.05, NULL);
+        b.w[j] = keep - h;
+        double c = nn_bow_objective(&b, &d, 0.05, NULL);
+        b.w[j] = keep;
+        e = fmax(e, fabs((a - c) / (2 * h) - g[j]));
+        mg = fmax(mg, fabs(g[j]));
+    }
+    CU_ASSERT(e <= 1e-7 * (1 + mg) && mg > 1e-3);
+    nn_bow_free(&b);
+    nn_dataset img = d;
+    img.tokens = NULL;
+    CU_ASSERT(nn_bow_fit(&img, VB, 1e-2, 10, &b, msg, sizeof msg) == 1 && strstr(msg, "token data set"));
+}
+
 void text_suite_mlm(void)
 {
     CU_pSuite s = CU_add_suite("text_mlm", NULL, NULL);
@@ -395,4 +448,5 @@ void text_suite_mlm(void)
     CU_add_test(s, "MLM model (GELU): loss by hand, gradient and HVP vs central differences", test_mlm_gelu);
     CU_add_test(s, "MLM model (ReLU): the same", test_mlm_relu);
     CU_add_test(s, "MLM targets and configuration refused; checkpoint into a classifier", test_mlm_errors_checkpoint);
+    CU_add_test(s, "bag of words: gradient, stationary fit, separable toy set", test_bow);
 }
