@@ -40,7 +40,7 @@ int nn_mlm_mask(const int32_t *tok, int L, int M, int vocab, gsl_rng *r, float *
         lab[i] = tok[t];
         double u = gsl_rng_uniform(r);
         if (u < 0.8) x[t] = NN_TOK_MASK;
-        else if (u < 0.9)
+        else if (u < 0.9 && vocab > NN_TOK_SPECIAL) /* (a vocabulary of specials only: kept) */
             x[t] = (float)(NN_TOK_SPECIAL + (int)gsl_rng_uniform_int(r, (unsigned long)(vocab - NN_TOK_SPECIAL)));
     }
     return k;
