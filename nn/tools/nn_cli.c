@@ -409,6 +409,9 @@ static void cmd_hessian(void)
     char desc[4200];
     snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
     check_fit(&m->cfg, desc, &tr, "data", data);
+    if (m->cfg.arch == NN_ARCH_MLM)
+        nso_die("--model: '%s' is a masked-language model (no fixed targets to measure); fine-tune it first "
+                "(--cmd train --arch transformer --init)", model);
     int nm = nmeas < tr.n ? (int)nmeas : tr.n;
     int B = per_batch > 0 ? (int)per_batch : nm;
     if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);
