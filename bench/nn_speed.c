@@ -80,10 +80,11 @@ int main(int argc, char **argv)
         char msg[200];
         if (nn_model_op_init(&mo, m, &d, idx, (int)nex, 100, "all", msg, sizeof msg))
             nso_die("%s", msg);
-        nn_linop op = nn_model_op_linop(&mo);
-        nn_trace_result res = {0};
+        nso_linop op = nn_model_op_linop(&mo);
+        nso_trace_est res = {0};
+        nso_hutch_opts ho = {.min_probes = (size_t)probes, .max_probes = (size_t)probes};
         double t = nso_now(), c = cpu_now();
-        nn_hutchinson(&op, NULL, (size_t)probes, (size_t)probes, 0.0, r, &res, NULL, NULL);
+        if (nso_hutchinson(&op, &ho, r, &res)) nso_die("hutchinson: non-finite trace");
         t = nso_now() - t;
         c = cpu_now() - c;
         printf("hutch\t%.6f\t%ld\t%.6g\t%.6f\n", t, probes, res.mean, c);

@@ -23,8 +23,10 @@
  *            Ra_i = sum_k (RP_ik dP_ik + P_ik RdP_ik),
  *   RdV_cj = sum_i (RP_ij dctx_ci + P_ij Rdctx_ci),
  *   RdQ_ci = s sum_j (RdS_ij K_cj + dS_ij RK_cj),  RdK_cj = s sum_i (RdS_ij Q_ci + dS_ij RQ_ci).
- * A readable reference (loops, sums in double); a batch part [b0, b0 + nb)
- * at a time, as the model's passes run them. */
+ * This file is the readable reference (loops, sums in double), kept next to
+ * the GEMM formulation the model runs (attention_gemm.c) and tested against
+ * it (tests/kernels/); a batch part [b0, b0 + nb) at a time, as the model's
+ * passes run them. */
 #include "nn_impl.h"
 #include <math.h>
 #include <string.h>
@@ -34,7 +36,7 @@
 /* attention weight (i, j) of head h, example b */
 #define PA(a, h, i, b, j) (a)[((size_t)(h) * L + (i)) * N + (size_t)(b) * L + (j)]
 
-void NN(nn_attn_forward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+void NN(nn_attn_forward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                               const real *tok, real *p, real *ctx)
 {
     const size_t N = (size_t)B * L;
@@ -97,7 +99,7 @@ static void qk_back(int d, int dh, int h, int L, size_t N, int b, double s, cons
     }
 }
 
-void NN(nn_attn_backward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+void NN(nn_attn_backward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                                const real *p, const real *dctx, real *ds, real *dqkv, int acc)
 {
     const size_t N = (size_t)B * L;
@@ -128,7 +130,7 @@ void NN(nn_attn_backward_part)(int d, int H, int L, int B, int b0, int nb, const
         }
 }
 
-void NN(nn_attn_rforward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+void NN(nn_attn_rforward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                                const real *rqkv, const real *p, real *rp, real *rctx)
 {
     const size_t N = (size_t)B * L;
@@ -162,7 +164,7 @@ void NN(nn_attn_rforward_part)(int d, int H, int L, int B, int b0, int nb, const
         }
 }
 
-void NN(nn_attn_rbackward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+void NN(nn_attn_rbackward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                                 const real *rqkv, const real *p, const real *rp, const real *dctx,
                                 const real *rdctx, real *ds, real *rds, real *rdqkv, int acc)
 {

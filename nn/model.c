@@ -318,6 +318,59 @@ static void build_transformer(model *m)
     op_linear(m, h, c->nclass, "fc");
 }
 
+/* ---- the GCN's ops (issue 9, graphs) ---- */
+
+/* kind GFEAT: the records (slot 0) -> degree features; GPROP: y = A_hat x
+ * per graph (C features x N nodes) */
+static int op_graph(model *m, int kind, int x, int C)
+{
+    nn_op *o = &m->ops[m->nops];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->x = x;
+    o->tw = o->tb = -1;
+    o->cin = o->cout = C;
+    o->y = add_slot(m, C, 1, m->cfg.in_h);
+    m->nops++;
+    return o->y;
+}
+
+static int op_gpool(model *m, int x)
+{
+    nn_op *o = &m->ops[m->nops];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_GPOOL;
+    o->x = x;
+    o->tw = o->tb = -1;
+    o->cin = o->cout = m->slots[x].c;
+    o->y = add_slot(m, o->cout, 1, 1);
+    m->nops++;
+    return o->y;
+}
+
+/* names as a PyTorch Geometric module with GCNConv conv1, conv2, ... (lin
+ * without bias, then the propagation, then the layer's bias: conv<l>.lin.weight,
+ * conv<l>.bias; A_hat (x W^T) = (A_hat x) W^T, so the engine propagates
+ * first), global mean pooling and nn.Linear fc.  Initialisation as GCNConv:
+ * Glorot-uniform weight, zero bias. */
+static void build_gcn(model *m)
+{
+    const nn_config *c = &m->cfg;
+    char nm[NN_NAME];
+    int h = add_slot(m, 1, 1, (int)nn_gcn_record_size(c)); /* the graph records */
+    h = op_graph(m, NN_OP_GFEAT, h, c->in_c);
+    int C = c->in_c;
+    for (int l = 0; l < c->depth; l++) {
+        h = op_graph(m, NN_OP_GPROP, h, C);
+        snprintf(nm, sizeof nm, "conv%d", l + 1);
+        h = op_linear_tok(m, h, c->hidden, nm, "lin.weight", "bias", 1);
+        h = op_simple(m, act_op(c->act), h, -1);
+        C = c->hidden;
+    }
+    h = op_gpool(m, h);
+    op_linear(m, h, c->nclass, "fc");
+}
+
 static void build_resnet(model *m)
 {
     const nn_config *c = &m->cfg;
@@ -431,6 +484,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     m->bn_eps = 1e-5;
     if (cfg->arch == NN_ARCH_MLP) build_mlp(m);
     else if (cfg->arch == NN_ARCH_TRANSFORMER || cfg->arch == NN_ARCH_MLM) build_transformer(m);
+    else if (cfg->arch == NN_ARCH_GCN) build_gcn(m);
     else build_resnet(m);
     m->params = zalloc(m->nparams, sizeof(real), &oom);
     m->grads = zalloc(m->nparams, sizeof(real), &oom);
@@ -542,6 +596,11 @@ int NN(nn_set_input)(model *m, const float *x, int B)
     if (m->cfg.arch == NN_ARCH_TRANSFORMER || m->cfg.arch == NN_ARCH_MLM) /* token ids in [0, vocab) */
         for (size_t i = 0; i < (size_t)B * F; i++)
             if (!(x[i] >= 0 && x[i] < m->cfg.in_c) || x[i] != (float)(long)x[i]) return 1;
+    if (m->cfg.arch == NN_ARCH_GCN) { /* graph records: the kernels index by them */
+        char why[160];
+        for (int b = 0; b < B; b++)
+            if (nn_gcn_record_check(&m->cfg, x + (size_t)b * F, why, sizeof why)) return 1;
+    }
     m->B = B;
     real *a = m->act[0];
     for (int c = 0; c < s->c; c++)
@@ -882,6 +941,25 @@ static void forward_op(model *m, int i)
             NN(nn_cls_forward_part)(o->cout, (int)hw, B, b0, nb, x, y);
         }
         break;
+    case NN_OP_GFEAT:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gfeat_part)(m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], y);
+        }
+        break;
+    case NN_OP_GPROP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gprop_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], x,
+                                      (size_t)m->cfg.in_h, (size_t)B * m->cfg.in_h, y);
+        }
+        break;
+    case NN_OP_GPOOL:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gpool_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], x, y);
+        }
+        break;
     case NN_OP_GATHER:
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
@@ -1148,6 +1226,21 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
             NN(nn_cls_backward_part)(o->cout, (int)hw, B, b0, nb, dy, dx, acc);
         }
         break;
+    case NN_OP_GFEAT: break; /* from the records: no gradient */
+    case NN_OP_GPROP:
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gprop_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], dy, dx, acc);
+            }
+        break;
+    case NN_OP_GPOOL:
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gpool_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], dy, dx, acc);
+            }
+        break;
     case NN_OP_GATHER:
         if (dx)
             FOR_PARTS(q, P) {
@@ -1339,6 +1432,25 @@ static void r_forward_op(model *m, int i)
             NN(nn_cls_forward_part)(o->cout, (int)hw, B, b0, nb, rx, ry);
         }
         break;
+    case NN_OP_GFEAT: /* the features do not depend on w */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(o->cout, B, m->cfg.in_h, b0, nb, memset(ry + o_, 0, n_ * sizeof(real)));
+        }
+        break;
+    case NN_OP_GPROP: /* linear in x, no parameters */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gprop_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rx,
+                                      (size_t)m->cfg.in_h, (size_t)B * m->cfg.in_h, ry);
+        }
+        break;
+    case NN_OP_GPOOL:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gpool_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rx, ry);
+        }
+        break;
     case NN_OP_GATHER:
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
@@ -1528,6 +1640,21 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
             PART(B, P, q, b0, nb);
             NN(nn_cls_backward_part)(o->cout, (int)hw, B, b0, nb, rdy, rdx, acc);
         }
+        break;
+    case NN_OP_GFEAT: break;
+    case NN_OP_GPROP:
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gprop_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rdy, rdx, acc);
+            }
+        break;
+    case NN_OP_GPOOL:
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gpool_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rdy, rdx, acc);
+            }
         break;
     case NN_OP_GATHER:
         if (rdx)

@@ -30,6 +30,9 @@
 enum { NN_OP_CONV, NN_OP_BN, NN_OP_RELU, NN_OP_ADD, NN_OP_GAP, NN_OP_LINEAR, NN_OP_SOFTPLUS,
        /* the transformer's (issue 9) */
        NN_OP_EMBED, NN_OP_LN, NN_OP_ATTN, NN_OP_GELU, NN_OP_CLS,
+       /* the GCN's (issue 9, graphs): node features from degrees; y = D^-1/2 (A + I) D^-1/2 x
+        * per graph; mean over nodes */
+       NN_OP_GFEAT, NN_OP_GPROP, NN_OP_GPOOL,
        /* masked-language-model head: the masked positions' states */
        NN_OP_GATHER };
 
@@ -46,7 +49,7 @@ enum {
     NN_BN_FROZEN = 2  /* batch statistics, running statistics left untouched */
 };
 
-enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1, NN_ARCH_TRANSFORMER = 2, NN_ARCH_MLM = 3 };
+enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1, NN_ARCH_TRANSFORMER = 2, NN_ARCH_GCN = 3, NN_ARCH_MLM = 4 };
 
 #define NN_MAX_OPS 96
 #define NN_MAX_SLOTS 96
@@ -96,6 +99,17 @@ typedef struct {
  * table), and the loss is the mean cross-entropy over the vocabulary at the
  * masked positions (nn/mlm_ce.c).  Its encoder tensors have the names and
  * shapes of the classifier's, so a classifier loads them with skip "fc". */
+/* The GCN (NN_ARCH_GCN; Kipf and Welling 2017, graph classification): depth
+ * x [graph convolution y = A_hat x W^T + b with A_hat = D^-1/2 (A + I) D^-1/2
+ * (D the degrees of A + I), act], the mean over a graph's nodes, a linear head
+ * "fc".  Tensor names are those of a PyTorch Geometric module with GCNConv
+ * layers conv1, conv2, ... (conv<l>.lin.weight, conv<l>.bias) and nn.Linear
+ * fc.  The input of an example is one graph record (integers as floats, see
+ * nn_gcn_record_size): in_c = node features (NN_GCN_FEATURES, computed by the
+ * engine from the degrees: 1, d / 10, ln(1 + d), mean neighbour degree / 10),
+ * in_h = largest number of nodes N, in_w = largest number of adjacency
+ * entries (2 x edges).  Node tensors are feature-major, c x (B N), padded:
+ * node i >= n of a graph is not read. */
 typedef struct {
     int arch;                 /* NN_ARCH_* */
     int depth;                /* ResNet depth 6n+2 (8, 14, 20); MLP: 2; transformer: layers */
@@ -123,6 +137,20 @@ typedef struct {
 #define NN_TF_MAX_SEQ 512
 #define NN_TF_LN_EPS 1e-5
 #define NN_TF_FFN_MULT 4 /* feed-forward width / model width (BERT) */
+
+/* GCN limits and its input record: [n, nnz, row pointers (in_h + 1, CSR of
+ * A without self-loops, entries past n equal nnz), column indices (in_w,
+ * past nnz 0)], integers stored exactly as floats */
+#define NN_GCN_MAX_LAYERS 4
+#define NN_GCN_MAX_WIDTH 1024
+#define NN_GCN_MAX_NODES 1024
+#define NN_GCN_FEATURES 4
+#define NN_GCN_MAX_NNZ (1 << 20)
+size_t nn_gcn_record_size(const nn_config *c);
+/* 0 when rec is a valid record for c (n in [1, in_h], nnz in [0, in_w], row
+ * pointers non-decreasing from 0 to nnz, columns in [0, n)); else 1 with
+ * msg set */
+int nn_gcn_record_check(const nn_config *c, const float *rec, char *msg, size_t len);
 
 /* ResNet depth check: 6n+2 with 1 <= n <= 3; the transformer's geometry */
 int nn_config_check(const nn_config *c, char *msg, size_t len);

@@ -9,13 +9,15 @@
 #   make nn-bench    performance figures -> data/bench.tsv (and their marked copies in docs/nn.md)
 #   make nn-bench-hess  only the sub-block Hessian rows (a few CPU seconds)
 #   make nn-fuzz     build the libFuzzer loader targets (clang) and run them briefly
+#   make graph-data  generate the GCN's graph set (nn_graphs, igraph) -> $(NN_CACHE)/graphs/graphs.bin
 #
 # Templated engine sources are compiled twice: float (the production path) and
 # double (-DNN_F64, an independent path used by the tests).
 
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
              nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
-             nn/cls_pool.c nn/attention.c nn/gather.c nn/mlm_ce.c
+             nn/cls_pool.c nn/attention.c nn/attention_gemm.c \
+             nn/layernorm_blk.c nn/gcn.c nn/gather.c nn/mlm_ce.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -60,7 +62,7 @@ nn-test: $(BIN)/test_nn $(BIN)/fuzz_replay
 nn-data: $(BIN)/nn_data
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
 
-table2: $(BIN)/nn_table2 $(BIN)/nn_data
+table2: $(BIN)/nn_table2 $(BIN)/nn_data $(NN_CACHE)/graphs/graphs.bin
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
 	@bash scripts/text_data.sh $(NN_CACHE) $(BIN)/nn_data
 	@mkdir -p $(OUT)/table2 $(NN_CACHE)/table2-$(PROFILE)
@@ -98,13 +100,14 @@ $(BUILD)/nn/conv_direct.o $(BUILD)/nn/conv_winograd.o: CFLAGS += -ffp-contract=f
 $(BUILD)/nn/%.o $(BUILD)/nn/f64/%.o: CFLAGS += -fno-trapping-math
 
 # ---- fuzzing (libFuzzer, clang) and the replay of corpora + regressions ----
-# csv: lib's CSV reader; ckpt: lib's checkpoint loader (issue 11); brown: the corpus reader
-NN_FUZZ_TARGETS := idx json safetensors brown csv ckpt
+# csv: lib's CSV reader; ckpt: lib's checkpoint loader (issue 11); brown: the corpus reader; graphs: the GCN's graph file
+NN_FUZZ_TARGETS := idx json safetensors brown csv ckpt graphs
 NN_FUZZ_SECONDS ?= 30
 NN_FUZZ_SRC := nn/dataset.c nn/corpus.c nn/safetensors.c nn/config.c nn/model.c nn/conv2d.c nn/linear.c \
                nn/conv_direct.c nn/conv_winograd.c nn/simd.c \
                nn/batchnorm.c nn/elementwise.c nn/pool.c nn/softmax_ce.c nn/gelu.c nn/layernorm.c \
-               nn/embedding.c nn/cls_pool.c nn/attention.c $(wildcard lib/*.c)
+               nn/embedding.c nn/cls_pool.c nn/attention.c nn/attention_gemm.c nn/layernorm_blk.c \
+               nn/gcn.c nn/graphs.c $(wildcard lib/*.c)
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Inn -DLLVMFuzzerTestOneInput=fuzz_$* -MMD -MP -c $< -o $@
@@ -127,3 +130,16 @@ TEST_BINS += $(BIN)/fuzz_replay
 nn-density: $(BIN)/nn_cli
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 bash scripts/nn_hessian_demo.sh $(BIN) $(OUT) $(NN_CACHE)/table2-$(PROFILE)
 FIGURE_TARGETS += nn-density
+
+# ---- the GCN's graph data set (issue 9, graphs): only the generator links igraph ----
+GRAPH_SEED ?= 1
+GRAPH_COUNT ?= 3000
+$(BIN)/nn_graphs: $(BUILD)/nn/tools/nn_graphs.o $(LIBNN) $(LIBNSO)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $< $(LIBNN) $(LIBNSO) $(NN_LDLIBS) -ligraph -o $@
+$(BUILD)/nn/tools/nn_graphs.o: CFLAGS += -I/usr/include/igraph
+.PHONY: graph-data
+graph-data: $(NN_CACHE)/graphs/graphs.bin
+$(NN_CACHE)/graphs/graphs.bin: | $(BIN)/nn_graphs
+	@mkdir -p $(dir $@)
+	$(BIN)/nn_graphs --seed $(GRAPH_SEED) --graphs $(GRAPH_COUNT) --out $@

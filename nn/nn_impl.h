@@ -235,7 +235,7 @@ void NN(nn_gelu_rforward)(size_t n, const real *x, const real *rx, real *ry);
 void NN(nn_gelu_rbackward)(size_t n, const real *x, const real *rx, const real *dy,
                            const real *rdy, real *rdx, int acc);
 
-/* layernorm.c: C features (stride ld) of the columns [n0, n0 + nn); C <= NN_LN_MAXC.
+/* layernorm_blk.c: C features (stride ld) of the columns [n0, n0 + nn); C <= NN_LN_MAXC.
  * dx/dg/db and rdx/rdg/rdb may be NULL; dg, db, rdg, rdb are added to */
 #define NN_LN_MAXC 1024
 void NN(nn_ln_forward)(int C, size_t ld, size_t n0, size_t nn, const real *x, real *y,
@@ -247,6 +247,17 @@ void NN(nn_ln_rforward)(int C, size_t ld, size_t n0, size_t nn, const real *x, c
 void NN(nn_ln_rbackward)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
                          const real *dy, const real *rdy, const real *g, const real *vg,
                          double eps, real *rdx, real *rdg, real *rdb, int acc);
+/* the readable references of the four (per column; layernorm.c); the model
+ * runs the column-blocked versions above (layernorm_blk.c) */
+void NN(nn_ln_forward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, real *y,
+                           const real *g, const real *b, double eps);
+void NN(nn_ln_backward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *dy,
+                            const real *g, double eps, real *dx, real *dg, real *db, int acc);
+void NN(nn_ln_rforward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
+                            const real *g, const real *vg, const real *vb, double eps, real *ry);
+void NN(nn_ln_rbackward_ref)(int C, size_t ld, size_t n0, size_t nn, const real *x, const real *rx,
+                             const real *dy, const real *rdy, const real *g, const real *vg,
+                             double eps, real *rdx, real *rdg, real *rdb, int acc);
 
 /* embedding.c: y = tok[x] + pos[t] for the examples [b0, b0 + nb); backward adds
  * to dtok, dpos (either may be NULL) */
@@ -282,7 +293,7 @@ void NN(nn_mlm_ce_backward_part)(int K, size_t N, size_t n0, size_t nn, const re
 void NN(nn_mlm_ce_rbackward_part)(int K, size_t N, size_t n0, size_t nn, const real *probs,
                                   const int32_t *lab, const real *rz, double cnt, real *rdz);
 
-/* attention.c: scaled dot-product attention of H heads over qkv (3d x B L)
+/* attention_gemm.c: scaled dot-product attention of H heads over qkv (3d x B L)
  * with the key padding mask of tok (1 x B L); p, ds, rds: H L x B L */
 void NN(nn_attn_forward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                               const real *tok, real *p, real *ctx);
@@ -293,5 +304,32 @@ void NN(nn_attn_rforward_part)(int d, int H, int L, int B, int b0, int nb, const
 void NN(nn_attn_rbackward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                                 const real *rqkv, const real *p, const real *rp, const real *dctx,
                                 const real *rdctx, real *ds, real *rds, real *rdqkv, int acc);
+/* the readable references of the four (loops, sums in double; attention.c);
+ * the model runs the GEMM formulation above (attention_gemm.c) */
+void NN(nn_attn_forward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+                             const real *tok, real *p, real *ctx);
+void NN(nn_attn_backward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+                              const real *p, const real *dctx, real *ds, real *dqkv, int acc);
+void NN(nn_attn_rforward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+                              const real *rqkv, const real *p, real *rp, real *rctx);
+void NN(nn_attn_rbackward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
+                               const real *rqkv, const real *p, const real *rp, const real *dctx,
+                               const real *rdctx, real *ds, real *rds, real *rdqkv, int acc);
+
+/* ---- the GCN's graph layers (issue 9, graphs; gcn.c).  rec: the input
+ * records (stride S, N nodes: nn.h); node tensors C x (B N).  Examples
+ * [b0, b0 + nb).  gfeat: y (NN_GCN_FEATURES x B N) = the degree features.
+ * gprop: y = A_hat x per graph, x at example stride xex and feature stride
+ * xf (a node tensor: N, B N); backward dx (+)= A_hat^T dy.  gpool: y (C x B)
+ * = the mean over the n_b nodes; backward dx (+)= dy / n_b (0 at pads). ---- */
+void NN(nn_gfeat_part)(int N, size_t S, int B, int b0, int nb, const real *rec, real *y);
+void NN(nn_gprop_forward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec,
+                               const real *x, size_t xex, size_t xf, real *y);
+void NN(nn_gprop_backward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec,
+                                const real *dy, real *dx, int acc);
+void NN(nn_gpool_forward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec, const real *x,
+                               real *y);
+void NN(nn_gpool_backward_part)(int C, int N, size_t S, int B, int b0, int nb, const real *rec, const real *dy,
+                                real *dx, int acc);
 
 #endif

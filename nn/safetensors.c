@@ -263,6 +263,9 @@ int nn_st_save(const char *path, const nn_model_f32 *m, char *msg, size_t mlen)
         hl += snprintf(h + hl, cap - hl,
                        ",\"nn.vocab\":\"%d\",\"nn.heads\":\"%d\",\"nn.seq\":\"%d\",\"nn.ffn\":\"%d\"",
                        c->in_c, c->in_h, c->in_w, NN_TF_FFN_MULT * c->hidden);
+    if (c->arch == NN_ARCH_GCN) /* node features, largest graph, adjacency entries */
+        hl += snprintf(h + hl, cap - hl, ",\"nn.features\":\"%d\",\"nn.max_nodes\":\"%d\",\"nn.max_nnz\":\"%d\"",
+                       c->in_c, c->in_h, c->in_w);
     hl += snprintf(h + hl, cap - hl, "}");
     uint64_t off = 0;
     for (int i = 0; i < m->ntensors; i++) {
@@ -353,7 +356,8 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
     if (!rc) {
         const char *a = nn_st_meta(f, "nn.arch"), *in = nn_st_meta(f, "nn.in");
         memset(cfg, 0, sizeof *cfg);
-        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet") && strcmp(a, "transformer") && strcmp(a, "mlm")) ||
+        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet") && strcmp(a, "transformer") && strcmp(a, "gcn") &&
+                   strcmp(a, "mlm")) ||
             parse_int(nn_st_meta(f, "nn.depth"), 0, 1000, &cfg->depth) ||
             parse_int(nn_st_meta(f, "nn.hidden"), 0, 1 << 20, &cfg->hidden) ||
             parse_int(nn_st_meta(f, "nn.nclass"), 2, 255, &cfg->nclass) || !in ||
@@ -363,6 +367,7 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
         else {
             cfg->arch = !strcmp(a, "mlp")      ? NN_ARCH_MLP
                         : !strcmp(a, "resnet") ? NN_ARCH_RESNET
+                        : !strcmp(a, "gcn")    ? NN_ARCH_GCN
                         : !strcmp(a, "mlm")    ? NN_ARCH_MLM
                                                : NN_ARCH_TRANSFORMER;
             const char *act = nn_st_meta(f, "nn.act"); /* optional, default relu */

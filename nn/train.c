@@ -200,6 +200,15 @@ int nn_trainer_load(nn_trainer *tr, FILE *f, char *msg, size_t len)
 int nn_data_fits(const nn_model_f32 *m, const nn_dataset *d, char *msg, size_t len)
 {
     const nn_config *c = &m->cfg;
+    if (c->arch == NN_ARCH_GCN) { /* graph records (nn/graphs.h) */
+        if (d->tokens && d->c == 1 && d->h == c->in_h && (size_t)d->h * d->w == nn_gcn_record_size(c) &&
+            d->nclass <= c->nclass && d->nclass >= 1)
+            return 0;
+        snprintf(msg, len, "data set %dx%dx%d (%s), %d classes; GCN model of graphs up to %d nodes, %d adjacency "
+                 "entries, %d classes", d->c, d->h, d->w, d->tokens ? "records" : "images", d->nclass, c->in_h,
+                 c->in_w, c->nclass);
+        return 1;
+    }
     const int tf = c->arch == NN_ARCH_TRANSFORMER || c->arch == NN_ARCH_MLM;
     if (tf || d->tokens) { /* token ids, c = h = 1, w = the sequence (MLM: labels unused) */
         if (tf && d->tokens && d->c == 1 && d->h == 1 && d->w == c->in_w && d->nclass >= 1 &&

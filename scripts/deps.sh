@@ -5,7 +5,7 @@
 # Build: gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev zlib1g-dev
 # Run:   gnuplot-nox (figures; pngcairo and pdfcairo terminals)
 set -u
-PKGS="gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev zlib1g-dev gnuplot-nox"
+PKGS="gcc make libgsl-dev liblapacke-dev libopenblas-dev libcunit1-dev zlib1g-dev gnuplot-nox libigraph-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -11,6 +11,8 @@
 #                             has a slash), linked relative to REPORT
 #   @bench                    data/bench.tsv as a table (always data/: the
 #                             benchmark is machine-specific, not profile-specific)
+#   @bench-torch              the bench.torch_* rows of data/bench.tsv side by side:
+#                             workload, this engine, PyTorch, ratio, target, met?
 #   @if holds|fails|missing ID [PROFILE] ... @endif   keep the lines only if ID has
 #                             that verdict (and, with PROFILE, only in that profile's report)
 # Written to a temporary file and renamed.
@@ -106,6 +108,33 @@ ledger_table() { # PREFIX... (none or empty: all)
           if [ -f "$out/$fp.png" ]; then echo "![$cap]($rel/$fp.png)"; echo; printf '*%s*' "$cap";
             [ -f "$out/$fp.pdf" ] && printf ' ([PDF](%s))' "$rel/$fp.pdf"; echo;
           else echo "_(figure $name not drawn yet)_"; fi ;;
+        "@bench-torch"*)
+          if [ -f data/bench.tsv ] && grep -q '^bench.torch_train_ratio' data/bench.tsv; then
+            { grep '^# make bench-torch' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo
+            echo "| workload | this engine | PyTorch | ratio | target | met? |"; echo "|---|---|---|---|---|---|"
+            awk -F'\t' '!/^#/ { v[$1] = $2; t[$1] = $4 }
+              function met(id,   tg, op, x, y) {
+                tg = t[id]; if (!(id in v) || !match(tg, /^ *(<=|>=|<|>) *[0-9.eE+-]+/)) return "";
+                tg = substr(tg, RSTART, RLENGTH); gsub(/ /, "", tg);
+                op = substr(tg, 1, (substr(tg, 2, 1) == "=") ? 2 : 1); x = substr(tg, length(op) + 1) + 0; y = v[id] + 0;
+                return ((op == "<=") ? y <= x : (op == "<") ? y < x : (op == ">=") ? y >= x : y > x) ? "yes" : "**no**" }
+              function row(name, nn, pt, r) {
+                if (!(nn in v)) return;
+                printf "| %s | %s | %s | %s | %s | %s |\n", name, v[nn], (pt in v) ? v[pt] : "-", (r in v) ? v[r] : "-",
+                  (r in t) ? t[r] : t[nn], (r in v) ? met(r) : met(nn) }
+              function rrow(name, r) {
+                if (r in v) printf "| %s | - | - | %s | %s |  |\n", name, v[r], t[r] }
+              END {
+                row("training step, batch 32 (images/s; ratio = engine / PyTorch)", "bench.torch_nn_train_images_per_s", "bench.torch_train_images_per_s", "bench.torch_train_ratio")
+                row("gradient of one batch of 32 (ms; ratio = engine / PyTorch)", "bench.torch_nn_grad_ms", "bench.torch_grad_ms", "bench.torch_grad_ratio")
+                row("one exact Hessian-vector product (ms)", "bench.torch_nn_hvp_ms", "bench.torch_hvp_ms", "bench.torch_hvp_ratio")
+                row("one HVP, in gradients of the same program", "bench.torch_nn_hvp_over_grad", "bench.torch_hvp_over_grad", "")
+                row("Hutchinson, 100 probes x 1,000 examples (s)", "bench.torch_nn_hutch_100x1000_s", "bench.torch_hutch_100x1000_s", "")
+                rrow("1 thread each: training step", "bench.torch_1t_train_ratio")
+                rrow("1 thread each: gradient", "bench.torch_1t_grad_ratio")
+                rrow("1 thread each: HVP", "bench.torch_1t_hvp_ratio")
+              }' data/bench.tsv
+          else echo "_No side-by-side run yet: \`make bench-torch\` (installs Debian's python3-torch)._"; fi ;;
         "@bench"*)
           if [ -f data/bench.tsv ]; then
             { grep '^#' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo

@@ -1,6 +1,7 @@
 /* test_lib.c - CUnit tests of the core library (lib/).  Every check compares
  * with a closed form or an independent computation; the tolerance is written
  * next to each assertion.  Fixed seeds throughout. */
+#include "cunit_run.h"
 #include "cli.h"
 #include "hessian.h"
 #include "io.h"
@@ -714,13 +715,6 @@ int main(void)
     CU_add_test(s5, "same seed, same output", test_reproducible);
     CU_add_test(s5, "nsorun: sensing with a noisy oracle", test_nsorun_noisy_sensing);
     CU_add_test(s5, "interrupted sweep resumes to identical files", test_sweep_resume);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    if (nf || nt) {
-        fprintf(stderr, "test_lib: %u assertion(s) failed in %u test(s)\n", nf, nt);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_lib");
+    return rc;
 }

@@ -6,6 +6,7 @@
  * parameter tables.  Loops run over nso_opt_types[] and nso_problems[], so a
  * method or problem added later is covered without editing this file.  Every
  * tolerance is written next to its check; fixed seeds throughout. */
+#include "cunit_run.h"
 #include "noise.h"
 #include "nso_error.h"
 #include "objective.h"
@@ -936,13 +937,6 @@ int main(void)
     CU_add_test(s5, "every table well-formed", test_tables);
     CU_add_test(s5, "unknown / out-of-range parameters rejected with a message", test_params_rejected);
     CU_add_test(s5, "perturbation laws by name", test_law_names);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    if (nf || nt) {
-        fprintf(stderr, "test_opt: %u assertion(s) failed in %u test(s)\n", nf, nt);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_opt");
+    return rc;
 }

@@ -5,6 +5,7 @@
  * other and against Monte Carlo), data streams, error reporting; the additive
  * Gaussian oracle and NSO's sample modes (the variance of the oracle noise in
  * one step).  Every check states its tolerance; fixed seeds throughout. */
+#include "cunit_run.h"
 #include "noise.h"
 #include "nso_error.h"
 #include "objective.h"
@@ -399,9 +400,6 @@ int main(void)
     CU_pSuite s2 = CU_add_suite("oracle", NULL, NULL);
     CU_add_test(s2, "additive oracle: z from the sample", test_additive_oracle);
     CU_add_test(s2, "nso sample modes: E||xi||^2 = sg^2, sg^2/k, sg^2/(2k)", test_nso_sample_modes);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
+    int rc = nso_cunit_run("test_problems");
+    return rc;
 }

@@ -1,8 +1,9 @@
 /* nn_cli.c - train, evaluate, save, load and measure the Hessian of a model
  * from the command line (ISSUE 4).  One program, --cmd selects the step:
  *
- *   --cmd train    train an MLP, ResNet or transformer (issue 9; --data brown,
- *                  a token data set) on a data set with any optimizer of
+ *   --cmd train    train an MLP, ResNet, transformer (issue 9; --data brown,
+ *                  a token data set) or GCN (issue 9; --data graphs, graph
+ *                  records) on a data set with any optimizer of
  *                  the registry (--opt, default gd = SGD, with the method's
  *                  parameters as flags: --sigma, --k, ...; --momentum and
  *                  --weight-decay compose with every method), save a
@@ -62,7 +63,7 @@ static const char *probe_seed_s = NULL; /* NULL: the probes follow --seed (recor
 static nso_arg_spec base_specs[] = {
     {"cmd", NSO_ARG_STRING, &cmd, 0, 0, "train | eval | hessian | info"},
     {"arch", NSO_ARG_STRING, &arch, 0, 0,
-     "train: mlp (784-hidden-10), resnet, transformer (classifier) or mlm (the transformer's encoder "
+     "train: mlp (784-hidden-10), resnet, transformer (classifier), gcn, or mlm (the transformer's encoder "
      "pretrained by masked language modelling, on a token data set such as brown-pre)"},
     {"init", NSO_ARG_STRING, &init, 0, 0,
      "train --arch transformer: start from this checkpoint (an mlm or transformer one: every tensor but the "
@@ -70,16 +71,18 @@ static nso_arg_spec base_specs[] = {
     {"split-seed", NSO_ARG_U64, &split_seed, 0, 1e18,
      "seed of the Brown split by text (data sets brown-pre, brown-ft, brown-ft-test; default 1)"},
     {"depth", NSO_ARG_INT, &depth, 0, 20,
-     "train: ResNet depth 6n+2 (8, 14, 20; 0 = 8); transformer layers 1..8 (0 = 2)"},
+     "train: ResNet depth 6n+2 (8, 14, 20; 0 = 8); transformer layers 1..8 (0 = 2); GCN graph-convolution "
+     "layers 1..4 (0 = 2)"},
     {"hidden", NSO_ARG_INT, &hidden, 0, 65536,
-     "train: MLP hidden width (0 = 128); transformer width (0 = 64)"},
+     "train: MLP hidden width (0 = 128); transformer width (0 = 64); GCN width 1..1024 (0 = 128)"},
     {"heads", NSO_ARG_INT, &heads, 1, 1024, "train: transformer attention heads (divide the width)"},
     {"act", NSO_ARG_STRING, &act, 0, 0,
      "train: activation of the MLP (relu, softplus, gelu; default relu) or of the "
-     "transformer's feed-forward (gelu, relu, softplus; default gelu)"},
+     "transformer's feed-forward (gelu, relu, softplus; default gelu) or of the GCN (relu, softplus, gelu; "
+     "default relu)"},
     {"data", NSO_ARG_STRING, &data, 0, 0,
      "data set: fashion, fashion-test, mnist; brown (token passages, for the transformer), brown-pre, "
-     "brown-ft, brown-ft-test (the split by text: pretraining texts, held-out fine-tuning texts)"},
+     "brown-ft, brown-ft-test (the split by text: pretraining texts, held-out fine-tuning texts); graphs (for the GCN)"},
     {"test-data", NSO_ARG_STRING, &test_data, 0, 0, "train: also report accuracy on this set"},
     {"cache", NSO_ARG_STRING, &cache, 0, 0, "data cache (make nn-data)"},
     {"ntrain", NSO_ARG_INT, &ntrain, 10, 60000, "train/hessian: class-balanced training subset size"},
@@ -168,6 +171,7 @@ static const char *usage =
     "  nn_cli --cmd train --arch mlm --data brown-pre --ntrain 12000 --epochs 4 --out p.safetensors\n"
     "  nn_cli --cmd train --arch transformer --init p.safetensors --data brown-ft --test-data brown-ft-test "
     "--out f.safetensors\n"
+    "  nn_cli --cmd train --arch gcn --data graphs --ntrain 600 --epochs 100 --out g.safetensors\n"
     "  nn_cli --cmd eval --model m.safetensors --data fashion-test\n"
     "  nn_cli --cmd hessian --model m.safetensors --measure trace,layers,topk,density --out h\n"
     "  nn_cli --cmd info --model m.safetensors";
@@ -201,6 +205,16 @@ static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dat
                       const char *dname)
 {
     const int tf = cfg->arch == NN_ARCH_TRANSFORMER || cfg->arch == NN_ARCH_MLM;
+    if (cfg->arch == NN_ARCH_GCN) {
+        if (d->tokens && d->c == 1 && d->h == cfg->in_h && (size_t)d->h * d->w == nn_gcn_record_size(cfg) &&
+            d->nclass == cfg->nclass)
+            return;
+        nso_die("--%s: data set '%s' (%dx%dx%d, %d classes) is not a graph set of graphs up to %d nodes and %d "
+                "adjacency entries with %d classes, as %s takes (--data graphs)", dflag, dname, d->c, d->h, d->w,
+                d->nclass, cfg->in_h, cfg->in_w, cfg->nclass, model_desc);
+    }
+    if (d->tokens && d->h > 1) /* graph records (nn/graphs.h) */
+        nso_die("--%s: '%s' is a graph data set, but %s is not a GCN (--arch gcn)", dflag, dname, model_desc);
     if (tf && !d->tokens)
         nso_die("--%s: %s is a transformer and needs a token data set (brown), got '%s'", dflag, model_desc, dname);
     if (!tf && d->tokens)
@@ -254,8 +268,9 @@ static void cmd_train(void)
     else if (!strcmp(arch, "resnet")) cfg.arch = NN_ARCH_RESNET;
     else if (!strcmp(arch, "transformer")) cfg.arch = NN_ARCH_TRANSFORMER;
     else if (!strcmp(arch, "mlm")) cfg.arch = NN_ARCH_MLM;
-    else nso_die("--arch: expected mlp, resnet, transformer or mlm, got '%s'", arch);
-    const int tf = cfg.arch == NN_ARCH_TRANSFORMER || cfg.arch == NN_ARCH_MLM;
+    else if (!strcmp(arch, "gcn")) cfg.arch = NN_ARCH_GCN;
+    else nso_die("--arch: expected mlp, resnet, transformer, mlm (text) or gcn (graphs), got '%s'", arch);
+    const int tf = cfg.arch == NN_ARCH_TRANSFORMER || cfg.arch == NN_ARCH_MLM, gcn = cfg.arch == NN_ARCH_GCN;
     nn_config icfg;
     if (*init) { /* the encoder's shape from the checkpoint, checked before anything is computed */
         if (cfg.arch != NN_ARCH_TRANSFORMER)
@@ -275,7 +290,11 @@ static void cmd_train(void)
     else if (!strcmp(act, "softplus")) cfg.act = NN_ACT_SOFTPLUS;
     else if (!strcmp(act, "gelu")) cfg.act = NN_ACT_GELU;
     else if (strcmp(act, "relu")) nso_die("--act: expected relu, softplus or gelu, got '%s'", act);
-    if (!depth) cfg.depth = tf ? 2 : 8;
+    if (!depth) cfg.depth = tf || gcn ? 2 : 8;
+    if (gcn && cfg.depth > NN_GCN_MAX_LAYERS)
+        nso_die("--depth: GCN layers must be in [1, %d], got %d", NN_GCN_MAX_LAYERS, cfg.depth);
+    if (gcn && cfg.hidden > NN_GCN_MAX_WIDTH)
+        nso_die("--hidden: GCN width must be in [1, %d], got %d", NN_GCN_MAX_WIDTH, cfg.hidden);
     if (!hidden) cfg.hidden = tf ? 64 : 128;
     if (cfg.arch == NN_ARCH_RESNET && (cfg.depth < 8 || (cfg.depth - 2) % 6))
         nso_die("--depth: expected 8, 14 or 20, got %d", cfg.depth);
@@ -298,6 +317,14 @@ static void cmd_train(void)
         if (*init && (icfg.in_c != cfg.in_c || icfg.in_w != cfg.in_w))
             nso_die("--init: %s has a vocabulary of %d and %d positions; --data %s needs %d and %d", init, icfg.in_c,
                     icfg.in_w, data, cfg.in_c, cfg.in_w);
+    }
+    if (gcn) { /* graph records: the shape of the set (nn/graphs.h), classes from the data */
+        if (!tr.tokens || tr.c != 1 || tr.h < 1)
+            nso_die("--data: the GCN needs a graph data set (graphs), got '%s'", data);
+        cfg.in_c = NN_GCN_FEATURES;
+        cfg.in_h = tr.h;
+        cfg.in_w = tr.h * tr.w - 3 - tr.h;
+        cfg.nclass = tr.nclass;
     }
     check_fit(&cfg, "the model (--arch/--hidden/--depth)", &tr, "data", data);
     if (*test_data) { /* checked before training, not after it */

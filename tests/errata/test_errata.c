@@ -1,6 +1,7 @@
 /* test_errata.c - proofs_errata (proofs_check/errata.c) against hand-computed
  * closed forms, its ledger rows, and its bad-input path.  Runs the quick
  * profile into a temporary directory (a second or two). */
+#include "../cunit_run.h"
 #include "io.h"
 #include "nso_error.h"
 #include <CUnit/Basic.h>
@@ -152,13 +153,6 @@ int main(void)
     CU_add_test(s, "eq. (64) at i = 1: both sides by hand", test_eq64_first_power);
     CU_add_test(s, "five erratum rows, all holding", test_rows);
     CU_add_test(s, "bad input: exit 2, no ledger", test_bad_input);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    if (fails) {
-        fprintf(stderr, "test_errata: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_errata");
+    return rc;
 }

@@ -3,6 +3,7 @@
  * and the task splits (ft/) on synthetic pools with known structure and, when
  * installed, on the real data sets.  Tolerances are written next to each
  * check; fixed seeds throughout. */
+#include "../cunit_run.h"
 #include "dataset.h"
 #include "nso_error.h"
 #include "rng.h"
@@ -393,14 +394,6 @@ int main(void)
     CU_pSuite t = CU_add_suite("ft tasks", NULL, NULL);
     CU_add_test(t, "splits on synthetic pools", test_split_synthetic);
     CU_add_test(t, "the real tasks (when installed)", test_tasks_real);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    unsigned errs = CU_get_error();
-    CU_cleanup_registry();
-    if (fails || errs) {
-        fprintf(stderr, "test_ft: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_ft");
+    return rc;
 }

@@ -7,6 +7,7 @@
  * the smaller perturbation, the lr restriction, incomplete groups excluded);
  * the role classification of settings; malformed, truncated and unsealed
  * files refused with a message naming the file. */
+#include "../cunit_run.h"
 #include "report.h"
 #include "tasks.h"
 #include <CUnit/Basic.h>
@@ -400,12 +401,9 @@ int main(void)
     CU_add_test(s, "malformed / truncated / unsealed files refused, named", test_malformed);
     CU_add_test(s, "diverged runs: kept out of statistics, lose the selection", test_diverged);
     CU_add_test(s, "duplicate seeds: the measured result wins", test_duplicate_prefers_measured);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
+    int rc = nso_cunit_run("test_ft_report");
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) return 2;
-    return nf ? 1 : 0;
+    return rc;
 }

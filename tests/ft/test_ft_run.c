@@ -7,6 +7,7 @@
  * nso_table_read and has every key of the contract (docs/ft_results.md), the
  * same seed gives a byte-identical file, L2-SP pulls W towards W_0, bad input
  * exits 2 with one line and no file.  Tolerances next to each check. */
+#include "../cunit_run.h"
 #include "augment.h"
 #include "io.h"
 #include "nn.h"
@@ -587,9 +588,5 @@ int main(void)
     CU_add_test(e, "source pretraining: result file, schedule, accuracy", test_e2e_source);
     CU_add_test(e, "fine-tuning: contract keys, determinism, accuracy, L2-SP", test_e2e_target);
     CU_add_test(e, "bad input: exit 2, one line, no file", test_e2e_errors);
-    CU_basic_set_mode(CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    int fails = (int)CU_get_number_of_failures() + (int)CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
+    return nso_cunit_run("test_ft_run");
 }

@@ -14,6 +14,7 @@ int fuzz_safetensors(const uint8_t *, size_t);
 int fuzz_brown(const uint8_t *, size_t);
 int fuzz_csv(const uint8_t *, size_t);
 int fuzz_ckpt(const uint8_t *, size_t);
+int fuzz_graphs(const uint8_t *, size_t);
 
 static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 {
@@ -41,10 +42,11 @@ static int run_dir(const char *dir, int (*fn)(const uint8_t *, size_t))
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/fuzz";
-    const char *names[6] = {"idx", "json", "safetensors", "brown", "csv", "ckpt"};
-    int (*fns[6])(const uint8_t *, size_t) = {fuzz_idx, fuzz_json, fuzz_safetensors, fuzz_brown, fuzz_csv, fuzz_ckpt};
+    const char *names[7] = {"idx", "json", "safetensors", "brown", "csv", "ckpt", "graphs"};
+    int (*fns[7])(const uint8_t *, size_t) = {fuzz_idx,  fuzz_json, fuzz_safetensors, fuzz_brown,
+                                              fuzz_csv, fuzz_ckpt, fuzz_graphs};
     int total = 0, bad = 0;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         for (int k = 0; k < 2; k++) {
             char dir[4000];
             snprintf(dir, sizeof dir, "%s/%s/%s", root, k ? "regressions" : "corpus", names[i]);

@@ -9,6 +9,7 @@
  * i.e. a few float roundings per accumulated term; float sums of <= 10^5
  * terms stay well inside.  Also checked: forward and dX are bit-identical
  * with 1 and 2 threads (each output is summed in one fixed order). */
+#include "../cunit_run.h"
 #include "nn_impl.h"
 #include "nn.h"
 #include "rng.h"
@@ -355,6 +356,187 @@ static void test_dispatch(void)
     printf("\n  variant in use: %s", nn_simd_name(l));
 }
 
+/* the transformer's layers (issue 9 speed): attention as GEMMs
+ * (attention_gemm.c) and the column-blocked layer norm (layernorm_blk.c)
+ * against their readable references (attention.c, layernorm.c).  Float fast
+ * vs double reference (the tolerance of this file), and double fast vs double
+ * reference (1e-12: the same formulas, other summation orders).  Inputs: a
+ * part of examples [1, 3) of B = 3, L = 7 tokens, width 12, 3 heads, with
+ * [PAD] keys in example 1 and a row of only [PAD] keys in example 2;
+ * accumulating (acc = 1) outputs start from random values. */
+void nn_attn_forward_part_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                              const double *tok, double *p, double *ctx);
+void nn_attn_backward_part_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                               const double *p, const double *dctx, double *ds, double *dqkv, int acc);
+void nn_attn_rforward_part_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                               const double *rqkv, const double *p, double *rp, double *rctx);
+void nn_attn_rbackward_part_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                                const double *rqkv, const double *p, const double *rp,
+                                const double *dctx, const double *rdctx, double *ds, double *rds,
+                                double *rdqkv, int acc);
+void nn_attn_forward_ref_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                             const double *tok, double *p, double *ctx);
+void nn_attn_backward_ref_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                              const double *p, const double *dctx, double *ds, double *dqkv, int acc);
+void nn_attn_rforward_ref_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                              const double *rqkv, const double *p, double *rp, double *rctx);
+void nn_attn_rbackward_ref_f64(int d, int H, int L, int B, int b0, int nb, const double *qkv,
+                               const double *rqkv, const double *p, const double *rp,
+                               const double *dctx, const double *rdctx, double *ds, double *rds,
+                               double *rdqkv, int acc);
+void nn_ln_forward_f64(int C, size_t ld, size_t n0, size_t nn, const double *x, double *y,
+                       const double *g, const double *b, double eps);
+void nn_ln_backward_f64(int C, size_t ld, size_t n0, size_t nn, const double *x, const double *dy,
+                        const double *g, double eps, double *dx, double *dg, double *db, int acc);
+void nn_ln_rforward_f64(int C, size_t ld, size_t n0, size_t nn, const double *x, const double *rx,
+                        const double *g, const double *vg, const double *vb, double eps, double *ry);
+void nn_ln_rbackward_f64(int C, size_t ld, size_t n0, size_t nn, const double *x, const double *rx,
+                         const double *dy, const double *rdy, const double *g, const double *vg,
+                         double eps, double *rdx, double *rdg, double *rdb, int acc);
+void nn_ln_forward_ref_f64(int C, size_t ld, size_t n0, size_t nn, const double *x, double *y,
+                           const double *g, const double *b, double eps);
+void nn_ln_backward_ref_f64(int C, size_t ld, size_t n0, size_t nn, const double *x,
+                            const double *dy, const double *g, double eps, double *dx, double *dg,
+                            double *db, int acc);
+void nn_ln_rforward_ref_f64(int C, size_t ld, size_t n0, size_t nn, const double *x,
+                            const double *rx, const double *g, const double *vg, const double *vb,
+                            double eps, double *ry);
+void nn_ln_rbackward_ref_f64(int C, size_t ld, size_t n0, size_t nn, const double *x,
+                             const double *rx, const double *dy, const double *rdy, const double *g,
+                             const double *vg, double eps, double *rdx, double *rdg, double *rdb,
+                             int acc);
+
+/* max |a - b| / (1 + max |b|) over n doubles */
+static double rel_max(const double *a, const double *b, size_t n)
+{
+    double e = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        e = fmax(e, fabs(a[i] - b[i]));
+        m = fmax(m, fabs(b[i]));
+    }
+    return e / (1 + m);
+}
+
+static void test_attention(void)
+{
+    enum { B = 3, L = 7, d = 12, H = 3, b0 = 1, nb = 2 };
+    const size_t N = (size_t)B * L, nq = 3 * (size_t)d * N, np = (size_t)H * L * N, nc = (size_t)d * N;
+    float tok[B * L];
+    for (int i = 0; i < B * L; i++) {
+        int b = i / L, t = i % L;
+        tok[i] = (b == 1 && t >= 4) || (b == 2 && t >= 1) ? 0.f : (float)(5 + t); /* PAD tails */
+    }
+    tok[2 * L] = 0; /* example 2: every key masked, its rows of P must be zero */
+    float *qkv = rnd(nq, -1, 1), *rqkv = rnd(nq, -1, 1), *dctx = rnd(nc, -1, 1), *rdctx = rnd(nc, -1, 1);
+    float *g0 = rnd(nq, -1, 1);
+    double *qkvd = todbl(qkv, nq), *rqkvd = todbl(rqkv, nq), *dctxd = todbl(dctx, nc);
+    double *rdctxd = todbl(rdctx, nc), *tokd = todbl(tok, B * L);
+    /* outputs: f = float fast, a = double fast, r = double reference */
+    float *pf = calloc(np, 4), *cf = calloc(nc, 4), *dsf = calloc(np, 4), *rdsf = calloc(np, 4);
+    float *rpf = calloc(np, 4), *rcf = calloc(nc, 4);
+    double *pa = calloc(np, 8), *ca = calloc(nc, 8), *dsa = calloc(np, 8), *rdsa = calloc(np, 8);
+    double *rpa = calloc(np, 8), *rca = calloc(nc, 8);
+    double *pr = calloc(np, 8), *cr = calloc(nc, 8), *dsr = calloc(np, 8), *rdsr = calloc(np, 8);
+    double *rpr = calloc(np, 8), *rcr = calloc(nc, 8);
+    nn_attn_forward_part_f32(d, H, L, B, b0, nb, qkv, tok, pf, cf);
+    nn_attn_forward_part_f64(d, H, L, B, b0, nb, qkvd, tokd, pa, ca);
+    nn_attn_forward_ref_f64(d, H, L, B, b0, nb, qkvd, tokd, pr, cr);
+    int zero_rows = 1;
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < L; i++)
+            for (int j = 0; j < L; j++) zero_rows &= pf[((size_t)h * L + i) * N + 2 * L + j] == 0;
+    CU_ASSERT(zero_rows);
+    CU_ASSERT(close_enough("attention forward: P", pf, pr, np, NULL, 1e-5));
+    CU_ASSERT(close_enough("attention forward: ctx", cf, cr, nc, NULL, 1e-5));
+    CU_ASSERT(rel_max(pa, pr, np) < 1e-12 && rel_max(ca, cr, nc) < 1e-12);
+    for (int acc = 0; acc <= 1; acc++) {
+        char t[80];
+        float *gf = dup(g0, nq), *rgf = dup(g0, nq);
+        double *ga = todbl(g0, nq), *gr = todbl(g0, nq), *rga = todbl(g0, nq), *rgr = todbl(g0, nq);
+        nn_attn_backward_part_f32(d, H, L, B, b0, nb, qkv, pf, dctx, dsf, gf, acc);
+        nn_attn_backward_part_f64(d, H, L, B, b0, nb, qkvd, pr, dctxd, dsa, ga, acc);
+        nn_attn_backward_ref_f64(d, H, L, B, b0, nb, qkvd, pr, dctxd, dsr, gr, acc);
+        snprintf(t, sizeof t, "attention backward (acc %d): dqkv", acc);
+        CU_ASSERT(close_enough(t, gf, gr, nq, NULL, 1e-5));
+        CU_ASSERT(rel_max(ga, gr, nq) < 1e-12 && rel_max(dsa, dsr, np) < 1e-12);
+        nn_attn_rforward_part_f32(d, H, L, B, b0, nb, qkv, rqkv, pf, rpf, rcf);
+        nn_attn_rforward_part_f64(d, H, L, B, b0, nb, qkvd, rqkvd, pr, rpa, rca);
+        nn_attn_rforward_ref_f64(d, H, L, B, b0, nb, qkvd, rqkvd, pr, rpr, rcr);
+        CU_ASSERT(close_enough("attention R-forward: RP", rpf, rpr, np, NULL, 1e-5));
+        CU_ASSERT(close_enough("attention R-forward: Rctx", rcf, rcr, nc, NULL, 1e-5));
+        CU_ASSERT(rel_max(rpa, rpr, np) < 1e-12 && rel_max(rca, rcr, nc) < 1e-12);
+        nn_attn_rbackward_part_f32(d, H, L, B, b0, nb, qkv, rqkv, pf, rpf, dctx, rdctx, dsf, rdsf, rgf, acc);
+        nn_attn_rbackward_part_f64(d, H, L, B, b0, nb, qkvd, rqkvd, pr, rpr, dctxd, rdctxd, dsa, rdsa, rga, acc);
+        nn_attn_rbackward_ref_f64(d, H, L, B, b0, nb, qkvd, rqkvd, pr, rpr, dctxd, rdctxd, dsr, rdsr, rgr, acc);
+        snprintf(t, sizeof t, "attention R-backward (acc %d): R dqkv", acc);
+        CU_ASSERT(close_enough(t, rgf, rgr, nq, NULL, 1e-5));
+        CU_ASSERT(rel_max(rga, rgr, nq) < 1e-12 && rel_max(rdsa, rdsr, np) < 1e-12);
+        free(gf), free(rgf), free(ga), free(gr), free(rga), free(rgr);
+    }
+    free(qkv), free(rqkv), free(dctx), free(rdctx), free(g0), free(qkvd), free(rqkvd), free(dctxd);
+    free(rdctxd), free(tokd), free(pf), free(cf), free(dsf), free(rdsf), free(rpf), free(rcf);
+    free(pa), free(ca), free(dsa), free(rdsa), free(rpa), free(rca);
+    free(pr), free(cr), free(dsr), free(rdsr), free(rpr), free(rcr);
+}
+
+/* layer norm: C = 12 features of ld = 100 columns, the part [3, 3 + nn) with
+ * nn around the block length (32), features with a large common offset */
+static void test_layernorm(void)
+{
+    static const size_t nns[] = {1, 31, 32, 33, 90};
+    const int C = 12;
+    const size_t ld = 100, n = (size_t)C * ld, n0 = 3;
+    const double eps = 1e-5;
+    for (size_t k = 0; k < sizeof nns / sizeof *nns; k++) {
+        const size_t nn = nns[k];
+        float *x = rnd(n, -1, 1), *rx = rnd(n, -1, 1), *dy = rnd(n, -1, 1), *rdy = rnd(n, -1, 1);
+        for (size_t i = 0; i < n; i++) x[i] += 5.f;
+        float *g = rnd(C, 0.5, 1.5), *b = rnd(C, -1, 1), *vg = rnd(C, -1, 1), *vb = rnd(C, -1, 1);
+        float *o0 = rnd(n, -1, 1), *p0 = rnd(2 * C, -1, 1);
+        double *xd = todbl(x, n), *rxd = todbl(rx, n), *dyd = todbl(dy, n), *rdyd = todbl(rdy, n);
+        double *gd = todbl(g, C), *bd = todbl(b, C), *vgd = todbl(vg, C), *vbd = todbl(vb, C);
+        char t[100];
+        for (int pass = 0; pass < 4; pass++)
+            for (int acc = 0; acc <= (pass == 0 || pass == 2 ? 0 : 1); acc++) {
+                float *of = dup(o0, n), *pf = dup(p0, 2 * C);
+                double *oa = todbl(o0, n), *or_ = todbl(o0, n), *pa = todbl(p0, 2 * C), *pr = todbl(p0, 2 * C);
+                static const char *nm[] = {"forward", "backward", "R-forward", "R-backward"};
+                switch (pass) {
+                case 0:
+                    nn_ln_forward_f32(C, ld, n0, nn, x, of, g, b, eps);
+                    nn_ln_forward_f64(C, ld, n0, nn, xd, oa, gd, bd, eps);
+                    nn_ln_forward_ref_f64(C, ld, n0, nn, xd, or_, gd, bd, eps);
+                    break;
+                case 1:
+                    nn_ln_backward_f32(C, ld, n0, nn, x, dy, g, eps, of, pf, pf + C, acc);
+                    nn_ln_backward_f64(C, ld, n0, nn, xd, dyd, gd, eps, oa, pa, pa + C, acc);
+                    nn_ln_backward_ref_f64(C, ld, n0, nn, xd, dyd, gd, eps, or_, pr, pr + C, acc);
+                    break;
+                case 2:
+                    nn_ln_rforward_f32(C, ld, n0, nn, x, rx, g, vg, vb, eps, of);
+                    nn_ln_rforward_f64(C, ld, n0, nn, xd, rxd, gd, vgd, vbd, eps, oa);
+                    nn_ln_rforward_ref_f64(C, ld, n0, nn, xd, rxd, gd, vgd, vbd, eps, or_);
+                    break;
+                default:
+                    nn_ln_rbackward_f32(C, ld, n0, nn, x, rx, dy, rdy, g, vg, eps, of, pf, pf + C, acc);
+                    nn_ln_rbackward_f64(C, ld, n0, nn, xd, rxd, dyd, rdyd, gd, vgd, eps, oa, pa, pa + C, acc);
+                    nn_ln_rbackward_ref_f64(C, ld, n0, nn, xd, rxd, dyd, rdyd, gd, vgd, eps, or_, pr, pr + C,
+                                            acc);
+                }
+                snprintf(t, sizeof t, "layer norm %s, %zu columns (acc %d): output", nm[pass], nn, acc);
+                CU_ASSERT(close_enough(t, of, or_, n, NULL, 1e-5));
+                CU_ASSERT(rel_max(oa, or_, n) < 1e-12);
+                snprintf(t, sizeof t, "layer norm %s, %zu columns (acc %d): parameter gradients", nm[pass],
+                         nn, acc);
+                CU_ASSERT(close_enough(t, pf, pr, 2 * C, NULL, 1e-5));
+                CU_ASSERT(rel_max(pa, pr, 2 * C) < 1e-12);
+                free(of), free(pf), free(oa), free(or_), free(pa), free(pr);
+            }
+        free(x), free(rx), free(dy), free(rdy), free(g), free(b), free(vg), free(vb), free(o0), free(p0);
+        free(xd), free(rxd), free(dyd), free(rdyd), free(gd), free(bd), free(vgd), free(vbd);
+    }
+}
+
 int main(void)
 {
     rng = nso_rng_named(12, "test/kernels");
@@ -364,15 +546,9 @@ int main(void)
     CU_add_test(s, "direct 3x3 convolution vs im2col+gemm (double)", test_conv);
     CU_add_test(s, "batch norm: lane sums vs double references", test_bn);
     CU_add_test(s, "model passes on threads vs the double model", test_model_threads);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    unsigned errs = CU_get_error();
-    CU_cleanup_registry();
+    CU_add_test(s, "attention as GEMMs vs the loop reference", test_attention);
+    CU_add_test(s, "column-blocked layer norm vs the per-column reference", test_layernorm);
+    int rc = nso_cunit_run("test_kernels");
     gsl_rng_free(rng);
-    if (fails || errs) {
-        fprintf(stderr, "test_kernels: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    return rc;
 }

@@ -3,6 +3,7 @@
  * the old 7-column format, nso_ledger_check, the ledger_kinds program, the
  * committed data/claims.tsv, and the report's per-kind headline counts.
  * Runs from the repository root (as `make test` does). */
+#include "../cunit_run.h"
 #include "io.h"
 #include "nso_error.h"
 #include <CUnit/Basic.h>
@@ -336,13 +337,6 @@ int main(void)
     CU_add_test(s, "ledger_kinds: check, migrate, list, bad input", test_program);
     CU_add_test(s, "data/claims.tsv: every row has the table's kind", test_committed_ledger);
     CU_add_test(s, "render_report: headline counts per kind", test_report_counts);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    if (fails) {
-        fprintf(stderr, "test_ledger: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_ledger");
+    return rc;
 }

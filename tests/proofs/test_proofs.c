@@ -1,6 +1,7 @@
 /* test_proofs.c - CUnit tests of the proofs_check constructions.  Every check
  * compares with a closed form or an independent computation, tolerance next to
  * the assertion, fixed seeds.  They test the code, never a paper claim. */
+#include "../cunit_run.h"
 #include "drori_shamir.h"
 #include "noise.h"
 #include "nso_error.h"
@@ -362,9 +363,6 @@ int main(void)
     CU_add_test(s, "Thm 4.5 chains: gradient, adversarial oracle", test_chain_objectives);
     CU_add_test(s, "engine on the B.2 chain follows eq. (42)", test_chain_engine_eq42);
     CU_add_test(s, "bad flags: exit 2, one line, no output", test_bad_flags);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
+    int rc = nso_cunit_run("test_proofs");
+    return rc;
 }

@@ -8,6 +8,7 @@
  * runs in the batch.  The failure cases of the programs are in cases.tsv
  * (run_cases.sh); interrupted make runs in kill_resume.sh. */
 #define _POSIX_C_SOURCE 200809L
+#include "../cunit_run.h"
 #include "ckpt.h"
 #include "cli.h"
 #include "hessian.h"
@@ -536,12 +537,9 @@ int main(void)
     CU_add_test(s, "Lanczos from start vectors: independent of the batch", test_lanczos_from);
     CU_add_test(s, "sensing Hessian batch: 1e-10 across batch sizes", test_sensing_batch_tolerance);
     CU_add_test(s, "sensing_fig3: a run alone and in the grid agree", test_fig3_alone_vs_grid);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures(), nt = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
+    int rc = nso_cunit_run("test_reliab");
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "test_reliab: could not remove %s\n", dir);
-    return nf || nt ? 1 : 0;
+    return rc;
 }

@@ -11,6 +11,7 @@
  *    and the trace-penalised search returns U* above the recovery threshold
  *    but finds an interpolating W of smaller trace below it.
  * Every tolerance is written next to its check; fixed seeds throughout. */
+#include "../cunit_run.h"
 #include "nso_error.h"
 #include "objective.h"
 #include "optimizer.h"
@@ -363,9 +364,6 @@ int main(void)
     CU_add_test(su, "M = sum A_i^2 against the measurements", test_sensing_M);
     CU_add_test(su, "GD from a small init interpolates near U*", test_small_init_interpolates);
     CU_add_test(su, "trace-penalised search: U* above the threshold, less below", test_trace_search);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned nf = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return nf ? 1 : 0;
+    int rc = nso_cunit_run("test_sens");
+    return rc;
 }

@@ -9,6 +9,7 @@
  *     sign-change count against a direct count and against its prediction
  *     under random perturbations, and K(sigma) against the Monte Carlo kink
  *     shift of the perturbed pre-activations. */
+#include "../cunit_run.h"
 #include "gap_est.h"
 #include "kink.h"
 #include "nn.h"
@@ -224,10 +225,6 @@ int main(void)
     CU_add_test(s, "psi: value at 0, integral, E relu shift", test_psi);
     CU_add_test(s, "sign changes and kink term of Gaussian pre-activations", test_kink_gaussian);
     CU_add_test(s, "kink analysis of a tiny MLP against the engine and Monte Carlo", test_kink_mlp);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    unsigned errs = CU_get_error();
-    CU_cleanup_registry();
-    return fails || errs ? 1 : 0;
+    int rc = nso_cunit_run("test_table2");
+    return rc;
 }

@@ -1,4 +1,5 @@
 /* test_main.c - runs every text CUnit suite; exit status 1 on any failure. */
+#include "../cunit_run.h"
 #include "test_text.h"
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -11,14 +12,6 @@ int main(void)
     text_suite_model();
     text_suite_cli();
     text_suite_mlm();
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    unsigned errs = CU_get_error();
-    CU_cleanup_registry();
-    if (fails || errs) {
-        fprintf(stderr, "test_text: %u failures\n", fails);
-        return 1;
-    }
-    return 0;
+    int rc = nso_cunit_run("test_text");
+    return rc;
 }

@@ -4,6 +4,7 @@
  * Lemma A.5 (sens_pop.c), and the programs' bad flags.  Every check compares
  * with a closed form or an independent computation, tolerance next to the
  * assertion, fixed seeds.  They test the code, never a paper claim. */
+#include "../cunit_run.h"
 #include "adagrad_ds.h"
 #include "b1run.h"
 #include "noise.h"
@@ -345,9 +346,6 @@ int main(void)
     CU_add_test(s, "sensing Hessians: explicit vs HVP, closed forms", test_sens_hessians_exact);
     CU_add_test(s, "sensing Hessians: E over data = population", test_sens_population);
     CU_add_test(s, "bad flags: exit 2, one line naming the flag, no output", test_bad_flags);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
-    CU_cleanup_registry();
-    return fails ? 1 : 0;
+    int rc = nso_cunit_run("test_theory");
+    return rc;
 }

@@ -1,10 +1,14 @@
 /* check_torch.c - the engine's side of `make check-torch` (issue 12): for the
- * MLP (784-128-10) and ResNet-8 (28x28x1, 10 classes) it writes
+ * MLP (784-128-10), ResNet-8 (28x28x1, 10 classes) and the transformer (2
+ * layers, width 32, 2 heads, GELU, vocabulary 50, 12 tokens, 4 classes; issue
+ * 9) it writes
  *   <dir>/<arch>.safetensors          the checkpoint (nn_st_save: PyTorch names)
  *   <dir>/<arch>.result.safetensors   the examples and what the engine computes
  * on them, which tests/torch/check_torch.py recomputes in PyTorch from the
  * checkpoint alone:
- *   x, y                  16 examples (pixels in [0, 1]) and labels
+ *   x, y                  16 examples (pixels in [0, 1]; transformer: token
+ *                         ids as floats, [CLS] = 2 first, [PAD] = 0 tails
+ *                         of random length) and labels
  *   loss_eval, correct    mean loss (label smoothing 0.1) and top-1 hits,
  *                         eval-mode batch norm
  *   grad.<name>           gradient of loss_eval
@@ -16,7 +20,8 @@
  *   sgd_loss, sgd.<name>  3 plain SGD steps (lr 0.05, training mode) from the
  *                         checkpoint: the losses and the parameters after
  * The weights, batch-norm parameters and running statistics are randomised
- * (not the identity) so that every term matters.  Seeded: same output every
+ * (not the identity) so that every term matters; so are the transformer's
+ * biases and layer-norm parameters (zero and one at initialisation).  Seeded: same output every
  * run (fixed thread count). */
 #include "cli.h"
 #include "nn.h"
@@ -121,17 +126,33 @@ static void run(const char *dir, const nn_config *cfg, const char *arch, uint64_
             p[i] = var ? (float)(0.5 + gsl_rng_uniform(r))
                        : (float)(p[i] + 0.4 * (gsl_rng_uniform(r) - 0.5));
     }
+    if (cfg->arch == NN_ARCH_TRANSFORMER)
+        for (int t = 0; t < m->ntensors; t++) {
+            const nn_tensor *T = &m->tensors[t];
+            if (T->buffer != 0 || !(strstr(T->name, "bias") || strstr(T->name, "norm"))) continue;
+            float *p = m->params + T->off;
+            for (size_t i = 0; i < T->n; i++) p[i] += (float)(0.4 * (gsl_rng_uniform(r) - 0.5));
+        }
     m->num_batches_tracked = 7;
     m->label_smoothing = 0.1;
     snprintf(path, sizeof path, "%s/%s.safetensors", dir, arch);
     if (nn_st_save(path, m, msg, sizeof msg)) nso_die("%s", msg);
-    const int F = cfg->in_c * cfg->in_h * cfg->in_w;
+    const int tf = cfg->arch == NN_ARCH_TRANSFORMER;
+    const int F = tf ? cfg->in_w : cfg->in_c * cfg->in_h * cfg->in_w;
     float *x = malloc(sizeof(float) * F * B), y[B];
     uint8_t lab[B];
-    for (int i = 0; i < F * B; i++) x[i] = (float)gsl_rng_uniform(r);
+    if (tf)
+        for (int b = 0; b < B; b++) { /* [CLS] w1 .. w_len [PAD] ... */
+            int len = 3 + (int)gsl_rng_uniform_int(r, (unsigned long)F - 3);
+            for (int t = 0; t < F; t++)
+                x[b * F + t] = t == 0 ? 2.f : t < len ? (float)(5 + gsl_rng_uniform_int(r, cfg->in_c - 5)) : 0.f;
+        }
+    else
+        for (int i = 0; i < F * B; i++) x[i] = (float)gsl_rng_uniform(r);
     for (int b = 0; b < B; b++) y[b] = lab[b] = (uint8_t)gsl_rng_uniform_int(r, cfg->nclass);
-    long sx[4] = {B, cfg->in_c, cfg->in_h, cfg->in_w}, sy = B;
-    put("x", 4, sx, x);
+    long sx[4] = {B, cfg->in_c, cfg->in_h, cfg->in_w}, sy = B, sxt[2] = {B, F};
+    if (tf) put("x", 2, sxt, x);
+    else put("x", 4, sx, x);
     put("y", 1, &sy, y);
     /* eval mode: loss, accuracy, gradient, HVP */
     m->bn_mode = NN_BN_EVAL;
@@ -202,5 +223,7 @@ int main(int argc, char **argv)
     nn_config res = {NN_ARCH_RESNET, 8, 0, 1, 28, 28, 10, NN_ACT_RELU};
     run(dir, &mlp, "mlp", seed);
     run(dir, &res, "resnet8", seed);
+    nn_config tfc = {NN_ARCH_TRANSFORMER, 2, 32, 50, 2, 12, 4, NN_ACT_GELU};
+    run(dir, &tfc, "transformer", seed);
     return 0;
 }

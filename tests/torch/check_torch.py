@@ -2,10 +2,13 @@
 """check_torch.py - a checkpoint of this engine is the same network in PyTorch
 (`make check-torch`; issue 12).
 
-For each architecture written by check_torch.c (MLP 784-128-10, ResNet-8), the
-safetensors checkpoint is loaded into the equivalent torch.nn module (state
-dict names as exported; no safetensors package needed), and on the same 16
-examples PyTorch recomputes what the engine recorded:
+For each architecture written by check_torch.c (MLP 784-128-10, ResNet-8, the
+BERT-shaped transformer), the safetensors checkpoint is loaded into the
+equivalent torch.nn module (state dict names as exported; no safetensors
+package needed; the transformer is tok / pos embeddings, emb_norm, an
+nn.TransformerEncoder of post-LN nn.TransformerEncoderLayer with the [PAD]
+tokens as src_key_padding_mask, the [CLS] state and the linear head fc), and on
+the same 16 examples PyTorch recomputes what the engine recorded:
 
   quantity                                   tolerance (float32 on both sides)
   loss, eval-mode batch norm                 |d| <= 1e-5 max(1, |loss|)
@@ -64,6 +67,46 @@ class MLP(nn.Module):
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
 
 
+def read_meta(path):
+    """the __metadata__ of a safetensors file (strings)"""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n)).get("__metadata__", {})
+
+
+class TinyBert(nn.Module):
+    """the engine's transformer: names as its safetensors export"""
+
+    def __init__(self, vocab, seq, d, heads, ffn, depth, nclass, act):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(seq, d)
+        self.emb_norm = nn.LayerNorm(d)
+        layer = nn.TransformerEncoderLayer(d, heads, ffn, dropout=0.0, activation=act,
+                                           batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.fc = nn.Linear(d, nclass)
+
+    def forward(self, x):
+        ids = x.long()
+        h = self.emb_norm(self.tok(ids) + self.pos(torch.arange(ids.shape[1])))
+        h = self.encoder(h, src_key_padding_mask=ids == 0)
+        return self.fc(h[:, 0])
+
+
+def make_model(arch, d, ck):
+    if arch == "mlp":
+        return MLP()
+    if arch == "resnet8":
+        return ResNet()
+    meta = read_meta("%s/%s.safetensors" % (d, arch))
+    vocab, width = ck["tok.weight"].shape
+    depth = len({k.split(".")[2] for k in ck if k.startswith("encoder.layers.")})
+    act = meta.get("nn.act", "gelu")
+    return TinyBert(vocab, int(meta["nn.seq"]), width, int(meta["nn.heads"]), int(meta["nn.ffn"]),
+                    depth, ck["fc.weight"].shape[0], act if act in ("gelu", "relu") else "gelu")
+
+
 def rel(a, b):
     a, b = a.double().flatten(), b.double().flatten()
     return float((a - b).norm() / max(float(b.norm()), 1e-30))
@@ -72,13 +115,14 @@ def rel(a, b):
 def check(arch, d):
     ck = read_st("%s/%s.safetensors" % (d, arch))
     res = read_st("%s/%s.result.safetensors" % (d, arch))
-    model = MLP() if arch == "mlp" else ResNet()
+    model = make_model(arch, d, ck)
     model.load_state_dict(ck, strict=True)
     params = dict(model.named_parameters())
     names = list(params)
     x, y = res["x"], res["y"].long()
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     rows = []
+    bn = "" if arch == "transformer" else " BN"  # the transformer has no batch norm: both modes agree
 
     def row(what, err, tol, ok=None):
         ok = err <= tol if ok is None else ok
@@ -93,10 +137,10 @@ def check(arch, d):
     L = loss_fn(z, y)
     g = torch.autograd.grad(L, list(params.values()), create_graph=True)
     Le = float(res["loss_eval"])
-    row("loss (eval BN)", abs(float(L) - Le) / max(1.0, abs(Le)), 1e-5)
+    row("loss (eval%s)" % bn, abs(float(L) - Le) / max(1.0, abs(Le)), 1e-5)
     hits = int((z.argmax(1) == y).sum())
     row("top-1 hits %d vs %d" % (int(res["correct"]), hits), 0.0, 0.0, hits == int(res["correct"]))
-    row("gradient (eval BN)", rel(flat("grad"), torch.cat([t.flatten() for t in g]).detach()), 1e-4)
+    row("gradient (eval%s)" % bn, rel(flat("grad"), torch.cat([t.flatten() for t in g]).detach()), 1e-4)
     v = [res["v.%s" % n] for n in names]
     hv = torch.autograd.grad(g, list(params.values()), grad_outputs=v)
     row("Hessian-vector product", rel(flat("hv"), torch.cat([t.flatten() for t in hv])), 1e-3)
@@ -106,8 +150,8 @@ def check(arch, d):
     model.zero_grad(set_to_none=True)
     Lt = loss_fn(model(x), y)
     Lt.backward()
-    row("loss (training BN)", abs(float(Lt) - float(res["loss_train"])) / max(1.0, abs(float(Lt))), 1e-5)
-    row("gradient (training BN)",
+    row("loss (training%s)" % bn, abs(float(Lt) - float(res["loss_train"])) / max(1.0, abs(float(Lt))), 1e-5)
+    row("gradient (training%s)" % bn,
         rel(flat("tgrad"), torch.cat([params[n].grad.flatten() for n in names])), 1e-4)
     sd = model.state_dict()
     rs = [k for k in sd if k.endswith("running_mean") or k.endswith("running_var")]
@@ -141,7 +185,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    rows = check("mlp", a.dir) + check("resnet8", a.dir)
+    rows = check("mlp", a.dir) + check("resnet8", a.dir) + check("transformer", a.dir)
     bad = 0
     print("%-8s %-40s %10s %8s  %s" % ("model", "quantity", "error", "tol", "ok"))
     for arch, what, err, tol, ok in rows:
