@@ -76,6 +76,14 @@ static const kind_entry KINDS[] = {
     {"table2.gcn_smooth.rel_residual", "analog",
      "the gcn row's network with softplus instead of ReLU (no kinks), on the same stand-in for COLLAB: the control of "
      "our kink explanation on a graph network"},
+    {"table2.transformer.rel_residual", "analog",
+     "a mini-BERT (2 layers, width 32, GELU) MLM-pretrained on the Brown corpus and fine-tuned on the genres of "
+     "held-out texts stands in for BERT-Base fine-tuned on MRPC; sigma grid scaled by the trace, measurement subset"},
+    {"table2.transformer_relu.rel_residual", "analog",
+     "the mini-BERT of table2.transformer with ReLU instead of GELU (the control for ReLU kinks; the paper's BERT "
+     "uses GELU); sigma grid scaled by the trace, measurement subset"},
+    {"table2.transformer.text", "info",
+     "what the mini-BERT learned (pretraining loss, fine-tuned vs bag-of-words accuracy); no pass/fail meaning"},
     {"table2.*.rel_residual", "analog",
      "Table 2's protocol on a synthetic objective (the paper measures networks), with the two-point (antithetic) gap "
      "where the paper uses the one-point gap"},

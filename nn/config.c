@@ -5,7 +5,11 @@
 
 const char *nn_arch_name(int arch)
 {
-    return arch == NN_ARCH_MLP ? "mlp" : arch == NN_ARCH_RESNET ? "resnet" : arch == NN_ARCH_GCN ? "gcn" : "transformer";
+    return arch == NN_ARCH_MLP      ? "mlp"
+           : arch == NN_ARCH_RESNET ? "resnet"
+           : arch == NN_ARCH_GCN    ? "gcn"
+           : arch == NN_ARCH_MLM    ? "mlm"
+                                    : "transformer";
 }
 
 /* ---- the GCN's configuration and input record (nn.h) ---- */
@@ -105,13 +109,18 @@ static int check_transformer(const nn_config *c, char *msg, size_t len)
         snprintf(msg, len, "unknown activation %d", c->act);
         return 1;
     }
+    if (c->arch == NN_ARCH_MLM && c->nclass > c->in_w) { /* nclass: masked positions per sequence */
+        snprintf(msg, len, "masked positions per sequence (%d) exceed the sequence length (%d)", c->nclass,
+                 c->in_w);
+        return 1;
+    }
     return 0;
 }
 
 int nn_config_check(const nn_config *c, char *msg, size_t len)
 {
     if (c->arch != NN_ARCH_MLP && c->arch != NN_ARCH_RESNET && c->arch != NN_ARCH_TRANSFORMER &&
-        c->arch != NN_ARCH_GCN) {
+        c->arch != NN_ARCH_GCN && c->arch != NN_ARCH_MLM) {
         snprintf(msg, len, "unknown architecture %d", c->arch);
         return 1;
     }
@@ -119,7 +128,7 @@ int nn_config_check(const nn_config *c, char *msg, size_t len)
         snprintf(msg, len, "number of classes must be in [2, 255], got %d", c->nclass);
         return 1;
     }
-    if (c->arch == NN_ARCH_TRANSFORMER) return check_transformer(c, msg, len);
+    if (c->arch == NN_ARCH_TRANSFORMER || c->arch == NN_ARCH_MLM) return check_transformer(c, msg, len);
     if (c->arch == NN_ARCH_GCN) return check_gcn(c, msg, len);
     if (c->in_c < 1 || c->in_h < 4 || c->in_w < 4 || c->in_c * c->in_h * c->in_w > 1 << 20) {
         snprintf(msg, len, "bad input shape %dx%dx%d", c->in_c, c->in_h, c->in_w);

@@ -2,6 +2,7 @@
  * parsing, the word-level vocabulary, passages of L tokens with coarse genre
  * labels (conventions in corpus.h).  Not templated. */
 #include "corpus.h"
+#include "rng.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -501,4 +502,45 @@ void nn_textset_batch(const nn_textset *s, const int *idx, int B, float *x, uint
         for (int j = 0; j < s->L; j++) x[(size_t)b * s->L + j] = (float)p[j];
         if (y) y[b] = s->label[idx[b]];
     }
+}
+
+/* ---------------- split by text ---------------------------------------- */
+
+int nn_brown_split(const nn_corpus *c, uint64_t seed, int ntrain, int ntest, unsigned char *part,
+                   char *err, size_t errlen)
+{
+    if (ntrain < 1 || ntest < 1)
+        return fail(err, errlen, NN_DATA_EFORMAT, "fine-tuning texts per class must be >= 1, got %d + %d",
+                    ntrain, ntest);
+    int *ids = malloc((size_t)(c->ntexts ? c->ntexts : 1) * sizeof *ids);
+    if (!ids) return fail(err, errlen, NN_DATA_EIO, "out of memory (split)");
+    for (int t = 0; t < c->ntexts; t++) part[t] = NN_BROWN_PRE;
+    for (int k = 0; k < NN_TEXT_NCLASS; k++) {
+        int n = 0;
+        for (int t = 0; t < c->ntexts; t++)
+            if (c->label[t] == k) ids[n++] = t;
+        if (n < ntrain + ntest) {
+            free(ids);
+            return fail(err, errlen, NN_DATA_EFORMAT,
+                        "class %s has %d texts, fewer than %d + %d held out for fine-tuning",
+                        nn_text_class_name(k), n, ntrain, ntest);
+        }
+        char name[32];
+        snprintf(name, sizeof name, "brown/split/%d", k);
+        gsl_rng *r = nso_rng_named(seed, name);
+        if (!r) {
+            free(ids);
+            return fail(err, errlen, NN_DATA_EIO, "out of memory (split)");
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)gsl_rng_uniform_int(r, (unsigned long)i + 1), s = ids[i];
+            ids[i] = ids[j];
+            ids[j] = s;
+        }
+        gsl_rng_free(r);
+        for (int i = 0; i < ntrain + ntest; i++)
+            part[ids[i]] = i < ntrain ? NN_BROWN_FT_TRAIN : NN_BROWN_FT_TEST;
+    }
+    free(ids);
+    return NN_DATA_OK;
 }

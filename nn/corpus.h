@@ -110,4 +110,20 @@ void nn_textset_free(nn_textset *s);
 /* model input for examples idx[0..B): x (B x L) token ids as floats, labels y */
 void nn_textset_batch(const nn_textset *s, const int *idx, int B, float *x, uint8_t *y);
 
+/* Split by text (pretraining vs fine-tuning; no passage of a fine-tuning text
+ * is seen in pretraining).  For each coarse class, a Fisher-Yates shuffle of
+ * its texts (in corpus order) from stream (seed, "brown/split/<class>")
+ * gives ntrain fine-tuning training texts, then ntest fine-tuning test texts;
+ * every other text (the rest of each class and all of G belles-lettres) is a
+ * pretraining text.  part[t] (c->ntexts entries) receives NN_BROWN_PRE,
+ * NN_BROWN_FT_TRAIN or NN_BROWN_FT_TEST.  Class-balanced in texts (the
+ * passage counts per class then differ by the texts' lengths only).  Fails
+ * when a class has fewer than ntrain + ntest texts (or either is < 1). */
+enum { NN_BROWN_PRE = 0, NN_BROWN_FT_TRAIN = 1, NN_BROWN_FT_TEST = 2 };
+#define NN_BROWN_FT_TRAIN_TEXTS 16 /* per class: 64 texts, ~2,300 passages of 64 tokens */
+#define NN_BROWN_FT_TEST_TEXTS 6   /* per class: 24 texts, ~860 passages */
+#define NN_BROWN_SPLIT_SEED 1      /* the split of nn_dataset_open's "brown-*" sets */
+int nn_brown_split(const nn_corpus *c, uint64_t seed, int ntrain, int ntest, unsigned char *part,
+                   char *err, size_t errlen);
+
 #endif

@@ -417,8 +417,12 @@ void nn_dataset_batch(const nn_dataset *d, const int *idx, int B, float *x, uint
     }
 }
 
-/* the labelled passages of the Brown corpus as a token data set */
-static int brown_open(const char *cache, nn_dataset *out, char *err, size_t errlen)
+/* passages of the Brown corpus as a token data set: which = NULL, all the
+ * labelled passages ("brown"); else the part of the split by text
+ * (NN_BROWN_PRE: every passage of the pretraining texts, label 0 of 1 class;
+ * NN_BROWN_FT_TRAIN / _TEST: the held-out texts' passages, 4 classes) */
+static int brown_open(const char *cache, const int *which, uint64_t split_seed, nn_dataset *out, char *err,
+                      size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", cache, NN_BROWN_FILE);
@@ -430,19 +434,38 @@ static int brown_open(const char *cache, nn_dataset *out, char *err, size_t errl
     nn_textset s;
     int rc = nn_brown_load(path, &c, err, errlen);
     if (rc) return rc;
-    rc = nn_vocab_build(&c, NN_BROWN_VOCAB, &v, err, errlen);
+    unsigned char *keep = NULL;
+    if (which) {
+        keep = malloc((size_t)c.ntexts);
+        rc = !keep ? fail(err, errlen, NN_DATA_EIO, "out of memory (split)")
+                   : nn_brown_split(&c, split_seed, NN_BROWN_FT_TRAIN_TEXTS, NN_BROWN_FT_TEST_TEXTS, keep,
+                                    err, errlen);
+        for (int t = 0; !rc && t < c.ntexts; t++) keep[t] = keep[t] == *which;
+    }
+    if (!rc) rc = nn_vocab_build(&c, NN_BROWN_VOCAB, &v, err, errlen);
     if (!rc) {
-        rc = nn_text_passages(&c, &v, NN_BROWN_SEQ, NULL, 1, &s, err, errlen);
+        rc = nn_text_passages(&c, &v, NN_BROWN_SEQ, keep, !which || *which != NN_BROWN_PRE, &s, err, errlen);
         nn_vocab_free(&v);
     }
+    free(keep);
     nn_corpus_free(&c);
     if (rc) return rc;
     *out = (nn_dataset){s.n, 1, 1, s.L, s.nclass, NULL, s.label, s.tok};
+    if (which && *which == NN_BROWN_PRE) { /* no class: masked-language-model pretraining */
+        memset(out->labels, 0, (size_t)s.n);
+        out->nclass = 1;
+    }
     free(s.text);
     return NN_DATA_OK;
 }
 
 int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *err, size_t errlen)
+{
+    return nn_dataset_open_seeded(name, cache, NN_BROWN_SPLIT_SEED, out, err, errlen);
+}
+
+int nn_dataset_open_seeded(const char *name, const char *cache, uint64_t split_seed, nn_dataset *out, char *err,
+                           size_t errlen)
 {
     char a[4200], b[4200];
     if (strcmp(name, "fashion") == 0 || strcmp(name, "fashion-test") == 0) {
@@ -459,8 +482,13 @@ int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *
         if (access(a, R_OK) != 0)
             return fail(err, errlen, NN_DATA_EIO, "%s: missing; run 'make nn-data' first", a);
     } else if (strcmp(name, "brown") == 0)
-        return brown_open(cache, out, err, errlen);
-    else if (strcmp(name, "graphs") == 0) {
+        return brown_open(cache, NULL, 0, out, err, errlen);
+    else if (!strcmp(name, "brown-pre") || !strcmp(name, "brown-ft") || !strcmp(name, "brown-ft-test")) {
+        const int which = !strcmp(name, "brown-pre") ? NN_BROWN_PRE
+                          : !strcmp(name, "brown-ft") ? NN_BROWN_FT_TRAIN
+                                                      : NN_BROWN_FT_TEST;
+        return brown_open(cache, &which, split_seed, out, err, errlen);
+    } else if (strcmp(name, "graphs") == 0) {
         snprintf(a, sizeof a, "%s/%s", cache, NN_GRAPH_FILE);
         memset(out, 0, sizeof *out);
         if (access(a, R_OK) != 0)
@@ -473,6 +501,7 @@ int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *
         return rc;
     } else
         return fail(err, errlen, NN_DATA_EFORMAT,
-                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown, graphs)", name);
+                    "unknown data set '%s' (accepted: fashion, fashion-test, mnist, brown, brown-pre, brown-ft, "
+                    "brown-ft-test, graphs)", name);
     return nn_idx_load(a, b, 10, out, err, errlen);
 }

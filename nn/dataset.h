@@ -69,6 +69,16 @@ void nn_dataset_batch(const nn_dataset *d, const int *idx, int B, float *x, uint
 #define NN_BROWN_SEQ 64
 int nn_dataset_open(const char *name, const char *cache, nn_dataset *out, char *err,
                     size_t errlen);
+/* The same; the "brown-*" sets are the parts of the Brown corpus split by
+ * text with split_seed (nn_brown_split; nn_dataset_open: NN_BROWN_SPLIT_SEED):
+ *   "brown-pre"      every passage of the pretraining texts (G included), one
+ *                    class (label 0): masked-language-model pretraining;
+ *   "brown-ft"       the passages of the held-out fine-tuning training texts
+ *                    (16 per coarse class), 4 classes;
+ *   "brown-ft-test"  the passages of the held-out fine-tuning test texts (6 per
+ *                    class), 4 classes. */
+int nn_dataset_open_seeded(const char *name, const char *cache, uint64_t split_seed, nn_dataset *out,
+                           char *err, size_t errlen);
 #define NN_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
 #endif

@@ -29,6 +29,10 @@ int nn_model_op_init(nn_model_op *mo, nn_model_f32 *m, const nn_dataset *d, cons
 {
     memset(mo, 0, sizeof *mo);
     if (nn_data_fits(m, d, msg, len)) return 1;
+    if (m->cfg.arch == NN_ARCH_MLM) { /* its loss needs masks and targets, which the operator does not draw */
+        snprintf(msg, len, "a masked-language model has no Hessian operator here (fine-tune it: --arch transformer --init)");
+        return 1;
+    }
     mo->m = m;
     mo->d = d;
     mo->idx = idx;

@@ -249,6 +249,22 @@ static int op_attn(model *m, int qkv, int heads)
     return o->y;
 }
 
+/* the masked positions' states: x (c x 1 x L) -> (c x 1 x M) */
+static int op_gather(model *m, int x, int M)
+{
+    nn_op *o = &m->ops[m->nops];
+    nn_slot s = m->slots[x];
+    memset(o, 0, sizeof *o);
+    o->kind = NN_OP_GATHER;
+    o->x = x;
+    o->tw = o->tb = -1;
+    o->cin = o->cout = s.c;
+    o->k = M;
+    o->y = add_slot(m, s.c, 1, M);
+    m->nops++;
+    return o->y;
+}
+
 static int op_cls(model *m, int x)
 {
     nn_op *o = &m->ops[m->nops];
@@ -292,6 +308,11 @@ static void build_transformer(model *m)
         f = op_simple(m, NN_OP_ADD, h, f);
         snprintf(nm, sizeof nm, "%s.norm2", base);
         h = op_ln(m, f, nm);
+    }
+    if (c->arch == NN_ARCH_MLM) { /* decoder over the vocabulary at the masked positions */
+        h = op_gather(m, h, c->nclass);
+        op_linear_tok(m, h, c->in_c, "fc", "weight", "bias", 0);
+        return;
     }
     h = op_cls(m, h);
     op_linear(m, h, c->nclass, "fc");
@@ -462,7 +483,7 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
     m->bn_momentum = 0.1;
     m->bn_eps = 1e-5;
     if (cfg->arch == NN_ARCH_MLP) build_mlp(m);
-    else if (cfg->arch == NN_ARCH_TRANSFORMER) build_transformer(m);
+    else if (cfg->arch == NN_ARCH_TRANSFORMER || cfg->arch == NN_ARCH_MLM) build_transformer(m);
     else if (cfg->arch == NN_ARCH_GCN) build_gcn(m);
     else build_resnet(m);
     m->params = zalloc(m->nparams, sizeof(real), &oom);
@@ -511,8 +532,14 @@ model *NN(nn_model_create)(const nn_config *cfg, int maxB, gsl_rng *r, char *msg
         }
     m->col2 = zalloc(wmax * NN_MAX_PARTS * 2, sizeof(real), &oom); /* dW partials + kernel scratch */
     if (!oom) priv_alloc(m, nbn, wmax, &oom);
-    m->probs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
-    m->rprobs = zalloc((size_t)cfg->nclass * maxB, sizeof(real), &oom);
+    /* the loss's probabilities: classes x B, or vocabulary x B M (MLM) */
+    size_t np = (size_t)cfg->nclass * maxB * (cfg->arch == NN_ARCH_MLM ? cfg->in_c : 1);
+    m->probs = zalloc(np, sizeof(real), &oom);
+    m->rprobs = zalloc(np, sizeof(real), &oom);
+    if (cfg->arch == NN_ARCH_MLM) {
+        m->mlm_pos = zalloc((size_t)cfg->nclass * maxB, sizeof(int32_t), &oom);
+        m->mlm_lab = zalloc((size_t)cfg->nclass * maxB, sizeof(int32_t), &oom);
+    }
     if (oom) goto fail;
     NN(nn_model_init)(m, r);
 #ifdef _OPENMP
@@ -553,6 +580,8 @@ void NN(nn_model_free)(model *m)
     free(m->col2);
     free(m->probs);
     free(m->rprobs);
+    free(m->mlm_pos);
+    free(m->mlm_lab);
     priv_free(m);
     free(m);
 }
@@ -564,7 +593,7 @@ int NN(nn_set_input)(model *m, const float *x, int B)
     if (B < 1 || B > m->maxB) return 1;
     const nn_slot *s = &m->slots[0];
     size_t hw = (size_t)s->h * s->w, F = s->c * hw;
-    if (m->cfg.arch == NN_ARCH_TRANSFORMER) /* token ids: integers in [0, vocab) */
+    if (m->cfg.arch == NN_ARCH_TRANSFORMER || m->cfg.arch == NN_ARCH_MLM) /* token ids in [0, vocab) */
         for (size_t i = 0; i < (size_t)B * F; i++)
             if (!(x[i] >= 0 && x[i] < m->cfg.in_c) || x[i] != (float)(long)x[i]) return 1;
     if (m->cfg.arch == NN_ARCH_GCN) { /* graph records: the kernels index by them */
@@ -578,6 +607,20 @@ int NN(nn_set_input)(model *m, const float *x, int B)
         for (int b = 0; b < B; b++)
             for (size_t p = 0; p < hw; p++)
                 a[((size_t)c * B + b) * hw + p] = (real)x[(size_t)b * F + c * hw + p];
+    return 0;
+}
+
+int NN(nn_set_mlm_targets)(model *m, const int32_t *pos, const int32_t *lab, int B)
+{
+    if (m->cfg.arch != NN_ARCH_MLM || B < 1 || B > m->maxB) return 1;
+    const size_t n = (size_t)B * m->cfg.nclass;
+    for (size_t i = 0; i < n; i++)
+        if (pos[i] < 0 || pos[i] >= m->cfg.in_w || lab[i] < -1 || lab[i] >= m->cfg.in_c) return 1;
+    int cnt = 0;
+    for (size_t i = 0; i < n; i++) cnt += lab[i] >= 0;
+    memcpy(m->mlm_pos, pos, n * sizeof *pos);
+    memcpy(m->mlm_lab, lab, n * sizeof *lab);
+    m->mlm_count = cnt;
     return 0;
 }
 
@@ -917,7 +960,21 @@ static void forward_op(model *m, int i)
             NN(nn_gpool_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], x, y);
         }
         break;
+    case NN_OP_GATHER:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gather_forward_part)(o->cout, (int)hw, o->k, B, b0, nb, m->mlm_pos, x, y);
+        }
+        break;
     }
+}
+
+/* the loss's divisor: the batch size, or the number of MLM targets (1 when
+ * there are none: loss and gradient 0) */
+static double loss_div(const model *m)
+{
+    if (m->cfg.arch != NN_ARCH_MLM) return m->B;
+    return m->mlm_count > 0 ? m->mlm_count : 1;
 }
 
 double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
@@ -937,9 +994,16 @@ double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
         for (int i = 0; i < m->nops; i++) forward_op(m, i);
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
-            pv->loss[q] = NN(nn_softmax_ce_forward_part)(m->cfg.nclass, B, b0, nb, NN(nn_logits)(m),
-                                                         labels, m->label_smoothing, m->probs,
+            if (m->cfg.arch == NN_ARCH_MLM) {
+                const size_t M = (size_t)m->cfg.nclass;
+                pv->correct[q] = 0;
+                pv->loss[q] = NN(nn_mlm_ce_forward_part)(m->cfg.in_c, (size_t)B * M, b0 * M, nb * M,
+                                                         NN(nn_logits)(m), m->mlm_lab, m->probs,
                                                          &pv->correct[q]);
+            } else
+                pv->loss[q] = NN(nn_softmax_ce_forward_part)(m->cfg.nclass, B, b0, nb, NN(nn_logits)(m),
+                                                             labels, m->label_smoothing, m->probs,
+                                                             &pv->correct[q]);
         }
     }
     if (m->bn_mode == NN_BN_TRAIN) m->num_batches_tracked++;
@@ -950,7 +1014,7 @@ double NN(nn_forward)(model *m, const uint8_t *labels, int *correct)
         ok += pv->correct[q];
     }
     if (correct) *correct = ok;
-    return L / B;
+    return L / loss_div(m);
 }
 
 /* ---- backward ----------------------------------------------------------- */
@@ -1177,6 +1241,13 @@ static void backward_op(model *m, int i, real *G0, int acc, int acc2)
                 NN(nn_gpool_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], dy, dx, acc);
             }
         break;
+    case NN_OP_GATHER:
+        if (dx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gather_backward_part)(o->cout, (int)hw, o->k, B, b0, nb, m->mlm_pos, dy, dx, acc);
+            }
+        break;
     }
 }
 
@@ -1196,8 +1267,13 @@ static void backward(model *m, const uint8_t *labels, real *G, int first)
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             if (G) memset(gpart(m, G, q), 0, m->nparams * sizeof(real));
-            NN(nn_softmax_ce_backward_part)(m->cfg.nclass, B, b0, nb, m->probs, labels,
-                                            m->label_smoothing, m->dact[last]);
+            if (m->cfg.arch == NN_ARCH_MLM) {
+                const size_t M = (size_t)m->cfg.nclass;
+                NN(nn_mlm_ce_backward_part)(m->cfg.in_c, (size_t)B * M, b0 * M, nb * M, m->probs,
+                                            m->mlm_lab, loss_div(m), m->dact[last]);
+            } else
+                NN(nn_softmax_ce_backward_part)(m->cfg.nclass, B, b0, nb, m->probs, labels,
+                                                m->label_smoothing, m->dact[last]);
         }
         for (int i = m->nops - 1; i >= lo; i--) backward_op(m, i, G, acc[i], acc2[i]);
         if (G) reduce_parts(m, G, P);
@@ -1373,6 +1449,12 @@ static void r_forward_op(model *m, int i)
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             NN(nn_gpool_forward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rx, ry);
+        }
+        break;
+    case NN_OP_GATHER:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gather_forward_part)(o->cout, (int)hw, o->k, B, b0, nb, m->mlm_pos, rx, ry);
         }
         break;
     }
@@ -1574,6 +1656,13 @@ static void r_backward_op(model *m, int i, real *H0, int acc, int acc2)
                 NN(nn_gpool_backward_part)(o->cout, m->cfg.in_h, m->slots[0].w, B, b0, nb, m->act[0], rdy, rdx, acc);
             }
         break;
+    case NN_OP_GATHER:
+        if (rdx)
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                NN(nn_gather_backward_part)(o->cout, (int)hw, o->k, B, b0, nb, m->mlm_pos, rdy, rdx, acc);
+            }
+        break;
     }
 }
 
@@ -1589,8 +1678,13 @@ static void r_backward(model *m, real *hv, int first)
         FOR_PARTS(q, P) {
             PART(B, P, q, b0, nb);
             memset(gpart(m, hv, q), 0, m->nparams * sizeof(real));
-            NN(nn_softmax_ce_rbackward_part)(m->cfg.nclass, B, b0, nb, m->probs, m->ract[last],
-                                             m->rdact[last]);
+            if (m->cfg.arch == NN_ARCH_MLM) {
+                const size_t M = (size_t)m->cfg.nclass;
+                NN(nn_mlm_ce_rbackward_part)(m->cfg.in_c, (size_t)B * M, b0 * M, nb * M, m->probs,
+                                             m->mlm_lab, m->ract[last], loss_div(m), m->rdact[last]);
+            } else
+                NN(nn_softmax_ce_rbackward_part)(m->cfg.nclass, B, b0, nb, m->probs, m->ract[last],
+                                                 m->rdact[last]);
         }
         for (int i = m->nops - 1; i >= first; i--) r_backward_op(m, i, hv, acc[i], acc2[i]);
         reduce_parts(m, hv, P);

@@ -32,7 +32,9 @@ enum { NN_OP_CONV, NN_OP_BN, NN_OP_RELU, NN_OP_ADD, NN_OP_GAP, NN_OP_LINEAR, NN_
        NN_OP_EMBED, NN_OP_LN, NN_OP_ATTN, NN_OP_GELU, NN_OP_CLS,
        /* the GCN's (issue 9, graphs): node features from degrees; y = D^-1/2 (A + I) D^-1/2 x
         * per graph; mean over nodes */
-       NN_OP_GFEAT, NN_OP_GPROP, NN_OP_GPOOL };
+       NN_OP_GFEAT, NN_OP_GPROP, NN_OP_GPOOL,
+       /* masked-language-model head: the masked positions' states */
+       NN_OP_GATHER };
 
 /* activation: ReLU (default, as the paper) or softplus log(1 + e^x), a smooth
  * control whose second derivative is not zero almost everywhere; GELU (exact
@@ -47,7 +49,7 @@ enum {
     NN_BN_FROZEN = 2  /* batch statistics, running statistics left untouched */
 };
 
-enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1, NN_ARCH_TRANSFORMER = 2, NN_ARCH_GCN = 3 };
+enum { NN_ARCH_MLP = 0, NN_ARCH_RESNET = 1, NN_ARCH_TRANSFORMER = 2, NN_ARCH_GCN = 3, NN_ARCH_MLM = 4 };
 
 #define NN_MAX_OPS 96
 #define NN_MAX_SLOTS 96
@@ -87,7 +89,16 @@ typedef struct {
  * is [PAD] (masked as a key in attention).  A token sequence has no height:
  * in_h carries the number of attention heads (it must divide the width), so
  * that the configuration keeps its eight fields (positional initialisers
- * across the code base stay valid). */
+ * across the code base stay valid).
+ *
+ * NN_ARCH_MLM is the same encoder for masked-language-model pretraining
+ * (BERT's MLM task): instead of [CLS] + "fc", the final states of nclass
+ * masked positions per sequence (BERT's max_predictions_per_seq; the
+ * positions and their target ids are set by nn_set_mlm_targets) go through a
+ * token-wise linear decoder "fc" (width -> vocabulary, not tied to the token
+ * table), and the loss is the mean cross-entropy over the vocabulary at the
+ * masked positions (nn/mlm_ce.c).  Its encoder tensors have the names and
+ * shapes of the classifier's, so a classifier loads them with skip "fc". */
 /* The GCN (NN_ARCH_GCN; Kipf and Welling 2017, graph classification): depth
  * x [graph convolution y = A_hat x W^T + b with A_hat = D^-1/2 (A + I) D^-1/2
  * (D the degrees of A + I), act], the mean over a graph's nodes, a linear head

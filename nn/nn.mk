@@ -3,7 +3,8 @@
 #   make nn-all      build the engine library and the nn tools
 #   make nn-test     CUnit suite (exit non-zero on failure)
 #   make nn-data     install/fetch and verify Fashion-MNIST and MNIST
-#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (with the
+#   make table2      Table 2 analog for PROFILE (quick|full) -> $(OUT)/table2*, ledger (the mini-BERT rows
+#                    pretrain by MLM on Brown first, cached in $(NN_CACHE)/table2-$(PROFILE)/mlm_*; with the
 #                    paper's sigma grid, the ReLU kink term and the MNIST MLP along training)
 #   make nn-bench    performance figures -> data/bench.tsv (and their marked copies in docs/nn.md)
 #   make nn-bench-hess  only the sub-block Hessian rows (a few CPU seconds)
@@ -16,7 +17,7 @@
 NN_T_SRC  := nn/conv2d.c nn/linear.c nn/batchnorm.c nn/elementwise.c nn/pool.c \
              nn/softmax_ce.c nn/model.c nn/gelu.c nn/layernorm.c nn/embedding.c \
              nn/cls_pool.c nn/attention.c nn/attention_gemm.c \
-             nn/layernorm_blk.c nn/gcn.c
+             nn/layernorm_blk.c nn/gcn.c nn/gather.c nn/mlm_ce.c
 NN_SRC    := $(filter-out $(NN_T_SRC),$(wildcard nn/*.c))
 NN_OBJ    := $(NN_SRC:%.c=$(BUILD)/%.o) $(NN_T_SRC:%.c=$(BUILD)/%.o) \
              $(NN_T_SRC:nn/%.c=$(BUILD)/nn/f64/%.o)
@@ -63,6 +64,7 @@ nn-data: $(BIN)/nn_data
 
 table2: $(BIN)/nn_table2 $(BIN)/nn_data $(NN_CACHE)/graphs/graphs.bin
 	@bash scripts/nn_data.sh $(NN_CACHE) $(BIN)/nn_data
+	@bash scripts/text_data.sh $(NN_CACHE) $(BIN)/nn_data
 	@mkdir -p $(OUT)/table2 $(NN_CACHE)/table2-$(PROFILE)
 	OMP_NUM_THREADS=$(NN_NTHREADS) GOMP_SPINCOUNT=10000 $(BIN)/nn_table2 --profile $(PROFILE) \
 	  --cache $(NN_CACHE) --ckdir $(NN_CACHE)/table2-$(PROFILE) --outdir $(OUT)/table2 \

@@ -28,6 +28,10 @@ typedef struct {
     const NN_T *v;                       /* HVP direction during an R pass */
     int B;                               /* current batch size */
     void *priv;                          /* engine internals (model.c: per-thread parts) */
+    /* NN_ARCH_MLM: per example nclass masked positions and their target ids
+     * (-1: no target), maxB x nclass each; the number of targets of the batch */
+    int32_t *mlm_pos, *mlm_lab;
+    int mlm_count;
 } NN_S(nn_model);
 
 /* Build a model (weights initialised from r: Kaiming-normal convs, PyTorch
@@ -41,6 +45,14 @@ void NN_S(nn_model_init)(NN_S(nn_model) *m, gsl_rng *r);
 /* Load B examples into the input slot; x is B x (c*h*w) row-major (pixels).
  * Returns 0, or 1 (nothing loaded) when B is outside [1, maxB]. */
 int NN_S(nn_set_input)(NN_S(nn_model) *m, const float *x, int B);
+/* NN_ARCH_MLM: the targets of the next passes for B examples: pos (B x M,
+ * M = cfg.nclass) positions in [0, seq), lab (B x M) target token ids in
+ * [0, vocab) or -1 (none: that slot is ignored).  The loss of nn_forward /
+ * nn_loss / the HVPs is then the mean cross-entropy over the targets (their
+ * labels argument is ignored; NULL allowed); `correct` counts the targets
+ * predicted top-1.  Returns 0, or 1 (nothing set) for another architecture,
+ * B outside [1, maxB] or an entry out of range. */
+int NN_S(nn_set_mlm_targets)(NN_S(nn_model) *m, const int32_t *pos, const int32_t *lab, int B);
 /* Forward pass on the current input; returns the mean softmax cross-entropy
  * (with the model's label smoothing).  Batch norm per m->bn_mode.  If correct
  * is non-NULL it receives the number of correct top-1 predictions. */

@@ -271,6 +271,28 @@ void NN(nn_cls_forward_part)(int d, int L, int B, int b0, int nb, const real *x,
 void NN(nn_cls_backward_part)(int d, int L, int B, int b0, int nb, const real *dy, real *dx,
                               int acc);
 
+/* gather.c: y (d x B M) = the states at positions pos (B x M) of x (d x B L):
+ * y[:, b M + j] = x[:, b L + pos[b M + j]]; backward dx (+)= scatter-add of dy
+ * (acc = 0: the rest of the part's dx is 0).  Linear: the R-operator is the
+ * same map on R x / R dy. */
+void NN(nn_gather_forward_part)(int d, int L, int M, int B, int b0, int nb, const int32_t *pos,
+                                const real *x, real *y);
+void NN(nn_gather_backward_part)(int d, int L, int M, int B, int b0, int nb, const int32_t *pos,
+                                 const real *dy, real *dx, int acc);
+
+/* mlm_ce.c: cross-entropy over K classes (the vocabulary) of the columns
+ * [n0, n0 + nn) of logits z (K x N) with int32 targets lab (-1: none),
+ * divided by cnt (the number of targets of the whole batch).  Forward
+ * returns the part's loss sum (not divided), writes probs, adds the correct
+ * top-1 targets to *correct; backward dz = (p - onehot) / cnt, 0 in the
+ * columns without a target; R: rdz = p .* (rz - <p, rz>) / cnt, 0 likewise. */
+double NN(nn_mlm_ce_forward_part)(int K, size_t N, size_t n0, size_t nn, const real *z,
+                                  const int32_t *lab, real *probs, int *correct);
+void NN(nn_mlm_ce_backward_part)(int K, size_t N, size_t n0, size_t nn, const real *probs,
+                                 const int32_t *lab, double cnt, real *dz);
+void NN(nn_mlm_ce_rbackward_part)(int K, size_t N, size_t n0, size_t nn, const real *probs,
+                                  const int32_t *lab, const real *rz, double cnt, real *rdz);
+
 /* attention_gemm.c: scaled dot-product attention of H heads over qkv (3d x B L)
  * with the key padding mask of tok (1 x B L); p, ds, rds: H L x B L */
 void NN(nn_attn_forward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,

@@ -5,6 +5,7 @@
  * z = the minibatch of the sample. */
 #include "nn_objective.h"
 #include "augment.h"
+#include "mlm.h"
 #include "nso_error.h"
 #include "rng.h"
 #include <math.h>
@@ -37,6 +38,8 @@ typedef struct {
     nn_obj_tally tally;
     int aug_shift, aug_flip; /* augmentation of loaded minibatches (0, 0: off) */
     float *aug_tmp;
+    int mlm;          /* NN_ARCH_MLM: target slots per sequence M (0: a classifier) */
+    int32_t *pos, *lab, *cpos, *clab; /* the minibatch's / a full-set chunk's MLM targets */
 } nn_ctx;
 
 static void ctx_free(void *c)
@@ -55,6 +58,10 @@ static void ctx_free(void *c)
     free(x->cidx);
     free(x->gacc);
     free(x->aug_tmp);
+    free(x->pos);
+    free(x->lab);
+    free(x->cpos);
+    free(x->clab);
     free(x);
 }
 
@@ -111,6 +118,9 @@ static void load(nn_ctx *x, const nso_sample *s)
         return;
     select_batch(x, s, x->idx);
     nn_dataset_batch(x->d, x->idx, x->B, x->x, x->y);
+    if (x->mlm) /* masks of (seed, epoch, example) */
+        nn_mlm_batch(x->d, x->idx, x->B, x->mlm, x->m->cfg.in_c, s->seed, s->step / (uint64_t)x->nb, x->r,
+                     x->x, x->pos, x->lab);
     if (x->aug_shift || x->aug_flip) {
         nso_rng_reseed(x->r, s->seed, "nn/augment", (s->step << 32) + s->slot);
         nn_augment_batch(x->x, x->B, x->d->c, x->d->h, x->d->w, x->aug_shift, x->aug_flip, x->r,
@@ -126,11 +136,13 @@ static void set_params(nn_ctx *x, const double *w)
     for (size_t i = 0, n = x->m->nparams; i < n; i++) p[i] = (float)w[i];
 }
 
+/* per example, or per MLM target (the loss is then the mean over targets) */
 static void count(nn_ctx *x, double L, int correct)
 {
-    x->tally.loss_sum += L * x->B;
+    long n = x->mlm ? x->m->mlm_count : x->B;
+    x->tally.loss_sum += L * n;
     x->tally.correct += correct;
-    x->tally.seen += x->B;
+    x->tally.seen += n;
 }
 
 static int nn_sgrad(void *c, const double *w, double *g, const nso_sample *s)
@@ -142,6 +154,7 @@ static int nn_sgrad(void *c, const double *w, double *g, const nso_sample *s)
     int mode = m->bn_mode, correct = 0;
     m->bn_mode = s->base ? NN_BN_TRAIN : NN_BN_FROZEN;
     nn_set_input_f32(m, x->x, x->B); /* B <= maxB was checked at creation */
+    if (x->mlm) nn_set_mlm_targets_f32(m, x->pos, x->lab, x->B);
     double L = nn_forward_f32(m, x->y, &correct);
     if (!isfinite(L)) {
         m->bn_mode = mode;
@@ -164,6 +177,7 @@ static int nn_observe(void *c, const double *w, const nso_sample *s)
     int mode = m->bn_mode, correct = 0;
     m->bn_mode = NN_BN_TRAIN;
     nn_set_input_f32(m, x->x, x->B);
+    if (x->mlm) nn_set_mlm_targets_f32(m, x->pos, x->lab, x->B);
     double L = nn_forward_f32(m, x->y, &correct);
     m->bn_mode = mode;
     if (!isfinite(L)) return NSO_EDIVERGE;
@@ -172,7 +186,8 @@ static int nn_observe(void *c, const double *w, const nso_sample *s)
 }
 
 /* full training set in chunks of CB, batch norm in EVAL mode; the gradient
- * (when g != NULL) is the size-weighted mean of the chunk gradients */
+ * (when g != NULL) is the size-weighted mean of the chunk gradients (MLM:
+ * static masks of seed 0, epoch 0, weighted by the chunks' target counts) */
 static double full_pass(nn_ctx *x, const double *w, double *g)
 {
     nn_model_f32 *m = x->m;
@@ -181,22 +196,31 @@ static double full_pass(nn_ctx *x, const double *w, double *g)
     set_params(x, w);
     int mode = m->bn_mode;
     m->bn_mode = NN_BN_EVAL;
-    double L = 0;
+    double L = 0, tot = 0;
     if (g) memset(x->gacc, 0, np * sizeof(double));
     for (int s = 0; s < n; s += CB) {
         int b = n - s < CB ? n - s : CB;
         for (int i = 0; i < b; i++) x->cidx[i] = s + i;
         nn_dataset_batch(x->d, x->cidx, b, x->cx, x->cy);
+        double wgt = b;
+        if (x->mlm) {
+            nn_mlm_batch(x->d, x->cidx, b, x->mlm, m->cfg.in_c, 0, 0, x->r, x->cx, x->cpos, x->clab);
+            nn_set_input_f32(m, x->cx, b);
+            nn_set_mlm_targets_f32(m, x->cpos, x->clab, b);
+            wgt = m->mlm_count;
+        }
         if (g) {
-            L += nn_loss_grad_f32(m, x->cx, x->cy, b) * b;
-            for (size_t i = 0; i < np; i++) x->gacc[i] += (double)b * m->grads[i];
+            L += nn_loss_grad_f32(m, x->cx, x->cy, b) * wgt;
+            for (size_t i = 0; i < np; i++) x->gacc[i] += wgt * m->grads[i];
         } else
-            L += nn_loss_f32(m, x->cx, x->cy, b, NULL) * b;
+            L += nn_loss_f32(m, x->cx, x->cy, b, NULL) * wgt;
+        tot += wgt;
     }
     m->bn_mode = mode;
+    if (tot <= 0) tot = 1;
     if (g)
-        for (size_t i = 0; i < np; i++) g[i] = x->gacc[i] / n;
-    return L / n;
+        for (size_t i = 0; i < np; i++) g[i] = x->gacc[i] / tot;
+    return L / tot;
 }
 
 static double nn_value(void *c, const double *w) { return full_pass(c, w, NULL); }
@@ -210,7 +234,9 @@ nso_objective *nn_objective_create(nn_model_f32 *m, const nn_dataset *d, int bat
         return NULL;
     }
     const nn_slot *in = &m->slots[0];
-    if (d->c * d->h * d->w != in->c * in->h * in->w || d->nclass > m->cfg.nclass) {
+    const int mlm = m->cfg.arch == NN_ARCH_MLM;
+    if (d->c * d->h * d->w != in->c * in->h * in->w || (!mlm && d->nclass > m->cfg.nclass) ||
+        (mlm && !d->tokens)) {
         snprintf(msg, len,
                  "data set (%dx%dx%d, %d classes) does not fit the model (%dx%dx%d inputs, %d classes)",
                  d->c, d->h, d->w, d->nclass, in->c, in->h, in->w, m->cfg.nclass);
@@ -244,6 +270,14 @@ nso_objective *nn_objective_create(nn_model_f32 *m, const nn_dataset *d, int bat
     if (!x->x || !x->y || !x->idx || !x->swp || !x->perm || !x->pool || !x->r || !x->cx ||
         !x->cy || !x->cidx || !x->gacc)
         goto nomem;
+    if (mlm) {
+        x->mlm = m->cfg.nclass;
+        x->pos = malloc((size_t)batch * x->mlm * sizeof(int32_t));
+        x->lab = malloc((size_t)batch * x->mlm * sizeof(int32_t));
+        x->cpos = malloc((size_t)x->CB * x->mlm * sizeof(int32_t));
+        x->clab = malloc((size_t)x->CB * x->mlm * sizeof(int32_t));
+        if (!x->pos || !x->lab || !x->cpos || !x->clab) goto nomem;
+    }
     for (int i = 0; i < d->n; i++) x->pool[i] = i;
     o->name = "nn";
     o->dim = m->nparams;

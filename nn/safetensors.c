@@ -259,7 +259,7 @@ int nn_st_save(const char *path, const nn_model_f32 *m, char *msg, size_t mlen)
                    "\"nn.hidden\":\"%d\",\"nn.nclass\":\"%d\",\"nn.in\":\"%dx%dx%d\",\"nn.act\":\"%s\"",
                    nn_arch_name(c->arch), c->depth, c->hidden, c->nclass, c->in_c, c->in_h, c->in_w,
                    c->act == NN_ACT_SOFTPLUS ? "softplus" : c->act == NN_ACT_GELU ? "gelu" : "relu");
-    if (c->arch == NN_ARCH_TRANSFORMER) /* for a reader building the torch module */
+    if (c->arch == NN_ARCH_TRANSFORMER || c->arch == NN_ARCH_MLM) /* for a reader building the torch module */
         hl += snprintf(h + hl, cap - hl,
                        ",\"nn.vocab\":\"%d\",\"nn.heads\":\"%d\",\"nn.seq\":\"%d\",\"nn.ffn\":\"%d\"",
                        c->in_c, c->in_h, c->in_w, NN_TF_FFN_MULT * c->hidden);
@@ -356,7 +356,8 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
     if (!rc) {
         const char *a = nn_st_meta(f, "nn.arch"), *in = nn_st_meta(f, "nn.in");
         memset(cfg, 0, sizeof *cfg);
-        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet") && strcmp(a, "transformer") && strcmp(a, "gcn")) ||
+        if (!a || (strcmp(a, "mlp") && strcmp(a, "resnet") && strcmp(a, "transformer") && strcmp(a, "gcn") &&
+                   strcmp(a, "mlm")) ||
             parse_int(nn_st_meta(f, "nn.depth"), 0, 1000, &cfg->depth) ||
             parse_int(nn_st_meta(f, "nn.hidden"), 0, 1 << 20, &cfg->hidden) ||
             parse_int(nn_st_meta(f, "nn.nclass"), 2, 255, &cfg->nclass) || !in ||
@@ -367,6 +368,7 @@ int nn_st_config(const char *path, nn_config *cfg, char *msg, size_t mlen)
             cfg->arch = !strcmp(a, "mlp")      ? NN_ARCH_MLP
                         : !strcmp(a, "resnet") ? NN_ARCH_RESNET
                         : !strcmp(a, "gcn")    ? NN_ARCH_GCN
+                        : !strcmp(a, "mlm")    ? NN_ARCH_MLM
                                                : NN_ARCH_TRANSFORMER;
             const char *act = nn_st_meta(f, "nn.act"); /* optional, default relu */
             if (act && strcmp(act, "relu") && strcmp(act, "softplus") && strcmp(act, "gelu"))

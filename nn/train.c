@@ -3,6 +3,7 @@
  * (nn_objective.c), the step-size schedule of the recipe, and the
  * evaluation of a model on a data set. */
 #include "train.h"
+#include "mlm.h"
 #include "nso_error.h"
 #include "rng.h"
 #include <math.h>
@@ -208,13 +209,14 @@ int nn_data_fits(const nn_model_f32 *m, const nn_dataset *d, char *msg, size_t l
                  c->in_w, c->nclass);
         return 1;
     }
-    if (c->arch == NN_ARCH_TRANSFORMER || d->tokens) { /* token ids, c = h = 1, w = the sequence */
-        if (c->arch == NN_ARCH_TRANSFORMER && d->tokens && d->c == 1 && d->h == 1 && d->w == c->in_w &&
-            d->nclass <= c->nclass && d->nclass >= 1)
+    const int tf = c->arch == NN_ARCH_TRANSFORMER || c->arch == NN_ARCH_MLM;
+    if (tf || d->tokens) { /* token ids, c = h = 1, w = the sequence (MLM: labels unused) */
+        if (tf && d->tokens && d->c == 1 && d->h == 1 && d->w == c->in_w && d->nclass >= 1 &&
+            (c->arch == NN_ARCH_MLM || d->nclass <= c->nclass))
             return 0;
         snprintf(msg, len, "%s data set of %d x %d, %d classes; %s model of %d tokens, %d classes",
-                 d->tokens ? "token" : "image", d->h, d->w, d->nclass,
-                 c->arch == NN_ARCH_TRANSFORMER ? "transformer" : "image", c->in_w, c->nclass);
+                 d->tokens ? "token" : "image", d->h, d->w, d->nclass, tf ? nn_arch_name(c->arch) : "image",
+                 c->in_w, c->nclass);
         return 1;
     }
     if (d->c == c->in_c && d->h == c->in_h && d->w == c->in_w && d->nclass <= c->nclass && d->nclass >= 1)
@@ -232,32 +234,49 @@ double nn_evaluate(nn_model_f32 *m, const nn_dataset *d, int n, double *acc)
         return NAN;
     }
     if (n > d->n || n <= 0) n = d->n;
-    int B = m->maxB, mode = m->bn_mode;
+    int B = m->maxB, mode = m->bn_mode, M = m->cfg.arch == NN_ARCH_MLM ? m->cfg.nclass : 0;
     size_t per = (size_t)d->c * d->h * d->w;
     float *x = malloc(sizeof(float) * per * B);
     uint8_t *y = malloc(B);
     int *idx = malloc(sizeof(int) * B);
-    if (!x || !y || !idx || n <= 0) {
+    int32_t *pos = M ? malloc(sizeof(int32_t) * B * M) : NULL, *lab = M ? malloc(sizeof(int32_t) * B * M) : NULL;
+    gsl_rng *r = M ? gsl_rng_alloc(gsl_rng_mt19937) : NULL;
+    if (!x || !y || !idx || n <= 0 || (M && (!pos || !lab || !r))) {
         free(x);
         free(y);
         free(idx);
+        free(pos);
+        free(lab);
+        if (r) gsl_rng_free(r);
         if (acc) *acc = NAN;
         return NAN;
     }
-    double L = 0;
+    double L = 0, tot = 0;
     long ok = 0;
     m->bn_mode = NN_BN_EVAL;
     for (int s = 0; s < n; s += B) {
         int b = n - s < B ? n - s : B, c = 0;
         for (int i = 0; i < b; i++) idx[i] = s + i;
         nn_dataset_batch(d, idx, b, x, y);
-        L += nn_loss_f32(m, x, y, b, &c) * b;
+        double wgt = b;
+        if (M) { /* MLM: the static masks of seed 0, epoch 0; mean over the targets */
+            nn_mlm_batch(d, idx, b, M, m->cfg.in_c, 0, 0, r, x, pos, lab);
+            nn_set_input_f32(m, x, b);
+            nn_set_mlm_targets_f32(m, pos, lab, b);
+            wgt = m->mlm_count;
+        }
+        L += nn_loss_f32(m, x, y, b, &c) * wgt;
         ok += c;
+        tot += wgt;
     }
     m->bn_mode = mode;
     free(x);
     free(y);
     free(idx);
-    if (acc) *acc = (double)ok / n;
-    return L / n;
+    free(pos);
+    free(lab);
+    if (r) gsl_rng_free(r);
+    if (tot <= 0) tot = 1;
+    if (acc) *acc = (double)ok / (M ? tot : n);
+    return L / tot;
 }

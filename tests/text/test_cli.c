@@ -47,7 +47,7 @@ static void test_bad_flags(void)
                   "--depth: transformer layers must be in [1, 8], got 9"));
     CU_ASSERT(bad("--cmd train --arch transformer --hidden 2048 --data brown", "--hidden"));
     CU_ASSERT(bad("--cmd train --arch transformer --act tanh --data brown", "--act"));
-    CU_ASSERT(bad("--cmd train --arch bert --data brown", "--arch: expected mlp, resnet or transformer"));
+    CU_ASSERT(bad("--cmd train --arch bert --data brown", "--arch: expected mlp, resnet, transformer, mlm (text) or gcn (graphs)"));
     CU_ASSERT(bad("--cmd train --arch transformer --data brown --cache /nonexistent", "--data:"));
 }
 

@@ -11,6 +11,7 @@ int main(void)
     text_suite_layers();
     text_suite_model();
     text_suite_cli();
+    text_suite_mlm();
     int rc = nso_cunit_run("test_text");
     return rc;
 }

@@ -6,4 +6,5 @@ void text_suite_corpus(void);
 void text_suite_layers(void);
 void text_suite_model(void);
 void text_suite_cli(void);
+void text_suite_mlm(void);
 #endif
