@@ -18,7 +18,9 @@
  * predicted gap is gap0 (the paper's is ~0.01); the grid depends on the
  * measured trace because weight scales differ (paper: "the range of sigma^2
  * differs across architectures").  Part "paper": the network rows also on the
- * paper's own MLP grid sigma_k = 0.020 + 0.001 k (<name>_paper.csv).
+ * paper's own grid of the column they stand in for (<name>_paper.csv): MLP
+ * column sigma_k = 0.020 + 0.001 k, BERT column 0.0070 + 0.0001 k (the
+ * mini-BERT), COLLAB column 0.040 + 0.001 k (the GCN).
  *
  * Diagnostics of the ReLU rows (nn/kink.h):
  *   part "kink" (ReLU MLPs, every parameter perturbed; <name>_kink.csv): on the
@@ -144,10 +146,10 @@ static int ntraj;
  * standard error was ~16% of it, enough to move the RSS across 3% on its own) */
 #define GCN_FULL(name, act)                                                                                   \
     {name, "graphs", "table2." name ".rel_residual", NULL, "all", NN_ARCH_GCN, 2, 400, 100, 200, 100, 400, 0.05, \
-     0.9, act, 0, 0, 0, 0}
+     0.9, act, 1, 0, 0, 0}
 #define GCN_QUICK(name, act)                                                                                  \
     {name, "graphs", "table2." name ".rel_residual", NULL, "all", NN_ARCH_GCN, 2, 120, 30, 120, 8, 8, 0.05,    \
-     0.9, act, 0, 0, 0, 0}
+     0.9, act, 1, 0, 0, 0}
 /* Paper App. C recipe: SGD lr 0.02, batch 32, no momentum, lr x0.1 at 1/3 and
  * 2/3 of training; epochs chosen so the MLPs take about as many SGD steps as
  * the paper's 30 epochs of MNIST (~56k steps). */
@@ -169,9 +171,9 @@ static experiment exps_full[NEXP] = {
     GCN_FULL("gcn_smooth", NN_ACT_SOFTPLUS),
     /* measured on the whole training set (512 passages), as the paper */
     {"transformer", "brown-ft", "table2.transformer.rel_residual", NULL, "all", NN_ARCH_TRANSFORMER, 2, 512, 45,
-     512, 100, 400, 0.2, 0, NN_ACT_GELU, 0, 0, 0, 32},
+     512, 100, 400, 0.2, 0, NN_ACT_GELU, 1, 0, 0, 32},
     {"transformer_relu", "brown-ft", "table2.transformer_relu.rel_residual", NULL, "all", NN_ARCH_TRANSFORMER, 2, 512,
-     45, 512, 100, 400, 0.2, 0, NN_ACT_RELU, 0, 0, 0, 32},
+     45, 512, 100, 400, 0.2, 0, NN_ACT_RELU, 1, 0, 0, 32},
 };
 static experiment exps_quick[NEXP] = {
     {"mlp_fashion", "fashion", "table2.mlp_fashion.rel_residual", NULL, "all", NN_ARCH_MLP, 2,
@@ -187,9 +189,9 @@ static experiment exps_quick[NEXP] = {
     GCN_QUICK("gcn", NN_ACT_RELU),
     GCN_QUICK("gcn_smooth", NN_ACT_SOFTPLUS),
     {"transformer", "brown-ft", "table2.transformer.rel_residual", NULL, "all", NN_ARCH_TRANSFORMER, 2, 128, 6,
-     32, 8, 8, 0.2, 0, NN_ACT_GELU, 0, 0, 0, 32},
+     32, 8, 8, 0.2, 0, NN_ACT_GELU, 1, 0, 0, 32},
     {"transformer_relu", "brown-ft", "table2.transformer_relu.rel_residual", NULL, "all", NN_ARCH_TRANSFORMER, 2, 128,
-     6, 32, 8, 8, 0.2, 0, NN_ACT_RELU, 0, 0, 0, 32},
+     6, 32, 8, 8, 0.2, 0, NN_ACT_RELU, 1, 0, 0, 32},
 };
 /* checkpoints along training (part traj), by profile; clipped to the experiment's epochs */
 static const long traj_full[] = {1, 2, 5, 10, 20, 40, 80, 120, 160, 240};
@@ -705,14 +707,29 @@ static void run_text(const experiment *e, exp_ctx *C, const result *rm, text_res
     if (nso_csv_commit(c)) exit(2);
 }
 
-/* the paper's own MLP grid 0.020..0.030, the trace of the main table */
+/* the paper's own sigma grid of the Table 2 column a row stands in for:
+ * MLP column 0.020 + 0.001 k (the MLPs, the ResNet), BERT column 0.0070 +
+ * 0.0001 k (the mini-BERT), COLLAB column 0.040 + 0.001 k (the GCN) */
+typedef struct {
+    double s0, ds;
+    const char *column, *range;
+} paper_grid;
+static paper_grid grid_of(const experiment *e)
+{
+    if (e->arch == NN_ARCH_TRANSFORMER) return (paper_grid){0.0070, 0.0001, "BERT column", "0.0070-0.0080"};
+    if (e->arch == NN_ARCH_GCN) return (paper_grid){0.040, 0.001, "COLLAB column", "0.040-0.050"};
+    return (paper_grid){0.020, 0.001, "MLP column", "0.020-0.030"};
+}
+
+/* the paper's own grid (grid_of), the trace of the main table */
 static void run_paper(const experiment *e, exp_ctx *C, const result *rm, result *r, const char *path)
 {
     double t0 = nso_now();
     *r = *rm;
     size_t draws = (size_t)rm->draws;
+    const paper_grid pg0 = grid_of(e);
     for (int k = 0; k < NSIG; k++) {
-        r->sigma[k] = 0.020 + 0.001 * k;
+        r->sigma[k] = pg0.s0 + pg0.ds * k;
         r->approx[k] = r->sigma[k] * r->sigma[k] / 2 * r->tr;
     }
     double f0 = nn_model_op_loss(&C->mo, NULL);
@@ -1235,13 +1252,14 @@ static void write_table(const char *path, const experiment *ex, const result *re
                 100 * r->rel, 100 * r->relrms,
                 ex[i].ledger_id ? (r->rel <= 0.03 ? ": holds." : ": fails.") : ".");
         if (ex[i].paper && have[i].paper) {
-            nso_csv_printf(t, "*The same model on the paper's own sigma grid* (0.020-0.030, Table 2's MLP column; "
-                              "the trace above; %d new draws per sigma):\n\n", pap[i].draws);
+            const paper_grid pg1 = grid_of(&ex[i]);
+            nso_csv_printf(t, "*The same model on the paper's own sigma grid* (%s, Table 2's %s; "
+                              "the trace above; %d new draws per sigma):\n\n", pg1.range, pg1.column, pap[i].draws);
             table_rows(t, &pap[i]);
             nso_csv_printf(t, "\nRSS = **%.2f%%** (relative L2 error %.1f%%): %s.\n\n", 100 * pap[i].rel,
                            100 * pap[i].relrms, pap[i].rel <= 0.03 ? "holds" : "fails");
         } else if (ex[i].paper)
-            nso_csv_printf(t, "*The paper's own sigma grid* (0.020-0.030): not measured in this run.\n\n");
+            nso_csv_printf(t, "*The paper's own sigma grid* (%s): not measured in this run.\n\n", grid_of(&ex[i]).range);
         if (ex[i].kink && have[i].kink) {
             const kink_result *k = &kin[i];
             nso_csv_printf(t, "*Sign changes and the kink term* (`%s_kink.csv`): the fraction of the %d x 128 hidden "
@@ -1319,13 +1337,16 @@ static void write_ledger(const experiment *ex, const result *res, const result *
                 "(info: no criterion)", 1, data, cmd);
         }
         if (e->paper && have[i].paper) {
+            const paper_grid pg2 = grid_of(e);
+            char ptxt[160];
             snprintf(id, sizeof id, "%s.paper_grid", e->ledger_id);
-            snprintf(meas, sizeof meas, "sigma 0.020-0.030: RSS %.2f%% (rel. L2 %.1f%%), gap/approx %.2f-%.2f, tr %.4g, "
-                     "profile %s", 100 * pap[i].rel, 100 * pap[i].relrms, pap[i].gap[0] / pap[i].approx[0],
+            snprintf(meas, sizeof meas, "sigma %s: RSS %.2f%% (rel. L2 %.1f%%), gap/approx %.2f-%.2f, tr %.4g, "
+                     "profile %s", pg2.range, 100 * pap[i].rel, 100 * pap[i].relrms, pap[i].gap[0] / pap[i].approx[0],
                      pap[i].gap[NSIG - 1] / pap[i].approx[NSIG - 1], pap[i].tr, profile);
             snprintf(data, sizeof data, "%s/%s_paper.csv", outdir, e->name);
-            put(id, "Table 2 (MLP column, sigma 0.020-0.030): gap matches (sigma^2/2) tr H within 3% (RSS)", meas,
-                "RSS = sum (gap-approx)^2 / sum gap^2 <= 3%", pap[i].rel <= 0.03, data, cmd);
+            snprintf(ptxt, sizeof ptxt, "Table 2 (%s, sigma %s): gap matches (sigma^2/2) tr H within 3%% (RSS)",
+                     pg2.column, pg2.range);
+            put(id, ptxt, meas, "RSS = sum (gap-approx)^2 / sum gap^2 <= 3%", pap[i].rel <= 0.03, data, cmd);
         }
         if (e->kink && have[i].kink) {
             const kink_result *k = &kin[i];
