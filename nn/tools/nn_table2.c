@@ -227,11 +227,12 @@ static long traj_draws(void)
 /* An earlier run's result file: NULL when there is none; dies naming the file
  * when it is malformed or records another experiment, other settings or
  * another seed. */
-static nso_table *open_result(const char *path, const char *want, const char *columns, size_t nrows)
+static nso_table *open_result(const char *path, const char *want, const char *columns, const char *text_cols,
+                              size_t nrows)
 {
     if (!nso_file_exists(path)) return NULL;
     char msg[1024];
-    nso_table_opts o = {.columns = columns, .nrows = nrows};
+    nso_table_opts o = {.columns = columns, .text_cols = text_cols, .nrows = nrows};
     nso_table *t = nso_table_read(path, &o, msg, sizeof msg);
     if (!t) nso_die("%s (delete it to recompute)", msg);
     const char *have = nso_table_meta(t, "params"), *sd = nso_table_meta(t, "seed");
@@ -252,7 +253,7 @@ static int read_csv(const char *path, const experiment *e, const char *part, res
 {
     char want[1024];
     exp_params(e, part, want, sizeof want);
-    nso_table *t = open_result(path, want, RESULT_COLS, NSIG);
+    nso_table *t = open_result(path, want, RESULT_COLS, NULL, NSIG);
     if (!t) return 1;
     memset(r, 0, sizeof *r);
     const char *s = nso_table_comment(t, "f0=");
@@ -634,6 +635,11 @@ typedef struct {
 #define PRE_EVAL 2000
 #define BOW_L2 1e-3
 #define BOW_ITERS 300
+/* the quantities of <name>_text.csv, in file order */
+static const char *const text_names[TEXT_N] = {
+    "pretrain_loss",     "heldout_mlm_loss", "heldout_mlm_acc", "finetune_train_acc", "finetune_test_acc",
+    "bow_train_acc",     "bow_test_acc",     "pretrain_passages", "train_passages",  "test_passages",
+    "pretrain_eval_loss"};
 
 static void text_params(char *buf, size_t len)
 {
@@ -645,10 +651,16 @@ static int read_text(const char *path, const experiment *e, text_result *x)
     char want[1024], part[128];
     text_params(part, sizeof part);
     exp_params(e, part, want, sizeof want);
-    nso_table *t = open_result(path, want, TEXT_COLS, TEXT_N);
+    nso_table *t = open_result(path, want, TEXT_COLS, "quantity", TEXT_N);
     if (!t) return 1;
     double v[TEXT_N];
-    for (int k = 0; k < TEXT_N; k++) v[k] = NSO_T(t, k, 1);
+    for (int k = 0; k < TEXT_N; k++) {
+        const char *nm = t->text[k * t->ncols + 0];
+        if (!nm || strcmp(nm, text_names[k]))
+            nso_die("'%s' data row %d: expected the quantity '%s', found '%s' (delete it to recompute)", path, k + 1,
+                    text_names[k], nm ? nm : "");
+        v[k] = NSO_T(t, k, 1);
+    }
     nso_table_free(t);
     *x = (text_result){v[0], v[1], v[2], v[3], v[4], v[5], v[6], (int)v[7], (int)v[8], (int)v[9], v[10]};
     return 0;
@@ -698,9 +710,7 @@ static void run_text(const experiment *e, exp_ctx *C, const result *rm, text_res
     exp_params(e, part, params, sizeof params);
     nso_csv *c = nso_csv_open(path, "nn_table2", params, seed, TEXT_COLS);
     if (!c) exit(2);
-    const char *q[TEXT_N] = {"pretrain_loss", "heldout_mlm_loss", "heldout_mlm_acc", "finetune_train_acc",
-                             "finetune_test_acc", "bow_train_acc", "bow_test_acc", "pretrain_passages",
-                             "train_passages", "test_passages", "pretrain_eval_loss"};
+    const char *const *q = text_names;
     double v[TEXT_N] = {x->pre_loss, x->heldout_loss, x->heldout_acc, x->ft_train_acc, x->ft_test_acc,
                         x->bow_train_acc, x->bow_test_acc, x->npre, x->ntrain, x->ntest, x->pre_eval_loss};
     for (int k = 0; k < TEXT_N; k++) nso_csv_printf(c, "%s,%.9g\n", q[k], v[k]);
@@ -791,7 +801,7 @@ static int read_kink(const char *path, const experiment *e, const result *rm, ki
     char want[1024], part[128];
     kink_params(rm, part, sizeof part);
     exp_params(e, part, want, sizeof want);
-    nso_table *t = open_result(path, want, KINK_COLS, NSIG);
+    nso_table *t = open_result(path, want, KINK_COLS, NULL, NSIG);
     if (!t) return 1;
     memset(k, 0, sizeof *k);
     const char *s = nso_table_comment(t, "f0=");
@@ -928,7 +938,7 @@ static int read_traj_point(const char *path, const experiment *e, int epoch, tra
     char want[1024], part[128];
     traj_ep_part(epoch, part, sizeof part);
     exp_params(e, part, want, sizeof want);
-    nso_table *t = open_result(path, want, TRAJ_EP_COLS, NSIG);
+    nso_table *t = open_result(path, want, TRAJ_EP_COLS, NULL, NSIG);
     if (!t) return 1;
     memset(P, 0, sizeof *P);
     const char *s = nso_table_comment(t, "epoch=");
@@ -1084,7 +1094,7 @@ static int read_traj(const char *path, const experiment *e, traj_result *T)
     char want[1024], part[700];
     traj_sum_part(part, sizeof part);
     exp_params(e, part, want, sizeof want);
-    nso_table *t = open_result(path, want, TRAJ_COLS, (size_t)ntraj);
+    nso_table *t = open_result(path, want, TRAJ_COLS, NULL, (size_t)ntraj);
     if (!t) return 1;
     memset(T, 0, sizeof *T);
     T->n = ntraj;
