@@ -6,6 +6,8 @@
 # (index 0, 1, 2 = the three methods).
 # usage: gnuplot -e "indir='out/quick/fig2text'; outdir='out/quick/figures'; fmt='png'; label='quick'" plots/fig2text.gp
 load "plots/ft_common.gp"
+# blocks 1 and 2 start with a data row, not a column-name line
+set datafile nocolumnheaders
 if (!exists("name")) name = "fig2text"
 if (fmt eq "pdf") { set terminal pdfcairo size 14in,3.6in font "Helvetica,10"; ext = ".pdf" } \
 else { set terminal pngcairo size 2100,540 font "Helvetica,11"; ext = ".png" }
