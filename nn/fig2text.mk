@@ -11,8 +11,11 @@
 # pretrained encoder is table2's (make table2 writes
 # $(NN_CACHE)/table2-$(PROFILE)/mlm_32x2.safetensors): the only place that
 # pretrains, so fig2text comes after table2 (REPRO_SERIAL in make repro).
-# Cost (this machine, one core per job): quick 8 jobs of a few seconds
-# (~30 CPU-s); full 13 jobs (4 validation, 9 final), see docs/report/40_finetune.md.
+# Cost (this machine, one core per job, measured while another job ran):
+# quick 8 jobs, ~21 CPU-s in all; full 13 jobs: per job ~3 s + per epoch 1.1 s
+# (SGD), 1.5 s (NSO, two gradients per step), 1.4 s (NSO on validation), i.e.
+# SGD ~52 s, NSO ~72 s, validation ~65 s per job of 45 epochs: ~14 CPU-min in
+# all (~10.5 when sigma 0.01 is chosen: its runs are copied), ~7 min on 2 cores.
 
 # nn/nn.mk's default (this file is included before it)
 NN_CACHE ?= data/cache
