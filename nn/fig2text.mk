@@ -49,11 +49,10 @@ $(F2T_DIR)/test_gd_seed%.csv: | $(BIN)/nn_fig2text $(F2T_CK)
 $(F2T_DIR)/test_nso_s0.01_seed%.csv: | $(BIN)/nn_fig2text $(F2T_CK)
 	@mkdir -p $(F2T_DIR)
 	$(F2T_RUN) --method nso --sigma 0.01 --seed $* --out $@
-# NSO at the chosen sigma: the 0.01 run itself when 0.01 was chosen (a copy, no second run)
-$(F2T_DIR)/best_seed%.csv: $(F2T_DIR)/select.csv | $(BIN)/nn_fig2text $(F2T_CK)
+# NSO at the chosen sigma: a copy of the 0.01 run when 0.01 was chosen (no second run)
+$(F2T_DIR)/best_seed%.csv: $(F2T_DIR)/select.csv $(F2T_DIR)/test_nso_s0.01_seed%.csv | $(BIN)/nn_fig2text $(F2T_CK)
 	@s=$$(awk -F, '!/^#/ && $$3 == 1 { print $$1 }' $<); \
-	if [ "$$s" = 0.01 ]; then $(MAKE) --no-print-directory $(F2T_DIR)/test_nso_s0.01_seed$*.csv && \
-	  cp $(F2T_DIR)/test_nso_s0.01_seed$*.csv $@.tmp.cp && mv $@.tmp.cp $@; \
+	if [ "$$s" = 0.01 ]; then echo "cp $(word 2,$^) $@"; cp $(word 2,$^) $@.tmp.cp && mv $@.tmp.cp $@; \
 	else echo "$(F2T_RUN) --method nso --sigma-from $< --seed $* --out $@"; \
 	  $(F2T_RUN) --method nso --sigma-from $< --seed $* --out $@; fi
 $(F2T_DIR)/summary.csv: $(F2T_FIN) $(F2T_DIR)/select.csv | $(BIN)/nn_fig2text
@@ -62,7 +61,9 @@ $(F2T_DIR)/summary.csv: $(F2T_FIN) $(F2T_DIR)/select.csv | $(BIN)/nn_fig2text
 	  --command "make fig2text PROFILE=$(PROFILE)" --summary $@
 
 .PHONY: fig2text
-fig2text: $(F2T_DIR)/summary.csv
+# in make repro it is a serial part: its jobs run -j$(JOBS) here
+fig2text: | $(BIN)/nn_fig2text
+	$(MAKE) --no-print-directory -j$(JOBS) $(F2T_DIR)/summary.csv
 	@bash scripts/plot.sh $(F2T_DIR) $(OUT)/figures "$(PROFILE) profile" fig2text
 
 REPRO_SERIAL += fig2text
