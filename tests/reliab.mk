@@ -5,7 +5,7 @@
 #   test_reliab_kill   a small `make sensing` killed at random moments and crashed
 #                      inside its commits, rerun, compared with an uninterrupted run
 RELIAB_PROGS := $(BIN)/sensing_fig3 $(BIN)/sensing_report $(BIN)/sensing_prop23 $(BIN)/nsorun \
-                $(BIN)/nn_cli $(BIN)/nn_table2 $(BIN)/nn_data $(BIN)/ft_run $(BIN)/ft_report $(BIN)/ft_tasks \
+                $(BIN)/nn_cli $(BIN)/nn_table2 $(BIN)/nn_fig2text $(BIN)/nn_data $(BIN)/ft_run $(BIN)/ft_report $(BIN)/ft_tasks \
                 $(BIN)/proofs_taylor_gap $(BIN)/proofs_lower_bound $(BIN)/proofs_momentum \
                 $(BIN)/proofs_upper_bound $(BIN)/proofs_nso_variance
 $(BIN)/test_reliab: $(BUILD)/tests/reliab/test_reliab.o $(LIBNSO) | $(BIN)/sensing_fig3
