@@ -21,8 +21,10 @@
  *   7. the transformer (issue 9: 2 layers, width 64, 2 heads, vocabulary 4096,
  *      64 tokens, 4 classes, GELU; batch 32): training examples/s and the cost
  *      of one exact HVP / one gradient, same batch (target <= 3).
+ *   8. the GCN (issue 9: 2 graph convolutions of width 128, ReLU; batch 32
+ *      graphs): training graphs/s and HVP / gradient cost (target <= 3).
  * --only hess-sub runs (6) alone (a few CPU seconds) and updates its rows;
- * --only transformer runs (7) alone.
+ * --only transformer runs (7) alone, --only gcn (8).
  * Rows "metric<TAB>value<TAB>unit<TAB>target" are printed and upserted into
  * --tsv (other rows of that file are kept). */
 #include "cli.h"
@@ -73,7 +75,9 @@ static void write_tsv(void)
     if (f) {
         char buf[256];
         while (n < 256 && fgets(buf, sizeof buf, f)) {
-            int mine = !strncmp(buf, "metric\t", 7);
+            char tag[64];
+            snprintf(tag, sizeof tag, "# nn_bench --only %s ", only);
+            int mine = !strncmp(buf, "metric\t", 7) || !strncmp(buf, tag, strlen(tag));
             for (int i = 0; i < nrows && !mine; i++) {
                 size_t l = strlen(rows[i].metric);
                 mine = !strncmp(buf, rows[i].metric, l) && buf[l] == '\t';
@@ -86,6 +90,16 @@ static void write_tsv(void)
     if (!out) exit(2);
     nso_csv_printf(out, "metric\tvalue\tunit\ttarget\n");
     for (int i = 0; i < n; i++) nso_csv_printf(out, "%s", lines[i]);
+    if (strcmp(only, "all")) { /* a partial run says when and where its rows were measured */
+        double la = NAN;
+        FILE *lf = fopen("/proc/loadavg", "r");
+        if (lf) {
+            if (fscanf(lf, "%lf", &la) != 1) la = NAN;
+            fclose(lf);
+        }
+        nso_csv_printf(out, "# nn_bench --only %s at git %s on %ld cores; load average before writing: %.2f\n", only,
+                       nso_git_rev(), sysconf(_SC_NPROCESSORS_ONLN), la);
+    }
     for (int i = 0; i < nrows; i++)
         nso_csv_printf(out, "%s\t%s\t%s\t%s\n", rows[i].metric, rows[i].value, rows[i].unit, rows[i].target);
     if (nso_csv_commit(out)) exit(2);
@@ -315,6 +329,61 @@ static void transformer_bench(void)
     gsl_rng_free(r);
 }
 
+/* 8. the GCN (issue 9: 2 graph convolutions of width 128, ReLU, 4 degree
+ * features, 3 classes; batch 32 graphs of 30-150 nodes, circulant graphs with
+ * neighbours i +- 1, 2, 5 so every node has degree 6): training examples
+ * (graphs)/s and the cost of one exact HVP / one gradient (target <= 3) */
+static void gcn_bench(void)
+{
+    enum { B = 32, NMAX = 150, NNZMAX = 6 * NMAX };
+    nn_config cfg = {NN_ARCH_GCN, 2, 128, NN_GCN_FEATURES, NMAX, NNZMAX, 3, NN_ACT_RELU};
+    char msg[200];
+    gsl_rng *r = nso_rng_named(seed, "bench/gcn");
+    nn_model_f32 *m = nn_model_create_f32(&cfg, B, r, msg, sizeof msg);
+    if (!m) nso_die("%s", msg);
+    const size_t S = nn_gcn_record_size(&cfg);
+    float *x = calloc(S * B, sizeof(float));
+    uint8_t y[B];
+    static const int off[6] = {-5, -2, -1, 1, 2, 5};
+    for (int b = 0; b < B; b++) {
+        float *rec = x + (size_t)b * S, *rp = rec + 2, *ci = rp + NMAX + 1;
+        const int n = 30 + (b * 37) % 121;
+        int nnz = 0;
+        for (int i = 0; i < n; i++) {
+            rp[i] = (float)nnz;
+            int nb[6];
+            for (int k = 0; k < 6; k++) nb[k] = ((i + off[k]) % n + n) % n;
+            for (int k = 1; k < 6; k++) /* sorted, as a CSR row */
+                for (int j = k; j > 0 && nb[j] < nb[j - 1]; j--) { int t = nb[j]; nb[j] = nb[j - 1]; nb[j - 1] = t; }
+            for (int k = 0; k < 6; k++) ci[nnz++] = (float)nb[k];
+        }
+        for (int i = n; i <= NMAX; i++) rp[i] = (float)nnz;
+        rec[0] = (float)n;
+        rec[1] = (float)nnz;
+        if (nn_gcn_record_check(&cfg, rec, msg, sizeof msg)) nso_die("bench graph %d: %s", b, msg);
+        y[b] = (uint8_t)(b % 3);
+    }
+    int n = (int)(steps > 5 ? steps : 5);
+    train_steps(m, x, y, B, 2); /* warm-up */
+    double t = train_steps(m, x, y, B, n);
+    put("nn.gcn_train_graphs_per_s", n * B / t, "graphs/s", "reported (2 x 128, ReLU, batch 32 graphs of 30-150 nodes)");
+    float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);
+    for (size_t i = 0; i < m->nparams; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.f : 1.f;
+    nn_hvp_f32(m, x, y, B, v, hv); /* warm-up (R workspace) */
+    double tg = nso_now();
+    for (int k = 0; k < n; k++) nn_loss_grad_f32(m, x, y, B);
+    tg = nso_now() - tg;
+    double th = nso_now();
+    for (int k = 0; k < n; k++) nn_hvp_f32(m, x, y, B, v, hv);
+    th = nso_now() - th;
+    put("nn.gcn_hvp_over_grad_cost", th / tg, "ratio", "<= 3");
+    free(v);
+    free(hv);
+    free(x);
+    nn_model_free_f32(m);
+    gsl_rng_free(r);
+}
+
 int main(int argc, char **argv)
 {
     nso_set_progname("nn_bench");
@@ -325,16 +394,17 @@ int main(int argc, char **argv)
         {"steps", NSO_ARG_INT, &steps, 5, 100000, "timed training steps"},
         {"seed", NSO_ARG_U64, &seed, 0, 1e18, "seed of weights, data and probes"},
         {"only", NSO_ARG_STRING, &only, 0, 0,
-         "all; hess-sub: only the sub-block Hessian rows (6); transformer: only (7)"},
+         "all; hess-sub: only the sub-block Hessian rows (6); transformer: only (7); gcn: only (8)"},
     };
     nso_cli_parse(argc, argv, specs, sizeof specs / sizeof *specs,
                   "nn_bench: performance figures of the nn engine -> stdout and --tsv.");
-    if (strcmp(only, "all") && strcmp(only, "hess-sub") && strcmp(only, "transformer"))
-        nso_die("--only: expected all, hess-sub or transformer, got '%s'", only);
+    if (strcmp(only, "all") && strcmp(only, "hess-sub") && strcmp(only, "transformer") && strcmp(only, "gcn"))
+        nso_die("--only: expected all, hess-sub, transformer or gcn, got '%s'", only);
     nso_check_writable("tsv", tsv);
-    if (!strcmp(only, "hess-sub") || !strcmp(only, "transformer")) {
+    if (strcmp(only, "all")) {
         if (!strcmp(only, "hess-sub")) hess_sub();
-        else transformer_bench();
+        else if (!strcmp(only, "transformer")) transformer_bench();
+        else gcn_bench();
         write_tsv();
         return 0;
     }
@@ -439,6 +509,7 @@ int main(int argc, char **argv)
     put("nn.resnet8_train_peak_rss_b32", peak_mb, "MB", "< 300");
     hess_sub();
     transformer_bench();
+    gcn_bench();
     write_tsv();
     nn_model_op_free(&mo);
     nn_model_free_f32(m);
