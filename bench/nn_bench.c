@@ -289,6 +289,29 @@ static double train_steps(nn_model_f32 *m, const float *x, const uint8_t *y, int
     return nso_now() - t;
 }
 
+/* the rows of (7) and (8): training examples/s over n steps (after 2 warm-up
+ * steps), then the time of n exact HVPs (a Rademacher direction from r) over
+ * n gradients of the same batch, target <= 3 */
+static void speed_rows(nn_model_f32 *m, const float *x, const uint8_t *y, int B, int n, gsl_rng *r,
+                       const char *train_metric, const char *unit, const char *note, const char *hvp_metric)
+{
+    train_steps(m, x, y, B, 2); /* warm-up */
+    double t = train_steps(m, x, y, B, n);
+    put(train_metric, n * B / t, unit, note);
+    float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);
+    for (size_t i = 0; i < m->nparams; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.f : 1.f;
+    nn_hvp_f32(m, x, y, B, v, hv); /* warm-up (R workspace) */
+    double tg = nso_now();
+    for (int k = 0; k < n; k++) nn_loss_grad_f32(m, x, y, B);
+    tg = nso_now() - tg;
+    double th = nso_now();
+    for (int k = 0; k < n; k++) nn_hvp_f32(m, x, y, B, v, hv);
+    th = nso_now() - th;
+    put(hvp_metric, th / tg, "ratio", "<= 3");
+    free(v);
+    free(hv);
+}
+
 /* 7. the transformer: training examples/s, HVP / gradient cost */
 static void transformer_bench(void)
 {
@@ -308,22 +331,8 @@ static void transformer_bench(void)
         y[b] = (uint8_t)(b % 4);
     }
     int n = (int)(steps / 4 > 5 ? steps / 4 : 5);
-    train_steps(m, x, y, B, 2); /* warm-up */
-    double t = train_steps(m, x, y, B, n);
-    put("nn.transformer_train_examples_per_s", n * B / t, "examples/s",
-        "reported (2 layers x 64, 64 tokens, batch 32)");
-    float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);
-    for (size_t i = 0; i < m->nparams; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.f : 1.f;
-    nn_hvp_f32(m, x, y, B, v, hv); /* warm-up (R workspace) */
-    double tg = nso_now();
-    for (int k = 0; k < n; k++) nn_loss_grad_f32(m, x, y, B);
-    tg = nso_now() - tg;
-    double th = nso_now();
-    for (int k = 0; k < n; k++) nn_hvp_f32(m, x, y, B, v, hv);
-    th = nso_now() - th;
-    put("nn.transformer_hvp_over_grad_cost", th / tg, "ratio", "<= 3");
-    free(v);
-    free(hv);
+    speed_rows(m, x, y, B, n, r, "nn.transformer_train_examples_per_s", "examples/s",
+               "reported (2 layers x 64, 64 tokens, batch 32)", "nn.transformer_hvp_over_grad_cost");
     free(x);
     nn_model_free_f32(m);
     gsl_rng_free(r);
@@ -364,21 +373,8 @@ static void gcn_bench(void)
         y[b] = (uint8_t)(b % 3);
     }
     int n = (int)(steps > 5 ? steps : 5);
-    train_steps(m, x, y, B, 2); /* warm-up */
-    double t = train_steps(m, x, y, B, n);
-    put("nn.gcn_train_graphs_per_s", n * B / t, "graphs/s", "reported (2 x 128, ReLU, batch 32 graphs of 30-150 nodes)");
-    float *v = malloc(sizeof(float) * m->nparams), *hv = malloc(sizeof(float) * m->nparams);
-    for (size_t i = 0; i < m->nparams; i++) v[i] = gsl_rng_uniform(r) < 0.5 ? -1.f : 1.f;
-    nn_hvp_f32(m, x, y, B, v, hv); /* warm-up (R workspace) */
-    double tg = nso_now();
-    for (int k = 0; k < n; k++) nn_loss_grad_f32(m, x, y, B);
-    tg = nso_now() - tg;
-    double th = nso_now();
-    for (int k = 0; k < n; k++) nn_hvp_f32(m, x, y, B, v, hv);
-    th = nso_now() - th;
-    put("nn.gcn_hvp_over_grad_cost", th / tg, "ratio", "<= 3");
-    free(v);
-    free(hv);
+    speed_rows(m, x, y, B, n, r, "nn.gcn_train_graphs_per_s", "graphs/s",
+               "reported (2 x 128, ReLU, batch 32 graphs of 30-150 nodes)", "nn.gcn_hvp_over_grad_cost");
     free(x);
     nn_model_free_f32(m);
     gsl_rng_free(r);
