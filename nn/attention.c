@@ -75,7 +75,7 @@ void NN(nn_attn_forward_ref)(int d, int H, int L, int B, int b0, int nb, const r
 }
 
 /* zero the part's columns of all 3d rows of g (the first writer overwrites) */
-static void zero_part(real *g, int rows, size_t N, int L, int b0, int nb)
+void NN(nn_attn_zero_part)(real *g, int rows, size_t N, int L, int b0, int nb)
 {
     for (int r = 0; r < rows; r++) memset(g + r * N + (size_t)b0 * L, 0, (size_t)nb * L * sizeof(real));
 }
@@ -105,7 +105,7 @@ void NN(nn_attn_backward_ref)(int d, int H, int L, int B, int b0, int nb, const 
     const size_t N = (size_t)B * L;
     const int dh = d / H;
     const double s = 1.0 / sqrt((double)dh);
-    if (!acc) zero_part(dqkv, 3 * d, N, L, b0, nb);
+    if (!acc) NN(nn_attn_zero_part)(dqkv, 3 * d, N, L, b0, nb);
     for (int b = b0; b < b0 + nb; b++)
         for (int h = 0; h < H; h++) {
             const int q0 = h * dh, v0 = 2 * d + h * dh;
@@ -171,7 +171,7 @@ void NN(nn_attn_rbackward_ref)(int d, int H, int L, int B, int b0, int nb, const
     const size_t N = (size_t)B * L;
     const int dh = d / H;
     const double s = 1.0 / sqrt((double)dh);
-    if (!acc) zero_part(rdqkv, 3 * d, N, L, b0, nb);
+    if (!acc) NN(nn_attn_zero_part)(rdqkv, 3 * d, N, L, b0, nb);
     for (int b = b0; b < b0 + nb; b++)
         for (int h = 0; h < H; h++) {
             const int q0 = h * dh, v0 = 2 * d + h * dh;

@@ -25,7 +25,6 @@
  * tests/kernels/ checks every function against the reference. */
 #include "nn_impl.h"
 #include <math.h>
-#include <string.h>
 
 #ifdef NN_F64
 #define EXP exp
@@ -45,11 +44,6 @@ static void mm(int ta, int tb, int m, int n, int k, real alpha, const real *A, s
 {
     GEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k,
          alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
-}
-
-static void zero_part(real *g, int rows, size_t N, int L, int b0, int nb)
-{
-    for (int r = 0; r < rows; r++) memset(g + r * N + (size_t)b0 * L, 0, (size_t)nb * L * sizeof(real));
 }
 
 void NN(nn_attn_forward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
@@ -96,7 +90,7 @@ void NN(nn_attn_backward_part)(int d, int H, int L, int B, int b0, int nb, const
     const size_t N = (size_t)B * L;
     const int dh = d / H;
     const real s = (real)(1.0 / sqrt((double)dh));
-    if (!acc) zero_part(dqkv, 3 * d, N, L, b0, nb);
+    if (!acc) NN(nn_attn_zero_part)(dqkv, 3 * d, N, L, b0, nb);
     for (int b = b0; b < b0 + nb; b++)
         for (int h = 0; h < H; h++) {
             const real *P = PB(p), *dc = QB(dctx);
@@ -134,7 +128,7 @@ void NN(nn_attn_rbackward_part)(int d, int H, int L, int B, int b0, int nb, cons
     const size_t N = (size_t)B * L;
     const int dh = d / H;
     const real s = (real)(1.0 / sqrt((double)dh));
-    if (!acc) zero_part(rdqkv, 3 * d, N, L, b0, nb);
+    if (!acc) NN(nn_attn_zero_part)(rdqkv, 3 * d, N, L, b0, nb);
     for (int b = b0; b < b0 + nb; b++)
         for (int h = 0; h < H; h++) {
             const real *P = PB(p), *RP = PB(rp), *dc = QB(dctx), *rdc = QB(rdctx);

@@ -304,6 +304,9 @@ void NN(nn_attn_rforward_part)(int d, int H, int L, int B, int b0, int nb, const
 void NN(nn_attn_rbackward_part)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
                                 const real *rqkv, const real *p, const real *rp, const real *dctx,
                                 const real *rdctx, real *ds, real *rds, real *rdqkv, int acc);
+/* zero the columns of examples [b0, b0 + nb) in all `rows` rows of g (N
+ * columns, L per example): the first writer of an attention gradient */
+void NN(nn_attn_zero_part)(real *g, int rows, size_t N, int L, int b0, int nb);
 /* the readable references of the four (loops, sums in double; attention.c);
  * the model runs the GEMM formulation above (attention_gemm.c) */
 void NN(nn_attn_forward_ref)(int d, int H, int L, int B, int b0, int nb, const real *qkv,
