@@ -42,6 +42,15 @@ if [ -f "$ledger" ]; then
   fi
 fi
 
+# a benchmark target "<= x", "< x", ">= x" or "> x" checked against a value:
+# "yes" or "**no**"; anything else is context ("")
+awk_met='function met_target(val, tg,   op, x, y) {
+    if (!match(tg, /^ *(<=|>=|<|>) *[0-9.eE+-]+/)) return "";
+    tg = substr(tg, RSTART, RLENGTH); gsub(/ /, "", tg);
+    op = substr(tg, 1, (substr(tg, 2, 1) == "=") ? 2 : 1); x = substr(tg, length(op) + 1) + 0; y = val + 0;
+    return ((op == "<=") ? y <= x : (op == "<") ? y < x : (op == ">=") ? y >= x : y > x) ? "yes" : "**no**" }
+'
+
 # the headline: one count per kind, never one mixed hold/fail count
 headline() {
   if [ ! -f "$ledger" ]; then echo "no ledger yet"; return; fi
@@ -112,12 +121,8 @@ ledger_table() { # PREFIX... (none or empty: all)
           if [ -f data/bench.tsv ] && grep -q '^bench.torch_train_ratio' data/bench.tsv; then
             { grep '^# make bench-torch' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo
             echo "| workload | this engine | PyTorch | ratio | target | met? |"; echo "|---|---|---|---|---|---|"
-            awk -F'\t' '!/^#/ { v[$1] = $2; t[$1] = $4 }
-              function met(id,   tg, op, x, y) {
-                tg = t[id]; if (!(id in v) || !match(tg, /^ *(<=|>=|<|>) *[0-9.eE+-]+/)) return "";
-                tg = substr(tg, RSTART, RLENGTH); gsub(/ /, "", tg);
-                op = substr(tg, 1, (substr(tg, 2, 1) == "=") ? 2 : 1); x = substr(tg, length(op) + 1) + 0; y = v[id] + 0;
-                return ((op == "<=") ? y <= x : (op == "<") ? y < x : (op == ">=") ? y >= x : y > x) ? "yes" : "**no**" }
+            awk -F'\t' "$awk_met"'!/^#/ { v[$1] = $2; t[$1] = $4 }
+              function met(id) { return (id in v) ? met_target(v[id], t[id]) : "" }
               function row(name, nn, pt, r) {
                 if (!(nn in v)) return;
                 printf "| %s | %s | %s | %s | %s | %s |\n", name, v[nn], (pt in v) ? v[pt] : "-", (r in v) ? v[r] : "-",
@@ -139,15 +144,8 @@ ledger_table() { # PREFIX... (none or empty: all)
           if [ -f data/bench.tsv ]; then
             { grep '^#' data/bench.tsv || true; } | sed 's/^# */_/; s/$/_/'; echo
             echo "| metric | value | unit | target | met? |"; echo "|---|---|---|---|---|"
-            # a target "<= x", "< x", ">= x" or "> x" is checked; anything else is context
-            awk -F'\t' '!/^#/ && $1 != "metric" {
-                st = "";
-                if (match($4, /^ *(<=|>=|<|>) *[0-9.eE+-]+/)) {
-                  t = substr($4, RSTART, RLENGTH); gsub(/ /, "", t);
-                  op = substr(t, 1, (substr(t, 2, 1) == "=") ? 2 : 1); x = substr(t, length(op) + 1) + 0; v = $2 + 0;
-                  ok = (op == "<=") ? v <= x : (op == "<") ? v < x : (op == ">=") ? v >= x : v > x;
-                  st = ok ? "yes" : "**no**" }
-                printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, st }' data/bench.tsv
+            awk -F'\t' "$awk_met"'!/^#/ && $1 != "metric" {
+                printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, met_target($2, $4) }' data/bench.tsv
           else echo "_No benchmark yet: run \`make bench\`._"; fi ;;
         *) printf '%s\n' "$line" ;;
       esac
