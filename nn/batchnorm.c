@@ -151,15 +151,35 @@ void NN(nn_bn_rbackward_eval_ref)(int C, int N, const real *x, const real *rx, c
 #define NL 16  /* lanes of a partial sum */
 #define NB 512 /* values per block; block sums are added in double */
 
-/* s[0] += sum x, over [0, N) */
-static double lsum(int N, const real *x)
+/* The lanes as one GCC vector (NL floats; the baseline ISA splits it into
+ * narrower registers): lane j takes the values k + j, exactly the scalar
+ * loop "for j: a[j] += ..." over the same lanes, so every clone (NN_CLONES)
+ * and the plain loop give the same bits.  A negative mask pointer-free
+ * select: u where mask > 0, else +0 (the bits of u or of zero). */
+#ifndef NN_F64
+typedef float bn_vf __attribute__((vector_size(NL * sizeof(float))));
+typedef float bn_vfu __attribute__((vector_size(NL * sizeof(float)), aligned(4), may_alias));
+typedef int bn_vi __attribute__((vector_size(NL * sizeof(float))));
+#define BN_LD(p) ((bn_vf) * (const bn_vfu *)(p))
+static const bn_vf bn_zero = {0};
+#define bn_ldm(u, mask)                                                                            \
+    ((mask) ? (bn_vf)((bn_vi)(BN_LD(mask) > bn_zero) & (bn_vi)BN_LD(u)) : BN_LD(u))
+#endif
+
+/* sum x over [0, N) */
+static inline __attribute__((always_inline)) double lsum(int N, const real *x)
 {
     double d = 0;
     int i = 0;
     for (; i + NB <= N; i += NB) {
+#ifndef NN_F64
+        bn_vf a = {0};
+        for (int k = i; k < i + NB; k += NL) a += BN_LD(x + k);
+#else
         real a[NL] = {0};
         for (int k = i; k < i + NB; k += NL)
             for (int j = 0; j < NL; j++) a[j] += x[k + j];
+#endif
         for (int j = 0; j < NL; j++) d += a[j];
     }
     for (; i < N; i++) d += x[i];
@@ -167,67 +187,100 @@ static double lsum(int N, const real *x)
 }
 
 /* sum (x - mu)^2 */
-static double lsum_dev2(int N, const real *x, real mu)
+static inline __attribute__((always_inline)) double lsum_dev2(int N, const real *x, real mu)
 {
     double d = 0;
     int i = 0;
     for (; i + NB <= N; i += NB) {
+#ifndef NN_F64
+        bn_vf a = {0};
+        for (int k = i; k < i + NB; k += NL) {
+            bn_vf t = BN_LD(x + k) - mu;
+            a += t * t;
+        }
+#else
         real a[NL] = {0};
         for (int k = i; k < i + NB; k += NL)
             for (int j = 0; j < NL; j++) {
                 real t = x[k + j] - mu;
                 a[j] += t * t;
             }
+#endif
         for (int j = 0; j < NL; j++) d += a[j];
     }
     for (; i < N; i++) d += ((double)x[i] - mu) * ((double)x[i] - mu);
     return d;
 }
 
-/* sum u, sum u (x - mu) */
-static void lsum_dot(int N, const real *u, const real *x, real mu, double *su, double *sux)
+/* u masked: u where mask > 0, else 0 (mask NULL: u) */
+static inline __attribute__((always_inline)) real mval(const real *u, const real *mask, int i)
+{
+    return !mask || mask[i] > 0 ? u[i] : 0;
+}
+
+/* sum u, sum u (x - mu), u masked */
+static inline __attribute__((always_inline)) void
+lsum_dot(int N, const real *u, const real *mask, const real *x, real mu, double *su, double *sux)
 {
     double d1 = 0, d2 = 0;
     int i = 0;
     for (; i + NB <= N; i += NB) {
+#ifndef NN_F64
+        bn_vf a = {0}, b = {0};
+        for (int k = i; k < i + NB; k += NL) {
+            bn_vf uu = bn_ldm(u + k, mask ? mask + k : NULL);
+            a += uu;
+            b += uu * (BN_LD(x + k) - mu);
+        }
+#else
         real a[NL] = {0}, b[NL] = {0};
         for (int k = i; k < i + NB; k += NL)
             for (int j = 0; j < NL; j++) {
-                a[j] += u[k + j];
-                b[j] += u[k + j] * (x[k + j] - mu);
+                real uu = mval(u, mask, k + j);
+                a[j] += uu;
+                b[j] += uu * (x[k + j] - mu);
             }
+#endif
         for (int j = 0; j < NL; j++) {
             d1 += a[j];
             d2 += b[j];
         }
     }
     for (; i < N; i++) {
-        d1 += u[i];
-        d2 += (double)u[i] * ((double)x[i] - mu);
+        real uu = mval(u, mask, i);
+        d1 += uu;
+        d2 += (double)uu * ((double)x[i] - mu);
     }
     *su = d1;
     *sux = d2;
 }
 
-/* sum u v */
-static double lsum_prod(int N, const real *u, const real *v)
+/* sum u v, u masked */
+static inline __attribute__((always_inline)) double lsum_prod(int N, const real *u,
+                                                              const real *mask, const real *v)
 {
     double d = 0;
     int i = 0;
     for (; i + NB <= N; i += NB) {
+#ifndef NN_F64
+        bn_vf a = {0};
+        for (int k = i; k < i + NB; k += NL)
+            a += bn_ldm(u + k, mask ? mask + k : NULL) * BN_LD(v + k);
+#else
         real a[NL] = {0};
         for (int k = i; k < i + NB; k += NL)
-            for (int j = 0; j < NL; j++) a[j] += u[k + j] * v[k + j];
+            for (int j = 0; j < NL; j++) a[j] += mval(u, mask, k + j) * v[k + j];
+#endif
         for (int j = 0; j < NL; j++) d += a[j];
     }
-    for (; i < N; i++) d += (double)u[i] * v[i];
+    for (; i < N; i++) d += (double)mval(u, mask, i) * v[i];
     return d;
 }
 
 /* ---- one batch part (model.c) ---------------------------------------- */
 
 /* u where mask > 0, else 0 (both loaded: a vectorisable select) */
-static void masked(int n, const real *u, const real *mask, real *out)
+static inline __attribute__((always_inline)) void masked(int n, const real *u, const real *mask, real *out)
 {
     for (int i = 0; i < n; i++) {
         real a = u[i], z = 0;
@@ -235,54 +288,42 @@ static void masked(int n, const real *u, const real *mask, real *out)
     }
 }
 
-void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s)
+NN_CLONES void NN(nn_bn_part_sum)(int C, int n, size_t ld, const real *x, double *s)
 {
     for (int c = 0; c < C; c++) s[c] += lsum(n, x + c * ld);
 }
 
-void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s)
+NN_CLONES void NN(nn_bn_part_dev2)(int C, int n, size_t ld, const real *x, const real *mu, double *s)
 {
     for (int c = 0; c < C; c++) s[c] += lsum_dev2(n, x + c * ld, mu[c]);
 }
 
-void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *mask, const real *x,
+NN_CLONES void NN(nn_bn_part_dsum)(int C, int n, size_t ld, const real *u, const real *mask, const real *x,
                          const real *mu, double *su, double *sux)
 {
-    real buf[NB];
     for (int c = 0; c < C; c++) {
         const real *uc = u + c * ld, *xc = x + c * ld;
         for (int i = 0; i < n; i += NB) { /* block by block: the same sums as one call */
             int len = n - i < NB ? n - i : NB;
-            const real *ub = uc + i;
-            if (mask) {
-                masked(len, ub, mask + c * ld + i, buf);
-                ub = buf;
-            }
             double a, b;
-            lsum_dot(len, ub, xc + i, mu[c], &a, &b);
+            lsum_dot(len, uc + i, mask ? mask + c * ld + i : NULL, xc + i, mu[c], &a, &b);
             su[c] += a;
             sux[c] += b;
         }
     }
 }
 
-void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *mask, const real *v,
+NN_CLONES void NN(nn_bn_part_prod)(int C, int n, size_t ld, const real *u, const real *mask, const real *v,
                          double *s)
 {
-    real buf[NB];
     for (int c = 0; c < C; c++)
         for (int i = 0; i < n; i += NB) {
             int len = n - i < NB ? n - i : NB;
-            const real *ub = u + c * ld + i;
-            if (mask) {
-                masked(len, ub, mask + c * ld + i, buf);
-                ub = buf;
-            }
-            s[c] += lsum_prod(len, ub, v + c * ld + i);
+            s[c] += lsum_prod(len, u + c * ld + i, mask ? mask + c * ld + i : NULL, v + c * ld + i);
         }
 }
 
-void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
+NN_CLONES void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, const real *scale,
                            const real *mean, const real *shift, int relu)
 {
     for (int c = 0; c < C; c++) {
@@ -299,7 +340,7 @@ void NN(nn_bn_part_affine)(int C, int n, size_t ld, const real *x, real *y, cons
     }
 }
 
-void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
+NN_CLONES void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, const real *x,
                          real *out, const real *a, const real *b, const real *c,
                          const real *mean, const real *d, const real *imask, const real *omask,
                          int acc)
@@ -376,7 +417,7 @@ void NN(nn_bn_backward_batch)(int C, int N, const real *x, const real *dy, const
     for (int c = 0; c < C; c++) {
         const real *xc = x + (size_t)c * N, *dyc = dy + (size_t)c * N;
         double mu = mean[c], inv = invstd[c], sdy, sdyxm;
-        lsum_dot(N, dyc, xc, (real)mu, &sdy, &sdyxm);
+        lsum_dot(N, dyc, NULL, xc, (real)mu, &sdy, &sdyxm);
         double sdyx = sdyxm * inv;
         dgamma[c] += (real)sdyx;
         dbeta[c] += (real)sdy;
@@ -401,7 +442,7 @@ void NN(nn_bn_backward_eval)(int C, int N, const real *x, const real *dy, const 
         double mu = run_mean[c], inv = 1.0 / sqrt((double)run_var[c] + eps);
         if (dgamma || dbeta) {
             double sdy, sdyx;
-            lsum_dot(N, dyc, xc, (real)mu, &sdy, &sdyx);
+            lsum_dot(N, dyc, NULL, xc, (real)mu, &sdy, &sdyx);
             if (dgamma) dgamma[c] += (real)(sdyx * inv);
             if (dbeta) dbeta[c] += (real)sdy;
         }
@@ -426,8 +467,8 @@ void NN(nn_bn_rbackward_eval)(int C, int N, const real *x, const real *rx, const
         const real *xc = x + (size_t)c * N, *rxc = rx + (size_t)c * N;
         const real *dyc = dy + (size_t)c * N, *rdyc = rdy + (size_t)c * N;
         double mu = run_mean[c], inv = 1.0 / sqrt((double)run_var[c] + eps), s1, s3;
-        lsum_dot(N, rdyc, xc, (real)mu, &s3, &s1);
-        double s2 = lsum_prod(N, dyc, rxc);
+        lsum_dot(N, rdyc, NULL, xc, (real)mu, &s3, &s1);
+        double s2 = lsum_prod(N, dyc, NULL, rxc);
         rdgamma[c] += (real)((s1 + s2) * inv);
         rdbeta[c] += (real)s3;
         if (rdx) {

@@ -149,7 +149,8 @@ static void ref_backward_part(const nn_conv_geom *g, int B, int b0, int nb, cons
 
 /* ---- dispatch: the float build runs the fast kernels where they apply ----
  * stride-1 3x3 layers with >= 4 channels: Winograd F(2x2, 3x3) forward and
- * dX (conv_winograd.c), direct dW; other 3x3 pad-1 layers: direct
+ * dX (conv_winograd.c), Winograd dW where the channel counts are multiples
+ * of the vector length, else direct dW; other 3x3 pad-1 layers: direct
  * (conv_direct.c); anything else (1x1 shortcuts): the reference above.
  * Every path works per batch part: a part's cached prepared input sits in
  * the layer's buffer after those of the parts before it; its workspace is
@@ -194,8 +195,9 @@ size_t NN(nn_conv_work_part)(const nn_conv_geom *g, int nb)
 #ifndef NN_F64
     case PATH_WINO: { /* dW (direct), dX (Winograd, transposed), a forward on R x */
         nn_conv_geom t = transposed(g);
-        size_t a = nn_conv_direct_work_part(g, nb), b = nn_conv_wino_prep_part(&t, nb);
-        size_t c = nn_conv_wino_prep_part(g, nb);
+        size_t a = nn_conv_wino_dw_ok(g) ? nn_conv_wino_dw_work_part(g, nb)
+                                         : nn_conv_direct_work_part(g, nb);
+        size_t b = nn_conv_wino_prep_part(&t, nb), c = nn_conv_wino_prep_part(g, nb);
         return a > b ? (a > c ? a : c) : (b > c ? b : c);
     }
     case PATH_DIRECT: return nn_conv_direct_work_part(g, nb);
@@ -267,8 +269,11 @@ void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const
     const size_t ldi = (size_t)B * HW, ldo = (size_t)B * HWo;
     switch (path(g)) {
     case PATH_WINO: {
-        /* dW directly from x (the cached planes are Winograd's layout) */
-        if (dw)
+        /* dW by the transposed Winograd algorithm where the channel counts
+         * fit its vectors, else directly from x */
+        if (dw && nn_conv_wino_dw_ok(g))
+            nn_conv_wino_dw(g, nb, ldi, ldo, x + b0 * HW, dy + b0 * HWo, dw, work);
+        else if (dw)
             nn_conv_direct_bwd(g, nb, ldi, ldo, w, x + b0 * HW, dy + b0 * HWo, NULL, dw, NULL, work,
                                wsp, 0);
         if (dx) { /* dX = Winograd correlation of dy with the rotated, transposed kernel */

@@ -6,9 +6,11 @@
  * for the 4x4 input patch d and the 3x3 kernel g, summed over input
  * channels inside the brackets: 16 products per tile and channel pair
  * instead of 36, at the price of the transforms (additions only, except
- * G's halves).  Used for the forward pass and, with the kernel rotated and
- * its channels transposed, for dX; conv_direct.c does dW and the strided
- * layers, conv2d.c keeps the readable im2col version (the reference).
+ * G's halves).  Used for the forward pass, with the kernel rotated and
+ * its channels transposed for dX, and transposed for dW (the end of the
+ * file); conv_direct.c does the strided layers and the dW of channel counts
+ * that do not fit the vectors, conv2d.c keeps the readable im2col version
+ * (the reference).
  *
  * Layout.  The input is split into the four (row, column) parity planes of
  * its zero-padded copy, P_ac[m][n] = xpad[2m + a][2n + c], m <= th, n <= tw
@@ -32,6 +34,10 @@ typedef struct {
     int vl, bs;
     void (*fwd)(const float *X, size_t Lx, size_t PL, int Wq, int cin, int cout, const float *U,
                 float *Vbuf, int nq, size_t c0, size_t c1, float *Y, size_t ly);
+    void (*to_cm)(const float *src, size_t ld, int nch, int HW, int W, float *dst, size_t dW);
+    void (*dw_tf)(const float *Xc, const float *Dc, int th, int tw, int cin, int cout, size_t t0,
+                  int n, float *V, float *E);
+    void (*dw_mul)(const float *E, const float *V, int n, int cin, int cout, float *M);
 } wf_variant;
 
 #define WF(x) x##_generic
@@ -39,12 +45,14 @@ typedef struct {
 #define WF_VL 4
 #define WF_RCO 4
 #define WF_RP 2
+#define WF_DRR 4
 #include "conv_winograd_k.h"
 #undef WF
 #undef WF_ATTR
 #undef WF_VL
 #undef WF_RCO
 #undef WF_RP
+#undef WF_DRR
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NN_WF_X86 1
@@ -53,24 +61,28 @@ typedef struct {
 #define WF_VL 8
 #define WF_RCO 4
 #define WF_RP 2 /* blocks must divide the chunk (64 tiles) */
+#define WF_DRR 8
 #include "conv_winograd_k.h"
 #undef WF
 #undef WF_ATTR
 #undef WF_VL
 #undef WF_RCO
 #undef WF_RP
+#undef WF_DRR
 
 #define WF(x) x##_avx512
 #define WF_ATTR __attribute__((target("avx512f,avx2,fma")))
 #define WF_VL 16
 #define WF_RCO 4
 #define WF_RP 4
+#define WF_DRR 8
 #include "conv_winograd_k.h"
 #undef WF
 #undef WF_ATTR
 #undef WF_VL
 #undef WF_RCO
 #undef WF_RP
+#undef WF_DRR
 #endif
 
 static const wf_variant *variant(void)
@@ -203,4 +215,104 @@ void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, con
                 else /* short rows: no memcpy call */
                     for (int xx = 0; xx < W; xx++) dst[xx] = src[xx];
             }
+}
+
+/* ---- dW ----------------------------------------------------------------
+ * The forward tile Y = A^T [U (.) V] A is linear in U = G g G^T, so the
+ * kernel gradient is
+ *     dL/dg = G^T [ sum over tiles and images of (B^T d B) (.) (A dY A^T) ] G
+ * (the transposed algorithm): 16 products per tile and channel pair instead
+ * of the direct form's 36.  Here the channels are the vector lanes: x and dY
+ * are copied channel-minor (x zero-padded, dY zero beyond odd edges), every
+ * tile's patch is then 16 channel vectors; per chunk of tiles the
+ * transforms go to V[pos][tile][ci] and E[pos][tile][co] and
+ * M[pos][co][ci] += sum_tile E V (outer products); at the end
+ * dw += G^T M G.  Needs cin and cout to be multiples of the vector length
+ * (nn_conv_wino_dw_ok); conv2d.c uses the direct dW otherwise. */
+
+int nn_conv_wino_dw_ok(const nn_conv_geom *g)
+{
+    const int vl = variant()->vl;
+    return nn_conv_wino_ok(g) && g->cin % vl == 0 && g->cout % vl == 0;
+}
+
+typedef struct {
+    int th, tw, nq;
+    size_t ntile, lxc, ldc, lv, le, lm;
+} wdgeo;
+
+static wdgeo dgeo(const nn_conv_geom *g, int nb)
+{
+    wdgeo d;
+    d.th = (g->h + 1) / 2;
+    d.tw = (g->w + 1) / 2;
+    d.ntile = (size_t)nb * d.th * d.tw;
+    /* a chunk's transforms (16 x nq x (cin + cout) floats) about 256 KB */
+    int nq = 4096 / (g->cin + g->cout);
+    d.nq = nq < 4 ? 4 : nq;
+    if ((size_t)d.nq > d.ntile) d.nq = (int)d.ntile;
+    d.lxc = (size_t)nb * (2 * d.th + 2) * (2 * d.tw + 2) * g->cin;
+    d.ldc = (size_t)nb * (2 * d.th) * (2 * d.tw) * g->cout;
+    d.lv = (size_t)16 * d.nq * g->cin;
+    d.le = (size_t)16 * d.nq * g->cout;
+    d.lm = (size_t)16 * g->cout * g->cin;
+    return d;
+}
+
+size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb)
+{
+    wdgeo d = dgeo(g, nb);
+    return d.lxc + d.ldc + d.lv + d.le + d.lm + 5 * 16;
+}
+
+void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *x,
+                     const float *dy, float *dw, float *work)
+{
+    const wf_variant *v = variant();
+    const int cin = g->cin, cout = g->cout, H = g->h, W = g->w;
+    const wdgeo d = dgeo(g, nb);
+    const size_t HW = (size_t)H * W, Hp = 2 * (size_t)d.th + 2, Wp = 2 * (size_t)d.tw + 2;
+    const size_t H2 = 2 * (size_t)d.th, W2 = 2 * (size_t)d.tw;
+    float *Xc = align64(work), *Dc = align64(Xc + d.lxc), *V = align64(Dc + d.ldc);
+    float *E = align64(V + d.lv), *M = align64(E + d.le);
+    /* channel-minor copies: zero borders first */
+    for (int b = 0; b < nb; b++)
+        for (size_t r = 0; r < Hp; r++) {
+            float *row = Xc + (b * Hp + r) * Wp * cin;
+            if (r == 0 || r > (size_t)H)
+                memset(row, 0, Wp * cin * sizeof(float));
+            else {
+                memset(row, 0, (size_t)cin * sizeof(float));
+                memset(row + (W + 1) * (size_t)cin, 0, (Wp - W - 1) * cin * sizeof(float));
+            }
+        }
+    if (H2 > (size_t)H || W2 > (size_t)W) memset(Dc, 0, d.ldc * sizeof(float)); /* odd edges */
+    for (int b = 0; b < nb; b++) { /* the pixels, transposed block by block */
+        v->to_cm(x + b * HW, ldx, cin, (int)HW, W, Xc + ((b * Hp + 1) * Wp + 1) * cin, Wp);
+        v->to_cm(dy + b * HW, ldy, cout, (int)HW, W, Dc + (b * H2 * W2) * cout, W2);
+    }
+    memset(M, 0, d.lm * sizeof(float));
+    for (size_t t0 = 0; t0 < d.ntile; t0 += d.nq) {
+        int n = d.ntile - t0 < (size_t)d.nq ? (int)(d.ntile - t0) : d.nq;
+        v->dw_tf(Xc, Dc, d.th, d.tw, cin, cout, t0, n, V, E);
+        v->dw_mul(E, V, n, cin, cout, M);
+    }
+    /* dw += G^T M G, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+    const size_t ps = (size_t)cout * cin;
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            float m[4][4], t[3][4];
+            for (int p = 0; p < 16; p++) m[p / 4][p % 4] = M[p * ps + (size_t)co * cin + ci];
+            for (int l = 0; l < 4; l++) {
+                t[0][l] = m[0][l] + 0.5f * (m[1][l] + m[2][l]);
+                t[1][l] = 0.5f * (m[1][l] - m[2][l]);
+                t[2][l] = 0.5f * (m[1][l] + m[2][l]) + m[3][l];
+            }
+            float *o = dw + ((size_t)co * cin + ci) * 9;
+            for (int a = 0; a < 3; a++) {
+                o[a * 3 + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+                o[a * 3 + 1] += 0.5f * (t[a][1] - t[a][2]);
+                o[a * 3 + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            }
+        }
 }

@@ -4,6 +4,7 @@
  *   WF(x)    name of x in this variant      WF_ATTR  its target attribute
  *   WF_VL    floats per vector               WF_RCO x WF_RP  multiply block
  *                                            (output channels x vectors of tiles)
+ *   WF_DRR   output channels per dW register block (x one vector of input channels)
  * No include guard on purpose. */
 
 typedef float WF(vf) __attribute__((vector_size(WF_VL * 4)));
@@ -143,7 +144,140 @@ WF_ATTR static void WF(fwd_chunks)(const float *X, size_t Lx, size_t PL, int Wq,
     }
 }
 
-static const wf_variant WF(variant) = {WF_VL, WF_RP * WF_VL, WF(fwd_chunks)};
+/* ---- dW (conv_winograd.c, "dW"): channels are the vector lanes ---------- */
+
+/* channel-major to channel-minor: dst[(y dW + x) nch + c] = src[c ld + y W + x]
+ * for c < nch (a multiple of WF_VL) and the HW pixels of one image; blocks of
+ * WF_VL channels x WF_VL pixels are transposed in registers (log2 WF_VL
+ * rounds of interleaves), the last HW mod WF_VL pixels one by one */
+WF_ATTR static void WF(to_cm)(const float *src, size_t ld, int nch, int HW, int W, float *dst,
+                              size_t dW)
+{
+    for (int c0 = 0; c0 < nch; c0 += WF_VL) {
+        int p0 = 0, y = 0, x = 0;
+        for (; p0 + WF_VL <= HW; p0 += WF_VL) {
+            VF r[WF_VL], t[WF_VL];
+#pragma GCC unroll 16
+            for (int i = 0; i < WF_VL; i++) r[i] = LDU(src + (size_t)(c0 + i) * ld + p0);
+#pragma GCC unroll 4
+            for (int h = 1; h < WF_VL; h *= 2) {
+#pragma GCC unroll 8
+                for (int i = 0; i < WF_VL / 2; i++) {
+                    t[2 * i] = ILO(r[i], r[i + WF_VL / 2]);
+                    t[2 * i + 1] = IHI(r[i], r[i + WF_VL / 2]);
+                }
+#pragma GCC unroll 16
+                for (int i = 0; i < WF_VL; i++) r[i] = t[i];
+            }
+#pragma GCC unroll 16
+            for (int j = 0; j < WF_VL; j++) { /* r[j]: pixel p0 + j */
+                STA(dst + ((size_t)y * dW + x) * nch + c0, r[j]);
+                if (++x == W) x = 0, y++;
+            }
+        }
+        for (; p0 < HW; p0++) {
+            for (int i = 0; i < WF_VL; i++)
+                dst[((size_t)y * dW + x) * nch + c0 + i] = src[(size_t)(c0 + i) * ld + p0];
+            if (++x == W) x = 0, y++;
+        }
+    }
+}
+
+
+/* tiles [t0, t0 + n) of the part (tile t = (b th + i) tw + j): the input
+ * transform B^T d B of each 4x4 patch of the channel-minor padded input Xc
+ * (pixel (b, r, c) at ((b Hp + r) Wp + c) cin) into V[pos][t - t0][ci], and
+ * the output-gradient transform A dY A^T of each 2x2 block of the
+ * channel-minor dY Dc (pixel (b, r, c) at ((b 2th + r) 2tw + c) cout) into
+ * E[pos][t - t0][co], with A = [1 0; 1 1; 1 -1; 0 -1] */
+WF_ATTR static void WF(dw_tf)(const float *Xc, const float *Dc, int th, int tw, int cin, int cout,
+                              size_t t0, int n, float *V, float *E)
+{
+    const size_t Wp = 2 * (size_t)tw + 2, Hp = 2 * (size_t)th + 2, W2 = 2 * (size_t)tw;
+    const size_t vs = (size_t)n * cin, es = (size_t)n * cout; /* position strides */
+    for (int k = 0; k < n; k++) {
+        size_t t = t0 + k, b = t / ((size_t)th * tw), ij = t % ((size_t)th * tw);
+        size_t i = ij / tw, j = ij % tw;
+        const float *x0 = Xc + ((b * Hp + 2 * i) * Wp + 2 * j) * cin;
+        float *v = V + (size_t)k * cin;
+        for (int c = 0; c < cin; c += WF_VL) {
+            VF d[4][4], t4[4][4];
+#pragma GCC unroll 4
+            for (int y = 0; y < 4; y++)
+#pragma GCC unroll 4
+                for (int x = 0; x < 4; x++) d[y][x] = LDA(x0 + (y * Wp + x) * cin + c);
+#pragma GCC unroll 4
+            for (int y = 0; y < 4; y++) { /* d B, as in_tf */
+                t4[y][0] = d[y][0] - d[y][2];
+                t4[y][1] = d[y][1] + d[y][2];
+                t4[y][2] = d[y][2] - d[y][1];
+                t4[y][3] = d[y][1] - d[y][3];
+            }
+#pragma GCC unroll 4
+            for (int x = 0; x < 4; x++) { /* B^T (d B) */
+                STA(v + (0 * 4 + x) * vs + c, t4[0][x] - t4[2][x]);
+                STA(v + (1 * 4 + x) * vs + c, t4[1][x] + t4[2][x]);
+                STA(v + (2 * 4 + x) * vs + c, t4[2][x] - t4[1][x]);
+                STA(v + (3 * 4 + x) * vs + c, t4[1][x] - t4[3][x]);
+            }
+        }
+        const float *e0 = Dc + ((b * 2 * th + 2 * i) * W2 + 2 * j) * cout;
+        float *e = E + (size_t)k * cout;
+        for (int c = 0; c < cout; c += WF_VL) {
+            VF g00 = LDA(e0 + c), g01 = LDA(e0 + cout + c);
+            VF g10 = LDA(e0 + W2 * cout + c), g11 = LDA(e0 + (W2 + 1) * cout + c);
+            VF f[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) { /* (A dY) A^T */
+                STA(e + (r * 4 + 0) * es + c, f[r][0]);
+                STA(e + (r * 4 + 1) * es + c, f[r][0] + f[r][1]);
+                STA(e + (r * 4 + 2) * es + c, f[r][0] - f[r][1]);
+                STA(e + (r * 4 + 3) * es + c, -f[r][1]);
+            }
+        }
+    }
+}
+
+/* M[pos][co][ci] += sum_k E[pos][k][co] V[pos][k][ci] over the n tiles of a
+ * chunk: outer products, WF_DRR output channels x one vector of input
+ * channels per register block, tiles in order (the sums' order does not
+ * depend on the blocking) */
+static inline __attribute__((always_inline)) WF_ATTR void
+WF(dw_blk)(const int R, const float *E, const float *V, int n, int cin, int cout, float *M)
+{
+    VF acc[WF_DRR] = {{0}};
+#pragma GCC unroll 16
+    for (int r = 0; r < WF_DRR; r++)
+        if (r < R) acc[r] = LDA(M + (size_t)r * cin);
+    for (int k = 0; k < n; k++) {
+        const VF v = LDA(V + (size_t)k * cin);
+        const float *e = E + (size_t)k * cout;
+#pragma GCC unroll 16
+        for (int r = 0; r < WF_DRR; r++)
+            if (r < R) acc[r] += v * e[r];
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < WF_DRR; r++)
+        if (r < R) STA(M + (size_t)r * cin, acc[r]);
+}
+
+WF_ATTR static void WF(dw_mul)(const float *E, const float *V, int n, int cin, int cout, float *M)
+{
+    const size_t vs = (size_t)n * cin, es = (size_t)n * cout;
+    for (int pos = 0; pos < 16; pos++)
+        for (int c = 0; c < cin; c += WF_VL) {
+            const float *Vp = V + pos * vs + c, *Ep = E + pos * es;
+            float *Mp = M + (size_t)pos * cout * cin + c;
+            int co = 0;
+            for (; co + WF_DRR <= cout; co += WF_DRR)
+                WF(dw_blk)(WF_DRR, Ep + co, Vp, n, cin, cout, Mp + (size_t)co * cin);
+            if (co < cout) WF(dw_blk)(cout - co, Ep + co, Vp, n, cin, cout, Mp + (size_t)co * cin);
+        }
+}
+
+static const wf_variant WF(variant) = {WF_VL,      WF_RP * WF_VL, WF(fwd_chunks),
+                                        WF(to_cm), WF(dw_tf),     WF(dw_mul)};
+
 
 #undef ILO
 #undef IHI

@@ -74,6 +74,19 @@ void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const
                               const real *dy, real *dx, real *dw, real *colx, int have_colx,
                               real *col, real *dwp, int accx);
 
+/* NN_CLONES: compile a function for AVX-512, AVX2 and the baseline, the
+ * loader picks one for the CPU (GCC function multi-versioning).  For the
+ * streaming float kernels written with explicit lanes (batch norm, the
+ * element-wise passes): contraction is off (-std=c11) and nothing is
+ * reassociated, so every clone computes the same bits; off under the
+ * sanitizers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
 /* simd.c: instruction-set variant of the float kernels, chosen at run time
  * from the CPU (capped by the environment variable NN_SIMD=generic|avx2) */
 enum { NN_SIMD_GENERIC = 0, NN_SIMD_AVX2 = 1, NN_SIMD_AVX512 = 2 };
@@ -91,6 +104,13 @@ int nn_conv_wino_ok(const nn_conv_geom *g);
 size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb);
 void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
                       const float *x, float *y, float *prep, int have_prep, int acc);
+/* dw += the part's weight gradient by the transposed Winograd algorithm
+ * (needs nn_conv_wino_dw_ok: channels multiples of the vector length);
+ * work: nn_conv_wino_dw_work_part floats */
+int nn_conv_wino_dw_ok(const nn_conv_geom *g);
+size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb);
+void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *x,
+                     const float *dy, float *dw, float *work);
 
 /* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2; one batch part
  * as above.  bwd: dw += the part's weight gradient (NULL: none); prep: the
