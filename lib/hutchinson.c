@@ -3,7 +3,9 @@
  * entries, averaged over probes until the stopping rule of hessian.h.
  * Also: the standard error and 95% CI of the mean, per-group partial traces
  * from the same probes (per-layer traces of a network), and blocked
- * application (several probes share one pass of the operator).
+ * application (several probes share one pass of the operator).  An operator
+ * with quadratic forms (linop.h: a network's second-order forward mode) gives
+ * v' A v itself when no per-group split is asked: the same estimator.
  *
  * @paper table:3 (the trace of the Hessian; Table 2 compares it with the
  * perturbed-loss gap).  Running sums of q and q^2 (not Welford), so a fixed
@@ -26,6 +28,8 @@ int nso_hutchinson(const nso_linop *op, const nso_hutch_opts *opt, gsl_rng *r, n
         if (opt->group[i] < 0 || opt->group[i] >= G)
             NSO_ERROR("Hutchinson: a group index is outside [0, ngroups)", NSO_EINVAL);
     size_t blk = op->block > 1 ? op->block : 1;
+    /* the operator's own quadratic forms when it has them and one group is asked */
+    const int use_quad = op->quad != NULL && !opt->group;
     double *vb = nso_xmalloc(n * blk * sizeof(double)), *avb = nso_xmalloc(n * blk * sizeof(double));
     double *gs = nso_xcalloc((size_t)G, sizeof(double)), *gss = nso_xcalloc((size_t)G, sizeof(double));
     double *gp = nso_xcalloc((size_t)G, sizeof(double));
@@ -36,18 +40,24 @@ int nso_hutchinson(const nso_linop *op, const nso_hutch_opts *opt, gsl_rng *r, n
             nblk = opt->max_probes - p < blk ? opt->max_probes - p : blk;
             for (size_t j = 0; j < nblk; j++)
                 for (size_t i = 0; i < n; i++) vb[j * n + i] = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
-            op->apply(op->ctx, nblk, vb, avb);
+            if (use_quad)
+                op->quad(op->ctx, nblk, vb, avb);
+            else
+                op->apply(op->ctx, nblk, vb, avb);
             inblk = 0;
         }
         const double *v = vb + inblk * n, *av = avb + inblk * n;
-        inblk++;
         memset(gp, 0, (size_t)G * sizeof(double));
         double q = 0;
-        for (size_t i = 0; i < n; i++) {
-            double t = v[i] * av[i];
-            q += t;
-            gp[opt->group ? opt->group[i] : 0] += t;
-        }
+        if (use_quad) /* v' A v directly (one group) */
+            gp[0] = q = avb[inblk];
+        else
+            for (size_t i = 0; i < n; i++) {
+                double t = v[i] * av[i];
+                q += t;
+                gp[opt->group ? opt->group[i] : 0] += t;
+            }
+        inblk++;
         s += q;
         ss += q * q;
         for (int g = 0; g < G; g++) {

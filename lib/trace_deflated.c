@@ -75,7 +75,7 @@ int nso_trace_deflated(const nso_linop *op, size_t m, const nso_hutch_opts *opt,
     }
     if (st == NSO_OK) {
         proj_ctx pc = {op, Q, len, tmp};
-        nso_linop pop = {n, 1, blk, proj_apply, &pc};
+        nso_linop pop = {n, 1, blk, proj_apply, &pc, NULL}; /* no quadratic forms of P H P */
         out->group_mean = out->group_se = NULL; /* no per-group traces here */
         st = nso_hutchinson(&pop, opt, r, out);
         out->mean += exact;

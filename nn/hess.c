@@ -2,7 +2,10 @@
  * operator (see hess.h); the estimators are in lib/hutchinson.c and
  * lib/lanczos.c.  A selection of tensors (--params) runs the R passes only
  * from its first layer on (nn_hvp_multi_from): a last-layer trace costs a
- * fraction of a full one. */
+ * fraction of a full one.  For networks that have them (nn_quad_ok) the
+ * operator also gives the quadratic forms v' H v by second-order forward
+ * mode (nn_quad_multi_from), which Hutchinson's estimator uses: no backward
+ * pass per probe. */
 #include "hess.h"
 #include "train.h"
 #include <math.h>
@@ -139,9 +142,35 @@ static void model_apply(void *ctx, size_t nv, const double *v, double *out)
     else model_apply_multi(ctx, (int)nv, v, out);
 }
 
+/* q_j = v_j' H v_j by second-order forward mode (nn_quad_multi_from): no
+ * backward pass; chunk by chunk, weighted as the products */
+static void model_quad(void *ctx, size_t nv, const double *v, double *q)
+{
+    nn_model_op *mo = ctx;
+    for (size_t j = 0; j < nv; j++) {
+        if (!mo->vb32[j]) {
+            mo->vb32[j] = calloc(mo->m->nparams, sizeof(float));
+            mo->hvb32[j] = calloc(mo->m->nparams, sizeof(float));
+        }
+        for (size_t i = 0; i < mo->nsel; i++) mo->vb32[j][mo->sel[i]] = (float)v[j * mo->nsel + i];
+        q[j] = 0;
+    }
+    double qc[NN_HESS_BLOCK];
+    for (int s = 0; s < mo->n; s += mo->chunk) {
+        int B = mo->n - s < mo->chunk ? mo->n - s : mo->chunk;
+        nn_dataset_batch(mo->d, mo->idx + s, B, mo->x, mo->y);
+        nn_quad_multi_from_f32(mo->m, mo->x, mo->y, B, (int)nv, (const float *const *)mo->vb32, qc,
+                               mo->first);
+        double wgt = (double)B / mo->n;
+        for (size_t j = 0; j < nv; j++) q[j] += wgt * qc[j];
+        mo->hvps += nv;
+    }
+}
+
 nso_linop nn_model_op_linop(nn_model_op *mo)
 {
-    return (nso_linop){.n = mo->nsel, .nops = 1, .block = NN_HESS_BLOCK, .apply = model_apply, .ctx = mo};
+    return (nso_linop){.n = mo->nsel, .nops = 1, .block = NN_HESS_BLOCK, .apply = model_apply,
+                       .ctx = mo, .quad = nn_quad_ok_f32(mo->m) ? model_quad : NULL};
 }
 
 double nn_model_op_loss(nn_model_op *mo, double *acc)

@@ -1691,6 +1691,189 @@ static void r_backward(model *m, real *hv, int first)
     }
 }
 
+/* ---- the quadratic form v' H v by second-order forward mode ------------
+ * Along w + r v: act' = d/dr act (the R-forward, ract) and s = (1/2)
+ * d^2/dr^2 act (kept in rdact, which the R-backward would use; this path has
+ * no backward pass).  Bilinear layers y = W x (convolution, linear):
+ * s_y = W s_x + V x'; batch norm (EVAL) y = g inv (x - mu) + b:
+ * s_y = g inv s_x + vg inv x'; ReLU, residual adds and average pooling are
+ * linear off the kinks (second derivative 0 there, as in the HVP).  The loss
+ * L(z) per example: d^2 L / dr^2 = 2 dL/dz . s_z + z'^T (diag p - p p^T) z',
+ * and its mean over the batch is v' H v: one forward pass plus per vector
+ * two forward-type passes (4 convolutions per layer), where the HVP's R passes
+ * take 2 forward, 2 input-gradient and 2 weight-gradient convolutions. */
+
+int NN(nn_quad_ok)(const model *m)
+{
+    if (m->cfg.arch == NN_ARCH_MLM) return 0;
+    for (int i = 0; i < m->nops; i++)
+        switch (m->ops[i].kind) {
+        case NN_OP_CONV:
+        case NN_OP_BN:
+        case NN_OP_RELU:
+        case NN_OP_ADD:
+        case NN_OP_GAP:
+        case NN_OP_LINEAR: break;
+        default: return 0;
+        }
+    return 1;
+}
+
+/* s_y of op i (its R-forward done: ract[y] holds y') */
+static void s_forward_op(model *m, int i)
+{
+    const nn_op *o = &m->ops[i];
+    const int B = m->B, P = PRIV(m)->P;
+    const real *rx = m->ract[o->x], *sx_ = m->rdact[o->x], *W = m->params, *V = m->v;
+    real *sy = m->rdact[o->y];
+    const nn_slot *sx = &m->slots[o->x];
+    const size_t hw = (size_t)sx->h * sx->w, ld = (size_t)B * hw;
+    const int zx = PRIV(m)->rz[o->x]; /* x' = 0 and s_x = 0: so is s_y for the layers below */
+    switch (o->kind) {
+    case NN_OP_CONV: {
+        nn_conv_geom g = geom(m, o);
+        const size_t ohw = (size_t)g.ho * g.wo;
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            if (zx) {
+                EACH_CHANNEL(o->cout, B, ohw, b0, nb, memset(sy + o_, 0, n_ * sizeof(real)));
+            } else {
+                NN(nn_conv_forward_part)(&g, B, P, q, V + o->w, rx, sy, cwork(m, q), 0, 0);
+                NN(nn_conv_forward_part)(&g, B, P, q, W + o->w, sx_, sy, cwork(m, q), 1, 0);
+            }
+        }
+        break;
+    }
+    case NN_OP_BN: { /* s_y = g inv s_x + vg inv x' */
+        const int C = o->cout;
+        const real *rv = m->stats + o->stat + C;
+        real *a = crow(m, 3), *va = crow(m, 4);
+        for (int c = 0; c < C; c++) {
+            double inv = 1.0 / sqrt((double)rv[c] + m->bn_eps);
+            a[c] = (real)(W[o->w + c] * inv);
+            va[c] = (real)(V[o->w + c] * inv);
+        }
+        const int relu = PRIV(m)->fuse[i];
+        real *out = relu ? m->rdact[m->ops[i + 1].y] : sy;
+        const real *mk = relu ? m->act[m->ops[i + 1].y] : NULL;
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            if (zx) {
+                EACH_CHANNEL(C, B, hw, b0, nb, memset(out + o_, 0, n_ * sizeof(real)));
+            } else
+                NN(nn_bn_part_comb)(C, (int)(nb * hw), ld, sx_ + b0 * hw, rx + b0 * hw, NULL,
+                                    out + b0 * hw, a, va, NULL, NULL, NULL, NULL,
+                                    mk ? mk + b0 * hw : NULL, 0);
+        }
+        break;
+    }
+    case NN_OP_RELU: {
+        const real *y = m->act[o->y];
+        if (i > 0 && PRIV(m)->fuse[i - 1]) break; /* done by op i - 1 */
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_relu_rforward)(n_, y + o_, sx_ + o_, sy + o_));
+        }
+        break;
+    }
+    case NN_OP_ADD: {
+        const real *sx2 = m->rdact[o->x2];
+        if (PRIV(m)->fuse[i]) {
+            const real *r = m->act[m->ops[i + 1].y];
+            real *rr = m->rdact[m->ops[i + 1].y];
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sx->c, B, hw, b0, nb,
+                             NN(nn_add_masked)(n_, sx_ + o_, sx2 + o_, r + o_, rr + o_));
+            }
+            break;
+        }
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            EACH_CHANNEL(sx->c, B, hw, b0, nb, NN(nn_add_forward)(n_, sx_ + o_, sx2 + o_, sy + o_));
+        }
+        break;
+    }
+    case NN_OP_GAP:
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            NN(nn_gap_forward_part)(sx->c, B, b0, nb, (int)hw, sx_, sy);
+        }
+        break;
+    case NN_OP_LINEAR: {
+        const int T = tokens(m, o);
+        FOR_PARTS(q, P) {
+            PART(B, P, q, b0, nb);
+            if (zx)
+                memset(sy + (size_t)b0 * T * o->cout, 0, (size_t)nb * T * o->cout * sizeof(real));
+            else {
+                NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, V + o->w, NULL,
+                                           rx, sy, 0);
+                NN(nn_linear_forward_part)(o->cin, o->cout, B * T, b0 * T, nb * T, W + o->w, NULL,
+                                           sx_, sy, 1);
+            }
+        }
+        break;
+    }
+    default: break; /* not reached: nn_quad_ok */
+    }
+}
+
+/* the R-forward and the s-forward from op `first`, op by op (set_rz done) */
+static void quad_forward(model *m, int first)
+{
+    const int B = m->B, P = PRIV(m)->P;
+    unsigned char zero[NN_MAX_SLOTS] = {0};
+    for (int i = first; i < m->nops; i++) {
+        const nn_op *o = &m->ops[i];
+        if (PRIV(m)->rz[o->x]) zero[o->x] = 1;
+        if (o->kind == NN_OP_ADD && PRIV(m)->rz[o->x2]) zero[o->x2] = 1;
+    }
+#pragma omp parallel num_threads(P)
+    {
+        for (int s = 0; s < m->nslots; s++) {
+            if (!zero[s]) continue;
+            const nn_slot *sl = &m->slots[s];
+            const size_t hw = (size_t)sl->h * sl->w;
+            FOR_PARTS(q, P) {
+                PART(B, P, q, b0, nb);
+                EACH_CHANNEL(sl->c, B, hw, b0, nb, memset(m->ract[s] + o_, 0, n_ * sizeof(real));
+                             memset(m->rdact[s] + o_, 0, n_ * sizeof(real)));
+            }
+        }
+        for (int i = first; i < m->nops; i++) {
+            r_forward_op(m, i);
+            s_forward_op(m, i);
+        }
+    }
+}
+
+double NN(nn_quad_multi_from)(model *m, const float *x, const uint8_t *y, int B, int nv,
+                              const real *const *v, double *q, int first)
+{
+    if (!NN(nn_quad_ok)(m) || r_alloc(m) || NN(nn_set_input)(m, x, B)) return NAN;
+    if (first < 0) first = 0;
+    int mode = m->bn_mode;
+    m->bn_mode = NN_BN_EVAL;
+    double L = NN(nn_forward)(m, y, NULL);
+    if (first >= m->nops) {
+        for (int j = 0; j < nv; j++) q[j] = 0;
+        m->bn_mode = mode;
+        return L;
+    }
+    set_rz(m, first);
+    const int last = m->ops[m->nops - 1].y;
+    for (int j = 0; j < nv; j++) {
+        m->v = v[j];
+        quad_forward(m, first);
+        q[j] = NN(nn_softmax_ce_quad)(m->cfg.nclass, B, m->probs, y, m->label_smoothing,
+                                      m->ract[last], m->rdact[last]) / loss_div(m);
+    }
+    m->v = NULL;
+    m->bn_mode = mode;
+    return L;
+}
+
 int NN(nn_first_op)(const model *m, const unsigned char *tsel)
 {
     unsigned char owned[NN_MAX_TENSORS] = {0};

@@ -82,6 +82,16 @@ double NN_S(nn_hvp_multi)(NN_S(nn_model) *m, const float *x, const uint8_t *y, i
  * whole).  first = 0: nn_hvp_multi; first >= nops: hv = 0. */
 double NN_S(nn_hvp_multi_from)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int nv,
                                const NN_T *const *v, NN_T *const *hv, int first);
+/* The quadratic forms q[j] = v_j' H v_j on the batch (batch norm in EVAL
+ * mode), without H v: one forward pass and, per vector, the R-forward and a
+ * second-order forward pass (the loss's second derivative along w + r v_j).
+ * Same sub-block rule as nn_hvp_multi_from (v zero before op `first`).  Only
+ * for networks of convolutions, batch norm, ReLU, residual adds, average
+ * pooling and linear layers with the softmax cross-entropy (nn_quad_ok: the
+ * ResNets and the ReLU MLP); NAN otherwise.  Returns the loss. */
+int NN_S(nn_quad_ok)(const NN_S(nn_model) *m);
+double NN_S(nn_quad_multi_from)(NN_S(nn_model) *m, const float *x, const uint8_t *y, int B, int nv,
+                                const NN_T *const *v, double *q, int first);
 /* the first op (tape index) owning a parameter tensor t with tsel[t] != 0
  * (tsel: m->ntensors flags); m->nops when none is selected, 0 when a selected
  * parameter tensor belongs to no op (then only the full passes are exact) */

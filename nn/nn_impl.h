@@ -236,6 +236,9 @@ void NN(nn_softmax_ce_backward)(int K, int B, const real *probs, const uint8_t *
                                 real *dz);
 /* R-op: rp = p .* (rz - <p, rz>), rdz = rp / B (overwritten) */
 void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz, real *rdz);
+/* sum over the batch of d^2 L / dr^2 along z(r): z' = rz, z'' = 2 sz */
+double NN(nn_softmax_ce_quad)(int K, int B, const real *probs, const uint8_t *y, double a,
+                              const real *rz, const real *sz);
 /* the same for the examples [b0, b0 + nb); forward returns the part's loss
  * sum (not the mean) */
 double NN(nn_softmax_ce_forward_part)(int K, int B, int b0, int nb, const real *z,

@@ -77,3 +77,24 @@ void NN(nn_softmax_ce_rbackward)(int K, int B, const real *probs, const real *rz
 {
     NN(nn_softmax_ce_rbackward_part)(K, B, 0, B, probs, rz, rdz);
 }
+
+/* sum over the batch of d^2 L / dr^2 along a path z(r) with z' = rz and
+ * (1/2) z'' = sz: 2 (p - t) . sz + rz^T (diag p - p p^T) rz per example
+ * (t: the smoothed target), in double, examples in order */
+double NN(nn_softmax_ce_quad)(int K, int B, const real *probs, const uint8_t *y, double a,
+                              const real *rz, const real *sz)
+{
+    double sum = 0;
+    for (int b = 0; b < B; b++) {
+        double lin = 0, pz = 0, pzz = 0;
+        for (int k = 0; k < K; k++) {
+            size_t i = (size_t)k * B + b;
+            double t = a / K + (y[b] == k ? 1 - a : 0), p = probs[i], z = rz[i];
+            lin += (p - t) * sz[i];
+            pz += p * z;
+            pzz += p * z * z;
+        }
+        sum += 2 * lin + pzz - pz * pz;
+    }
+    return sum;
+}

@@ -11,6 +11,7 @@ int main(void)
     nn_suite_engine();
     nn_suite_hessian();
     nn_suite_hess_sub();
+    nn_suite_quad();
     nn_suite_data();
     nn_suite_safetensors();
     nn_suite_train();

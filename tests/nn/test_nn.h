@@ -5,6 +5,7 @@
 void nn_suite_engine(void);
 void nn_suite_hessian(void);
 void nn_suite_hess_sub(void);
+void nn_suite_quad(void);
 void nn_suite_data(void);
 void nn_suite_safetensors(void);
 void nn_suite_train(void);
