@@ -470,7 +470,11 @@ static void cmd_hessian(void)
         acc_sum += acc;
         nso_linop op = nn_model_op_linop(&mo);
         if (has(measure, "trace") || has(measure, "layers")) {
-            nso_hutch_opts ho = {(size_t)minprobes, (size_t)probes, tol, mo.group, L, {nso_progress_at_cb, &pc}};
+            /* per-layer partial traces need the products H v; the total alone
+             * takes the quadratic forms where the network has them (hess.c) */
+            int *grp = has(measure, "layers") ? mo.group : NULL;
+            nso_hutch_opts ho = {(size_t)minprobes, (size_t)probes, tol, grp, grp ? L : 1,
+                                 {nso_progress_at_cb, &pc}};
             nso_trace_est res = {.group_mean = gm, .group_se = gse};
             nso_hutchinson(&op, &ho, r, &res); /* a non-finite trace is written as it is */
             pc.base += (size_t)probes;
