@@ -272,7 +272,7 @@ void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const
         /* dW by the transposed Winograd algorithm where the channel counts
          * fit its vectors, else directly from x */
         if (dw && nn_conv_wino_dw_ok(g))
-            nn_conv_wino_dw(g, nb, ldi, ldo, x + b0 * HW, dy + b0 * HWo, dw, work);
+            nn_conv_wino_dw(g, nb, ldi, ldo, x + b0 * HW, dy + b0 * HWo, dw, prep, work);
         else if (dw)
             nn_conv_direct_bwd(g, nb, ldi, ldo, w, x + b0 * HW, dy + b0 * HWo, NULL, dw, NULL, work,
                                wsp, 0);

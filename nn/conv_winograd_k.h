@@ -221,6 +221,7 @@ WF_ATTR static void WF(dw_tf)(const float *Xc, const float *Dc, int th, int tw, 
                 STA(v + (3 * 4 + x) * vs + c, t4[1][x] - t4[3][x]);
             }
         }
+        if (!Dc) continue; /* the input transform alone (the channel-minor forward) */
         const float *e0 = Dc + ((b * 2 * th + 2 * i) * W2 + 2 * j) * cout;
         float *e = E + (size_t)k * cout;
         for (int c = 0; c < cout; c += WF_VL) {
@@ -275,8 +276,114 @@ WF_ATTR static void WF(dw_mul)(const float *E, const float *V, int n, int cin, i
         }
 }
 
-static const wf_variant WF(variant) = {WF_VL,      WF_RP * WF_VL, WF(fwd_chunks),
-                                        WF(to_cm), WF(dw_tf),     WF(dw_mul)};
+/* ---- the channel-minor forward (conv_winograd.c, "channel-minor") ------ */
+
+/* Mo[pos][k][co] = sum_ci V[pos][k][ci] U[pos][ci][co] for the n tiles of a
+ * chunk: per register block WF_DRR tiles x one vector of output channels,
+ * input channels in order */
+static inline __attribute__((always_inline)) WF_ATTR void
+WF(cm_blk)(const int R, const float *V, const float *U, int cin, int cout, float *Mo)
+{
+    VF acc[WF_DRR] = {{0}};
+    for (int ci = 0; ci < cin; ci++) {
+        const VF u = LDA(U + (size_t)ci * cout);
+#pragma GCC unroll 16
+        for (int r = 0; r < WF_DRR; r++)
+            if (r < R) acc[r] += u * V[(size_t)r * cin + ci];
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < WF_DRR; r++)
+        if (r < R) STA(Mo + (size_t)r * cout, acc[r]);
+}
+
+WF_ATTR static void WF(cm_mul)(const float *V, const float *U, int n, int cin, int cout, float *Mo)
+{
+    for (int pos = 0; pos < 16; pos++) {
+        const float *Vp = V + (size_t)pos * n * cin, *Up = U + (size_t)pos * cin * cout;
+        float *Mp = Mo + (size_t)pos * n * cout;
+        for (int c = 0; c < cout; c += WF_VL) {
+            int k = 0;
+            for (; k + WF_DRR <= n; k += WF_DRR)
+                WF(cm_blk)(WF_DRR, Vp + (size_t)k * cin, Up + c, cin, cout, Mp + (size_t)k * cout + c);
+            if (k < n) WF(cm_blk)(n - k, Vp + (size_t)k * cin, Up + c, cin, cout, Mp + (size_t)k * cout + c);
+        }
+    }
+}
+
+/* the output transform A^T m A of the chunk's tiles into the channel-minor
+ * output Yc (pixel (b, r, c) at ((b 2th + r) 2tw + c) cout) */
+WF_ATTR static void WF(cm_out)(const float *Mo, int n, size_t t0, int th, int tw, int cout, float *Yc)
+{
+    const size_t W2 = 2 * (size_t)tw, ms = (size_t)n * cout;
+    for (int k = 0; k < n; k++) {
+        size_t t = t0 + k, b = t / ((size_t)th * tw), ij = t % ((size_t)th * tw);
+        size_t i = ij / tw, j = ij % tw;
+        float *o = Yc + ((b * 2 * th + 2 * i) * W2 + 2 * j) * cout;
+        const float *mk = Mo + (size_t)k * cout;
+        for (int c = 0; c < cout; c += WF_VL) {
+            VF m[16];
+#pragma GCC unroll 16
+            for (int p = 0; p < 16; p++) m[p] = LDA(mk + p * ms + c);
+            VF s0[4], s1[4];
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; q++) {
+                s0[q] = m[q] + m[4 + q] + m[8 + q];
+                s1[q] = m[4 + q] - m[8 + q] - m[12 + q];
+            }
+            STA(o + c, s0[0] + s0[1] + s0[2]);
+            STA(o + cout + c, s0[1] - s0[2] - s0[3]);
+            STA(o + W2 * cout + c, s1[0] + s1[1] + s1[2]);
+            STA(o + (W2 + 1) * cout + c, s1[1] - s1[2] - s1[3]);
+        }
+    }
+}
+
+/* channel-minor to channel-major, the inverse of to_cm: dst[c ld + y W + x]
+ * (+)= src[(y sW + x) nch + c] for the HW pixels of one image */
+WF_ATTR static void WF(from_cm)(const float *src, size_t sW, int nch, int HW, int W, float *dst,
+                                size_t ld, int acc)
+{
+    for (int c0 = 0; c0 < nch; c0 += WF_VL) {
+        int p0 = 0, y = 0, x = 0;
+        for (; p0 + WF_VL <= HW; p0 += WF_VL) {
+            VF r[WF_VL], t[WF_VL];
+#pragma GCC unroll 16
+            for (int j = 0; j < WF_VL; j++) { /* r[j]: pixel p0 + j */
+                r[j] = LDA(src + ((size_t)y * sW + x) * nch + c0);
+                if (++x == W) x = 0, y++;
+            }
+#pragma GCC unroll 4
+            for (int h = 1; h < WF_VL; h *= 2) {
+#pragma GCC unroll 8
+                for (int i = 0; i < WF_VL / 2; i++) {
+                    t[2 * i] = ILO(r[i], r[i + WF_VL / 2]);
+                    t[2 * i + 1] = IHI(r[i], r[i + WF_VL / 2]);
+                }
+#pragma GCC unroll 16
+                for (int i = 0; i < WF_VL; i++) r[i] = t[i];
+            }
+#pragma GCC unroll 16
+            for (int i = 0; i < WF_VL; i++) { /* r[i]: channel c0 + i */
+                float *d = dst + (size_t)(c0 + i) * ld + p0;
+                if (acc)
+                    *(WF(vfu) *)d = LDU(d) + r[i];
+                else
+                    *(WF(vfu) *)d = r[i];
+            }
+        }
+        for (; p0 < HW; p0++) {
+            for (int i = 0; i < WF_VL; i++) {
+                float v = src[((size_t)y * sW + x) * nch + c0 + i], *d = dst + (size_t)(c0 + i) * ld + p0;
+                *d = acc ? *d + v : v;
+            }
+            if (++x == W) x = 0, y++;
+        }
+    }
+}
+
+static const wf_variant WF(variant) = {WF_VL,      WF_RP * WF_VL, WF(fwd_chunks), WF(to_cm),
+                                        WF(dw_tf),  WF(dw_mul),    WF(cm_mul),     WF(cm_out),
+                                        WF(from_cm)};
 
 
 #undef ILO

@@ -109,8 +109,12 @@ void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, con
  * work: nn_conv_wino_dw_work_part floats */
 int nn_conv_wino_dw_ok(const nn_conv_geom *g);
 size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb);
+/* prep: the part's cached prepared input or NULL */
 void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *x,
-                     const float *dy, float *dw, float *work);
+                     const float *dy, float *dw, const float *prep, float *work);
+/* the forward (and dX) in the channel-minor layout: where the channel
+ * counts fit the vectors (as nn_conv_wino_dw_ok) */
+int nn_conv_wino_cm(const nn_conv_geom *g);
 
 /* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2; one batch part
  * as above.  bwd: dw += the part's weight gradient (NULL: none); prep: the
