@@ -104,6 +104,11 @@ void nso_sensing_pass2(nso_sensing *s, size_t nb, const double *C, double *S);
 void nso_sensing_fused(const nso_sensing *s, size_t nb, const double *Xp, const double *y,
                        double *R, double *S, double scale, double *Sthr, int nthreads);
 int nso_sensing_threads(void);
+/* vector width of the fused kernel: 0 (default) the widest the CPU runs
+ * (nso_sensing_fused_widest(): 8 doubles with AVX-512, else 4); 4 forces the
+ * 4-wide kernel.  Both give bit-identical results (tests/sens/test_fused.c). */
+extern int nso_sensing_fused_width;
+int nso_sensing_fused_widest(void);
 /* 1 (default): gradients and HVPs of <= NSO_FUSED_MAX points use the fused
  * pass; 0: two BLAS passes (dgemv / dgemm).  Both give the same numbers up to
  * rounding (tests/test_lib.c checks 1e-12). */
