@@ -141,6 +141,31 @@ static wgeo geo(const nn_conv_geom *g, int nb)
     return w;
 }
 
+/* the kernel transform G g G^T, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
+ * of every (co, ci) kernel of w (cout x cin x 3 x 3): element pos of (co, ci)
+ * goes to U[pos ps + co sco + ci sci] */
+static void kernel_tf(const float *w, int cin, int cout, float *U, size_t ps, size_t sco,
+                      size_t sci)
+{
+    for (int co = 0; co < cout; co++)
+        for (int ci = 0; ci < cin; ci++) {
+            const float *k = w + ((size_t)co * cin + ci) * 9;
+            float t[4][3];
+            for (int c = 0; c < 3; c++) {
+                t[0][c] = k[c];
+                t[1][c] = 0.5f * (k[c] + k[3 + c] + k[6 + c]);
+                t[2][c] = 0.5f * (k[c] - k[3 + c] + k[6 + c]);
+                t[3][c] = k[6 + c];
+            }
+            for (int r = 0; r < 4; r++) {
+                float u[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
+                              0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                for (int c = 0; c < 4; c++)
+                    U[(size_t)(4 * r + c) * ps + (size_t)co * sco + (size_t)ci * sci] = u[c];
+            }
+        }
+}
+
 /* the channel-minor forward (the end of the file) */
 static void cm_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
                    const float *x, float *y, float *prep, int have_prep, int acc);
@@ -202,23 +227,8 @@ void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, con
     float *U = align64(prep + (size_t)cin * wg.Lx);
     float *Vb = align64(U + (size_t)16 * cout * cin);
     float *Y = align64(Vb + (size_t)16 * cin * wg.nq);
-    /* kernel transform G g G^T, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
-    for (int co = 0; co < cout; co++)
-        for (int ci = 0; ci < cin; ci++) {
-            const float *k = w + ((size_t)co * cin + ci) * 9;
-            float t[4][3];
-            for (int c = 0; c < 3; c++) {
-                t[0][c] = k[c];
-                t[1][c] = 0.5f * (k[c] + k[3 + c] + k[6 + c]);
-                t[2][c] = 0.5f * (k[c] - k[3 + c] + k[6 + c]);
-                t[3][c] = k[6 + c];
-            }
-            for (int r = 0; r < 4; r++) {
-                float u[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
-                              0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-                for (int c = 0; c < 4; c++) U[((size_t)(4 * r + c) * cout + co) * cin + ci] = u[c];
-            }
-        }
+    /* U[pos][co][ci] */
+    kernel_tf(w, cin, cout, U, (size_t)cout * cin, cin, 1);
     v->fwd(prep, wg.Lx, wg.Pq, wg.Wq, cin, cout, U, Vb, wg.nq, 0, wg.nchunk, Y, wg.ly);
     /* row yy of an image is a contiguous run of plane yy & 1 */
     const int H = g->h, W = g->w;
@@ -401,23 +411,8 @@ static void cm_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const 
     float *Xc = align64(prep), *U = align64(Xc + d.lxc), *V = align64(U + c.lu);
     float *Mo = align64(V + c.lv), *Yc = align64(Mo + c.lm);
     if (!have_prep) cm_input(v, g, nb, &d, x, ldx, Xc);
-    /* kernel transform G g G^T into U[pos][ci][co] */
-    for (int co = 0; co < cout; co++)
-        for (int ci = 0; ci < cin; ci++) {
-            const float *k = w + ((size_t)co * cin + ci) * 9;
-            float t[4][3];
-            for (int q = 0; q < 3; q++) {
-                t[0][q] = k[q];
-                t[1][q] = 0.5f * (k[q] + k[3 + q] + k[6 + q]);
-                t[2][q] = 0.5f * (k[q] - k[3 + q] + k[6 + q]);
-                t[3][q] = k[6 + q];
-            }
-            for (int r = 0; r < 4; r++) {
-                float u[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
-                              0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-                for (int q = 0; q < 4; q++) U[((size_t)(4 * r + q) * cin + ci) * cout + co] = u[q];
-            }
-        }
+    /* U[pos][ci][co] */
+    kernel_tf(w, cin, cout, U, (size_t)cin * cout, 1, cout);
     for (size_t t0 = 0; t0 < d.ntile; t0 += c.nq) {
         int n = d.ntile - t0 < (size_t)c.nq ? (int)(d.ntile - t0) : c.nq;
         v->dw_tf(Xc, NULL, d.th, d.tw, cin, cout, t0, n, V, NULL);

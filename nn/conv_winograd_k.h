@@ -146,29 +146,37 @@ WF_ATTR static void WF(fwd_chunks)(const float *X, size_t Lx, size_t PL, int Wq,
 
 /* ---- dW (conv_winograd.c, "dW"): channels are the vector lanes ---------- */
 
+/* r (WF_VL vectors, a WF_VL x WF_VL block) transposed in registers: log2 WF_VL
+ * rounds of r'[2i] = interleave_lo(r[i], r[i + WF_VL/2]), r'[2i+1] = _hi */
+static inline __attribute__((always_inline)) WF_ATTR void WF(transpose)(VF *r)
+{
+    VF t[WF_VL];
+#pragma GCC unroll 4
+    for (int h = 1; h < WF_VL; h *= 2) {
+#pragma GCC unroll 8
+        for (int i = 0; i < WF_VL / 2; i++) {
+            t[2 * i] = ILO(r[i], r[i + WF_VL / 2]);
+            t[2 * i + 1] = IHI(r[i], r[i + WF_VL / 2]);
+        }
+#pragma GCC unroll 16
+        for (int i = 0; i < WF_VL; i++) r[i] = t[i];
+    }
+}
+
 /* channel-major to channel-minor: dst[(y dW + x) nch + c] = src[c ld + y W + x]
  * for c < nch (a multiple of WF_VL) and the HW pixels of one image; blocks of
- * WF_VL channels x WF_VL pixels are transposed in registers (log2 WF_VL
- * rounds of interleaves), the last HW mod WF_VL pixels one by one */
+ * WF_VL channels x WF_VL pixels are transposed in registers, the last
+ * HW mod WF_VL pixels one by one */
 WF_ATTR static void WF(to_cm)(const float *src, size_t ld, int nch, int HW, int W, float *dst,
                               size_t dW)
 {
     for (int c0 = 0; c0 < nch; c0 += WF_VL) {
         int p0 = 0, y = 0, x = 0;
         for (; p0 + WF_VL <= HW; p0 += WF_VL) {
-            VF r[WF_VL], t[WF_VL];
+            VF r[WF_VL];
 #pragma GCC unroll 16
             for (int i = 0; i < WF_VL; i++) r[i] = LDU(src + (size_t)(c0 + i) * ld + p0);
-#pragma GCC unroll 4
-            for (int h = 1; h < WF_VL; h *= 2) {
-#pragma GCC unroll 8
-                for (int i = 0; i < WF_VL / 2; i++) {
-                    t[2 * i] = ILO(r[i], r[i + WF_VL / 2]);
-                    t[2 * i + 1] = IHI(r[i], r[i + WF_VL / 2]);
-                }
-#pragma GCC unroll 16
-                for (int i = 0; i < WF_VL; i++) r[i] = t[i];
-            }
+            WF(transpose)(r);
 #pragma GCC unroll 16
             for (int j = 0; j < WF_VL; j++) { /* r[j]: pixel p0 + j */
                 STA(dst + ((size_t)y * dW + x) * nch + c0, r[j]);
@@ -346,22 +354,13 @@ WF_ATTR static void WF(from_cm)(const float *src, size_t sW, int nch, int HW, in
     for (int c0 = 0; c0 < nch; c0 += WF_VL) {
         int p0 = 0, y = 0, x = 0;
         for (; p0 + WF_VL <= HW; p0 += WF_VL) {
-            VF r[WF_VL], t[WF_VL];
+            VF r[WF_VL];
 #pragma GCC unroll 16
             for (int j = 0; j < WF_VL; j++) { /* r[j]: pixel p0 + j */
                 r[j] = LDA(src + ((size_t)y * sW + x) * nch + c0);
                 if (++x == W) x = 0, y++;
             }
-#pragma GCC unroll 4
-            for (int h = 1; h < WF_VL; h *= 2) {
-#pragma GCC unroll 8
-                for (int i = 0; i < WF_VL / 2; i++) {
-                    t[2 * i] = ILO(r[i], r[i + WF_VL / 2]);
-                    t[2 * i + 1] = IHI(r[i], r[i + WF_VL / 2]);
-                }
-#pragma GCC unroll 16
-                for (int i = 0; i < WF_VL; i++) r[i] = t[i];
-            }
+            WF(transpose)(r);
 #pragma GCC unroll 16
             for (int i = 0; i < WF_VL; i++) { /* r[i]: channel c0 + i */
                 float *d = dst + (size_t)(c0 + i) * ld + p0;

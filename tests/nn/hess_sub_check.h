@@ -64,7 +64,7 @@ static int S(check_sub)(const char *label, const nn_config *c, int B, const floa
         unsigned char tsel[NN_MAX_TENSORS] = {0};
         int nt = 0;
         for (int t = 0; t < m->ntensors; t++)
-            if (m->tensors[t].buffer == 0 && prefix_match(m->tensors[t].name, prefixes[p])) {
+            if (m->tensors[t].buffer == 0 && nn_test_prefix_match(m->tensors[t].name, prefixes[p])) {
                 tsel[t] = 1;
                 nt++;
             }

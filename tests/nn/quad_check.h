@@ -51,7 +51,7 @@ static int S(check_quad)(const char *label, const nn_config *c, int B, const flo
     for (int p = 0; p < npre; p++) {
         unsigned char tsel[NN_MAX_TENSORS] = {0};
         for (int t = 0; t < m->ntensors; t++)
-            if (m->tensors[t].buffer == 0 && (!*prefixes[p] || prefix_match(m->tensors[t].name, prefixes[p])))
+            if (m->tensors[t].buffer == 0 && (!*prefixes[p] || nn_test_prefix_match(m->tensors[t].name, prefixes[p])))
                 tsel[t] = 1;
         int first = S(nn_first_op)(m, tsel);
         for (int j = 0; j < 2; j++) {

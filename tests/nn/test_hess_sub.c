@@ -25,20 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a tensor name against a comma list of prefixes (a prefix matches a whole
- * dotted component: "fc" matches "fc.weight", not "fc2.weight") */
-static int prefix_match(const char *name, const char *list)
-{
-    const char *p = list;
-    while (*p) {
-        const char *c = strchr(p, ',');
-        size_t l = c ? (size_t)(c - p) : strlen(p);
-        if (l && !strncmp(name, p, l) && (name[l] == 0 || name[l] == '.')) return 1;
-        p += l + (c ? 1 : 0);
-    }
-    return 0;
-}
-
 #define T float
 #define S(x) x##_f32
 #include "hess_sub_check.h"
@@ -53,19 +39,13 @@ static int prefix_match(const char *name, const char *list)
 #define TOL32 1e-6
 #define TOL64 1e-12
 
-static void images(int B, int F, float *x, uint8_t *y, int nclass)
-{
-    for (int i = 0; i < B * F; i++) x[i] = (float)(0.5 + 0.5 * sin(0.37 * i + 0.1));
-    for (int b = 0; b < B; b++) y[b] = (uint8_t)(b % nclass);
-}
-
 static void test_mlp(void)
 {
     const nn_config c = {NN_ARCH_MLP, 2, 6, 1, 4, 5, 3, NN_ACT_RELU};
     const char *pre[] = {"fc1", "fc2", "fc2.bias", "fc1.bias,fc2.weight"};
     float x[4 * 20];
     uint8_t y[4];
-    images(4, 20, x, y, 3);
+    nn_test_images(4, 20, x, y, 3);
     CU_ASSERT(check_sub_f64("mlp", &c, 4, x, y, pre, 4, TOL64) == 0);
     CU_ASSERT(check_sub_f32("mlp", &c, 4, x, y, pre, 4, TOL32) == 0);
     nn_config sp = c;
@@ -80,7 +60,7 @@ static void test_resnet(void)
                           "layer3.0.bn1", "bn1,fc"};
     float x[3 * 64];
     uint8_t y[3];
-    images(3, 64, x, y, 3);
+    nn_test_images(3, 64, x, y, 3);
     CU_ASSERT(check_sub_f64("resnet-8", &c8, 3, x, y, pre8, 7, TOL64) == 0);
     CU_ASSERT(check_sub_f32("resnet-8", &c8, 3, x, y, pre8, 7, TOL32) == 0);
     /* two blocks per stage: layer1.1 adds the identity shortcut of layer1.0 */
@@ -88,7 +68,7 @@ static void test_resnet(void)
     const char *pre14[] = {"layer1.1", "layer3.1.conv2", "layer2.1.bn2,layer3.0.downsample.1"};
     float x14[2 * 72];
     uint8_t y14[2];
-    images(2, 72, x14, y14, 4);
+    nn_test_images(2, 72, x14, y14, 4);
     CU_ASSERT(check_sub_f64("resnet-14", &c14, 2, x14, y14, pre14, 3, TOL64) == 0);
     CU_ASSERT(check_sub_f32("resnet-14", &c14, 2, x14, y14, pre14, 3, TOL32) == 0);
 }

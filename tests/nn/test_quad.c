@@ -21,18 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int prefix_match(const char *name, const char *list)
-{
-    const char *p = list;
-    while (*p) {
-        const char *c = strchr(p, ',');
-        size_t l = c ? (size_t)(c - p) : strlen(p);
-        if (l && !strncmp(name, p, l) && (name[l] == 0 || name[l] == '.')) return 1;
-        p += l + (c ? 1 : 0);
-    }
-    return 0;
-}
-
 #define T float
 #define S(x) x##_f32
 #include "quad_check.h"
@@ -47,19 +35,13 @@ static int prefix_match(const char *name, const char *list)
 #define TOL32 2e-4
 #define TOL64 1e-10
 
-static void images(int B, int F, float *x, uint8_t *y, int nclass)
-{
-    for (int i = 0; i < B * F; i++) x[i] = (float)(0.5 + 0.5 * sin(0.37 * i + 0.1));
-    for (int b = 0; b < B; b++) y[b] = (uint8_t)(b % nclass);
-}
-
 static void test_mlp(void)
 {
     const nn_config c = {NN_ARCH_MLP, 2, 6, 1, 4, 5, 3, NN_ACT_RELU};
     const char *pre[] = {"", "fc2", "fc2.bias"};
     float x[4 * 20];
     uint8_t y[4];
-    images(4, 20, x, y, 3);
+    nn_test_images(4, 20, x, y, 3);
     CU_ASSERT(check_quad_f64("mlp", &c, 4, x, y, 0, pre, 3, TOL64) == 0);
     CU_ASSERT(check_quad_f64("mlp smoothing 0.1", &c, 4, x, y, 0.1, pre, 1, TOL64) == 0);
     CU_ASSERT(check_quad_f32("mlp", &c, 4, x, y, 0, pre, 3, TOL32) == 0);
@@ -71,14 +53,14 @@ static void test_resnet(void)
     const char *pre8[] = {"", "fc", "layer2", "layer2.0.downsample", "layer3.0.bn1"};
     float x[3 * 64];
     uint8_t y[3];
-    images(3, 64, x, y, 3);
+    nn_test_images(3, 64, x, y, 3);
     CU_ASSERT(check_quad_f64("resnet-8", &c8, 3, x, y, 0, pre8, 5, TOL64) == 0);
     CU_ASSERT(check_quad_f32("resnet-8", &c8, 3, x, y, 0.1, pre8, 5, TOL32) == 0);
     const nn_config c14 = {NN_ARCH_RESNET, 14, 0, 2, 6, 6, 4, NN_ACT_RELU};
     const char *pre14[] = {"", "layer1.1"};
     float x14[2 * 72];
     uint8_t y14[2];
-    images(2, 72, x14, y14, 4);
+    nn_test_images(2, 72, x14, y14, 4);
     CU_ASSERT(check_quad_f64("resnet-14", &c14, 2, x14, y14, 0, pre14, 2, TOL64) == 0);
 }
 
