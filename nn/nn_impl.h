@@ -12,7 +12,11 @@ typedef double real;
 #define GEMM cblas_dgemm
 #else
 typedef float real;
+#ifdef NN_BASELINE_COPY /* tests/kernels.mk: a baseline-ISA copy of a file, renamed */
+#define NN(x) x##_f32_base
+#else
 #define NN(x) x##_f32
+#endif
 #define GEMM cblas_sgemm
 #endif
 
@@ -78,10 +82,11 @@ void NN(nn_conv_backward_ref)(const nn_conv_geom *g, int B, const real *w, const
  * loader picks one for the CPU (GCC function multi-versioning).  For the
  * streaming float kernels written with explicit lanes (batch norm, the
  * element-wise passes): contraction is off (-std=c11) and nothing is
- * reassociated, so every clone computes the same bits; off under the
+ * reassociated, so every clone computes the same bits (tests/kernels
+ * compares them with a baseline-only copy, NN_BASELINE_COPY); off under the
  * sanitizers. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__) && !defined(NN_BASELINE_COPY)
 #define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define NN_CLONES

@@ -8,7 +8,9 @@
  * 2-norm <= 1e-5 and, element-wise, |fast - ref| <= 1e-5 (sum of |terms|),
  * i.e. a few float roundings per accumulated term; float sums of <= 10^5
  * terms stay well inside.  Also checked: forward and dX are bit-identical
- * with 1 and 2 threads (each output is summed in one fixed order). */
+ * with 1 and 2 threads (each output is summed in one fixed order), and batch
+ * norm's run-time ISA clones (NN_CLONES) equal, bit for bit, a baseline-ISA
+ * copy of batchnorm.c built by tests/kernels.mk (bn_base.o). */
 #include "../cunit_run.h"
 #include "nn_impl.h"
 #include "nn.h"
@@ -194,6 +196,65 @@ static const cgeo conv_cases[] = {
     {2, 3, 2, 2, 2, 1},     /* 2x2 -> 1x1 */
     {4, 4, 1, 1, 1, 2},     /* 1x1 images: only the centre tap */
 };
+
+/* the library's batch-norm passes (ISA clones picked at load time) against
+ * the baseline-ISA copy of the same source (bn_base.o): bit for bit, with
+ * and without ReLU masks, N around the block and lane lengths */
+void nn_bn_part_sum_f32_base(int C, int n, size_t ld, const float *x, double *s);
+void nn_bn_part_dev2_f32_base(int C, int n, size_t ld, const float *x, const float *mu, double *s);
+void nn_bn_part_dsum_f32_base(int C, int n, size_t ld, const float *u, const float *mask,
+                              const float *x, const float *mu, double *su, double *sux);
+void nn_bn_part_prod_f32_base(int C, int n, size_t ld, const float *u, const float *mask,
+                              const float *v, double *s);
+void nn_bn_part_affine_f32_base(int C, int n, size_t ld, const float *x, float *y,
+                                const float *scale, const float *mean, const float *shift, int relu);
+void nn_bn_part_comb_f32_base(int C, int n, size_t ld, const float *u, const float *v,
+                              const float *x, float *out, const float *a, const float *b,
+                              const float *c, const float *mean, const float *d,
+                              const float *imask, const float *omask, int acc);
+
+static void test_bn_clones(void)
+{
+    static const int Ns[] = {1, 15, 16, 511, 512, 1537};
+    const int C = 3;
+    for (size_t k = 0; k < sizeof Ns / sizeof *Ns; k++) {
+        const int N = Ns[k];
+        const size_t n = (size_t)C * N;
+        float *x = rnd(n, -1, 1), *u = rnd(n, -1, 1), *v = rnd(n, -1, 1), *mk = rnd(n, -1, 1);
+        float *p = rnd(C, 0.5, 1.5), *q = rnd(C, -1, 1), *r = rnd(C, -1, 1), *mu = rnd(C, -0.2, 0.2);
+        int same = 1;
+        for (int masked = 0; masked < 2; masked++) {
+            const float *m = masked ? mk : NULL;
+            double a[3] = {0}, b[3] = {0}, a2[3] = {0}, b2[3] = {0};
+            nn_bn_part_sum_f32(C, N, N, x, a);
+            nn_bn_part_sum_f32_base(C, N, N, x, b);
+            same &= !memcmp(a, b, sizeof a);
+            nn_bn_part_dev2_f32(C, N, N, x, mu, a);
+            nn_bn_part_dev2_f32_base(C, N, N, x, mu, b);
+            same &= !memcmp(a, b, sizeof a);
+            nn_bn_part_dsum_f32(C, N, N, u, m, x, mu, a, a2);
+            nn_bn_part_dsum_f32_base(C, N, N, u, m, x, mu, b, b2);
+            same &= !memcmp(a, b, sizeof a) && !memcmp(a2, b2, sizeof a2);
+            nn_bn_part_prod_f32(C, N, N, u, m, v, a);
+            nn_bn_part_prod_f32_base(C, N, N, u, m, v, b);
+            same &= !memcmp(a, b, sizeof a);
+            float *y1 = dup(v, n), *y2 = dup(v, n);
+            nn_bn_part_affine_f32(C, N, N, x, y1, p, mu, q, masked);
+            nn_bn_part_affine_f32_base(C, N, N, x, y2, p, mu, q, masked);
+            same &= !memcmp(y1, y2, n * sizeof(float));
+            nn_bn_part_comb_f32(C, N, N, u, v, x, y1, p, q, r, mu, q, m, m, 1);
+            nn_bn_part_comb_f32_base(C, N, N, u, v, x, y2, p, q, r, mu, q, m, m, 1);
+            same &= !memcmp(y1, y2, n * sizeof(float));
+            nn_bn_part_comb_f32(C, N, N, u, NULL, x, y1, p, q, r, mu, NULL, m, NULL, 0);
+            nn_bn_part_comb_f32_base(C, N, N, u, NULL, x, y2, p, q, r, mu, NULL, m, NULL, 0);
+            same &= !memcmp(y1, y2, n * sizeof(float));
+            free(y1), free(y2);
+        }
+        if (!same) printf("\n  batch-norm clones differ from the baseline copy at N %d", N);
+        CU_ASSERT(same);
+        free(x), free(u), free(v), free(mk), free(p), free(q), free(r), free(mu);
+    }
+}
 
 /* batch norm: the float build's lane sums vs the double references, on
  * channels with a large mean (100) next to a unit spread, N around and far
@@ -545,6 +606,7 @@ int main(void)
     CU_add_test(s, "run-time variant choice", test_dispatch);
     CU_add_test(s, "direct 3x3 convolution vs im2col+gemm (double)", test_conv);
     CU_add_test(s, "batch norm: lane sums vs double references", test_bn);
+    CU_add_test(s, "batch norm: run-time ISA clones = baseline copy, bit for bit", test_bn_clones);
     CU_add_test(s, "model passes on threads vs the double model", test_model_threads);
     CU_add_test(s, "attention as GEMMs vs the loop reference", test_attention);
     CU_add_test(s, "column-blocked layer norm vs the per-column reference", test_layernorm);
