@@ -431,7 +431,10 @@ static int ledger_rewrite(const char *path, const nso_claim *cl)
         put_field(out, cl->criterion, 0), put_field(out, cl->verdict, 0), put_field(out, cl->data, 0);
         put_field(out, cl->command, 0), put_field(out, kind, 1);
     }
-    int bad = ferror(out) | (fclose(out) != 0);
+    /* on disk before the rename, as nso_csv_commit: a crash leaves the old or the new ledger */
+    int bad = ferror(out) | (fflush(out) != 0);
+    if (fsync(fileno(out)) != 0 && errno != EINVAL) bad = 1;
+    if (fclose(out) != 0) bad = 1;
     if (rc != NSO_OK) { /* the ledger is left as it was */
         unlink(tmp);
         close(lfd);
