@@ -193,7 +193,7 @@ size_t NN(nn_conv_work_part)(const nn_conv_geom *g, int nb)
 {
     switch (path(g)) {
 #ifndef NN_F64
-    case PATH_WINO: { /* dW (direct), dX (Winograd, transposed), a forward on R x */
+    case PATH_WINO: { /* dW (Winograd or direct), dX (Winograd, transposed), a forward on R x */
         nn_conv_geom t = transposed(g);
         size_t a = nn_conv_wino_dw_ok(g) ? nn_conv_wino_dw_work_part(g, nb)
                                          : nn_conv_direct_work_part(g, nb);
