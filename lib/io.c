@@ -33,6 +33,25 @@ int nso_file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int nso_file_fnv1a64(const char *path, uint64_t *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NSO_EIO;
+    uint64_t x = 0xcbf29ce484222325ULL; /* offset basis */
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            x ^= buf[i];
+            x *= 0x100000001b3ULL; /* FNV prime */
+        }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return NSO_EIO;
+    *h = x;
+    return NSO_OK;
+}
+
 int nso_mkdirs(const char *dir)
 {
     char buf[4096];

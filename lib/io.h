@@ -80,6 +80,10 @@ int nso_params_diff(const char *have, const char *want, const char *const *keys,
 const char *nso_git_rev(void);
 /* 1 if path exists and is a regular file */
 int nso_file_exists(const char *path);
+/* the 64-bit FNV-1a hash of a file's bytes (a fingerprint that result files
+ * record for the input files they were computed from): NSO_OK, or NSO_EIO
+ * when the file cannot be read */
+int nso_file_fnv1a64(const char *path, uint64_t *h);
 /* mkdir -p */
 int nso_mkdirs(const char *dir);
 

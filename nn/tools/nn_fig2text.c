@@ -23,7 +23,10 @@
  * --trace-every epochs (and the last) Hutchinson's trace of the full-set
  * Hessian over the first --nhess training passages (nn/hess.h operator,
  * --probes Rademacher probes of stream (seed, "fig2text/trace"), the same
- * probes at every measurement) with its standard error.
+ * probes at every measurement) with its standard error.  The run file
+ * records the checkpoint's path and its FNV-1a 64 fingerprint
+ * (pretrained_fnv1a64); select and report refuse runs whose fingerprints
+ * differ (runs that record none are accepted).
  *
  * --mode select reads the validation runs of a sigma grid (one seed) and
  * writes the sigma whose run has the lowest last-epoch validation loss
@@ -123,6 +126,8 @@ static void run(void)
     gsl_rng_free(ri);
     if (!m) nso_die("%s", msg);
     if (nn_st_load(pretrained, m, "fc", msg, sizeof msg)) nso_die("--pretrained: %s", msg);
+    uint64_t pre_hash; /* the run file records which checkpoint it started from */
+    if (nso_file_fnv1a64(pretrained, &pre_hash)) nso_die("--pretrained: cannot read '%s'", pretrained);
     if (nn_data_fits(m, &parts[0], msg, sizeof msg) || nn_data_fits(m, ev, msg, sizeof msg))
         nso_die("--cache: %s", msg);
 
@@ -144,6 +149,7 @@ static void run(void)
     nso_csv *c = nso_csv_open(out, PROG, params, seed, COLS);
     if (!c) exit(2);
     nso_csv_printf(c, "# pretrained: %s\n", pretrained);
+    nso_csv_printf(c, "# pretrained_fnv1a64: %016llx\n", (unsigned long long)pre_hash);
     for (long ep = 0; ep <= epochs; ep++) {
         if (ep > 0 && nn_trainer_epoch(T, NULL, NULL)) {
             nso_csv_printf(c, "# status: diverged in epoch %ld\n", ep);
@@ -194,6 +200,16 @@ static nso_table *read_run(const char *path, const char *meth, double sg, const 
     for (size_t i = 0; i < t->nrows; i++)
         if (NSO_T(t, i, 0) != (double)i) nso_die("--indir: '%s' row %zu is epoch %g, expected %zu", path, i + 1,
                                                  NSO_T(t, i, 0), i);
+    /* every run that records its checkpoint's fingerprint must record the same
+     * one (runs written before the fingerprint existed record none) */
+    static char first[32], first_path[4200];
+    const char *fp = nso_table_meta(t, "pretrained_fnv1a64");
+    if (fp && !*first) {
+        snprintf(first, sizeof first, "%s", fp);
+        snprintf(first_path, sizeof first_path, "%s", path);
+    } else if (fp && strcmp(fp, first))
+        nso_die("--indir: '%s' was fine-tuned from another checkpoint than '%s' (pretrained_fnv1a64 %s, not %s)",
+                path, first_path, fp, first);
     return t;
 }
 

@@ -6,7 +6,9 @@
 #     validation loss (checked against the files with awk) and --mode report on a
 #     tiny set writes summary.csv, the markdown table and the ledger row, whose
 #     measured gaps equal the means of the run files' last rows (awk);
-#  3. bad flags and a malformed run file: exit 2, one line, no file written.
+#  3. bad flags, a malformed run file and a run fine-tuned from another
+#     checkpoint (its recorded pretrained_fnv1a64 differs): exit 2, one line, no
+#     file written.
 # The pretrained encoder is a tiny MLM checkpoint made here with nn_cli (the
 # real one is table2's).  Needs the Brown corpus (make text-data): skipped without it.
 set -u
@@ -65,6 +67,17 @@ bad pretrained "--pretrained: 'none.st' does not exist" $T --pretrained none.st 
 bad mode "--mode: expected run, select or report" $T --mode plot --out e.csv
 bad ntrain "--ntrain: expected at least 32" $T --ntrain 8 --out e.csv
 bad seeds "--seeds: expected at least 2 seeds" --mode report --indir d --sigma-from d/select.csv --seeds 1 --summary s.csv
+ok "run records its checkpoint's fingerprint" 'grep -Eq "^# pretrained_fnv1a64: [0-9a-f]{16}$" a.csv'
+# a run from another checkpoint among the report's runs: refused, naming both files
+$B/nn_cli --cmd train --arch mlm --data brown-pre --cache "$cache" --hidden 32 --depth 2 --heads 2 --ntrain 64 \
+  --epochs 1 --seed 7 --out p2.safetensors >/dev/null 2>&1
+ok "second checkpoint differs" '[ -s p2.safetensors ] && ! cmp -s p.safetensors p2.safetensors'
+cp d/test_gd_seed2.csv keep.csv
+$B/nn_fig2text ${T/p.safetensors/p2.safetensors} --method gd --seed 2 --out d/test_gd_seed2.csv 2>/dev/null
+ok "other checkpoint: other fingerprint" '! cmp -s <(grep fnv1a64 keep.csv) <(grep fnv1a64 d/test_gd_seed2.csv)'
+bad other_ckpt "fine-tuned from another checkpoint" $T --mode report --indir d --sigma-from d/select.csv --seeds 1,2 \
+  --summary s.csv
+cp keep.csv d/test_gd_seed2.csv
 head -8 d/test_gd_seed2.csv > d/cut.csv && mv d/cut.csv d/test_gd_seed2.csv
 bad cut_run "test_gd_seed2.csv" $T --mode report --indir d --sigma-from d/select.csv --seeds 1,2 --summary s.csv
 echo "test_fig2text: $((n - fail))/$n checks passed"

@@ -1,7 +1,8 @@
 /* test_csv.c - the one CSV reader (nso_table_read) and the atomic writer
  * (nso_csv_open / nso_atomic_open) of lib/io.h: a round trip through the
  * writer, then one malformed file per rule, each of which must fail with a
- * message naming the file and the offending line. */
+ * message naming the file and the offending line; and the file fingerprint
+ * (nso_file_fnv1a64) against published test vectors. */
 #include "io.h"
 #include "nso_error.h"
 #include "test_toolkit.h"
@@ -134,6 +135,37 @@ static void test_atomic_open(void)
     CU_ASSERT(!nso_file_exists(tmp_path("gone.md")));
 }
 
+/* nso_file_fnv1a64 against the published FNV-1a 64 test vectors (Fowler,
+ * Noll, Vo: "" -> cbf29ce484222325, "a" -> af63dc4c8601ec8c, "foobar" ->
+ * 85944171f73967e8), a file longer than the read buffer (two reads must
+ * give the hash of the concatenation: the same bytes hashed in one piece
+ * here), and a missing file */
+static void test_fnv(void)
+{
+    const char *in[] = {"", "a", "foobar"};
+    const uint64_t want[] = {0xcbf29ce484222325ULL, 0xaf63dc4c8601ec8cULL, 0x85944171f73967e8ULL};
+    for (int k = 0; k < 3; k++) {
+        write_raw(tmp_path("fnv.bin"), in[k]);
+        uint64_t h = 0;
+        CU_ASSERT(nso_file_fnv1a64(tmp_path("fnv.bin"), &h) == NSO_OK);
+        CU_ASSERT(h == want[k]);
+    }
+    enum { N = 200000 };
+    unsigned char *b = malloc(N);
+    uint64_t x = 0xcbf29ce484222325ULL, h = 0;
+    for (int i = 0; i < N; i++) {
+        b[i] = (unsigned char)(i * 7 + i / 251);
+        x = (x ^ b[i]) * 0x100000001b3ULL;
+    }
+    FILE *f = fopen(tmp_path("fnv.bin"), "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fwrite(b, 1, N, f);
+    fclose(f);
+    free(b);
+    CU_ASSERT(nso_file_fnv1a64(tmp_path("fnv.bin"), &h) == NSO_OK && h == x);
+    CU_ASSERT(nso_file_fnv1a64(tmp_path("none.bin"), &h) == NSO_EIO);
+}
+
 static int setup(void) { return mkdtemp(dir) ? 0 : 1; }
 static int teardown(void)
 {
@@ -148,4 +180,5 @@ void toolkit_suite_csv(void)
     CU_add_test(s, "round trip: numbers, nan/inf, text column, header, comments", test_round_trip);
     CU_add_test(s, "malformed files: errors name the file and the line", test_malformed);
     CU_add_test(s, "atomic file without header", test_atomic_open);
+    CU_add_test(s, "file fingerprint: FNV-1a 64 test vectors", test_fnv);
 }
