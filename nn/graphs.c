@@ -131,32 +131,11 @@ int nn_graphs_parse(const uint8_t *buf, size_t len, const char *what, nn_graphse
 int nn_graphs_load(const char *path, nn_graphset *g, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errlen, NN_DATA_EIO, "%s: cannot open: %s", path, strerror(errno));
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 20;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return fail(err, errlen, NN_DATA_EIO, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fail(err, errlen, NN_DATA_EIO, "%s: read error", path);
-    }
-    int rc = nn_graphs_parse(buf, n, path, g, err, errlen);
+    uint8_t *buf;
+    size_t n;
+    int rc = nn_read_file(path, &buf, &n, err, errlen); /* dataset.c's reader */
+    if (rc != NN_DATA_OK) return rc;
+    rc = nn_graphs_parse(buf, n, path, g, err, errlen);
     free(buf);
     return rc;
 }
