@@ -193,11 +193,14 @@ size_t NN(nn_conv_work_part)(const nn_conv_geom *g, int nb)
 {
     switch (path(g)) {
 #ifndef NN_F64
-    case PATH_WINO: { /* dW (Winograd or direct), dX (Winograd, transposed), a forward on R x */
+    case PATH_WINO: { /* dX (Winograd, transposed) after dW, or a forward on R x */
         nn_conv_geom t = transposed(g);
-        size_t a = nn_conv_wino_dw_ok(g) ? nn_conv_wino_dw_work_part(g, nb)
-                                         : nn_conv_direct_work_part(g, nb);
         size_t b = nn_conv_wino_prep_part(&t, nb), c = nn_conv_wino_prep_part(g, nb);
+        if (nn_conv_wino_cm(g)) { /* dY prepared once for dX, then dW's scratch */
+            size_t a = b + nn_conv_wino_dw_work_part(g, nb);
+            return a > c ? a : c;
+        }
+        size_t a = nn_conv_direct_work_part(g, nb); /* direct dW */
         return a > b ? (a > c ? a : c) : (b > c ? b : c);
     }
     case PATH_DIRECT: return nn_conv_direct_work_part(g, nb);
@@ -269,21 +272,24 @@ void NN(nn_conv_backward_part)(const nn_conv_geom *g, int B, int P, int q, const
     const size_t ldi = (size_t)B * HW, ldo = (size_t)B * HWo;
     switch (path(g)) {
     case PATH_WINO: {
-        /* dW by the transposed Winograd algorithm where the channel counts
-         * fit its vectors, else directly from x */
-        if (dw && nn_conv_wino_dw_ok(g))
-            nn_conv_wino_dw(g, nb, ldi, ldo, x + b0 * HW, dy + b0 * HWo, dw, prep, work);
+        nn_conv_geom t = transposed(g);
+        const int cm = nn_conv_wino_cm(g);
+        if (cm) /* dY padded and channel-minor once: dX's prepared input, read by dW too */
+            nn_conv_wino_cm_input(&t, nb, ldo, dy + b0 * HWo, work);
+        /* dW by the transposed Winograd algorithm (cm layers), else directly from x */
+        if (dw && cm)
+            nn_conv_wino_dw(g, nb, ldi, x + b0 * HW, work, dw, prep,
+                            work + nn_conv_wino_prep_part(&t, nb));
         else if (dw)
             nn_conv_direct_bwd(g, nb, ldi, ldo, w, x + b0 * HW, dy + b0 * HWo, NULL, dw, NULL, work,
                                wsp, 0);
         if (dx) { /* dX = Winograd correlation of dy with the rotated, transposed kernel */
-            nn_conv_geom t = transposed(g);
             const int cin = g->cin, cout = g->cout;
             for (int co = 0; co < cout; co++)
                 for (int ci = 0; ci < cin; ci++)
                     for (int k = 0; k < 9; k++)
                         wsp[((size_t)ci * cout + co) * 9 + k] = w[((size_t)co * cin + ci) * 9 + 8 - k];
-            nn_conv_wino_fwd(&t, nb, ldo, ldi, wsp, dy + b0 * HWo, dx + b0 * HW, work, 0, accx);
+            nn_conv_wino_fwd(&t, nb, ldo, ldi, wsp, dy + b0 * HWo, dx + b0 * HW, work, cm, accx);
         }
         return;
     }

@@ -252,14 +252,15 @@ void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, con
  *     dL/dg = G^T [ sum over tiles and images of (B^T d B) (.) (A dY A^T) ] G
  * (the transposed algorithm): 16 products per tile and channel pair instead
  * of the direct form's 36.  Here the channels are the vector lanes: x and dY
- * are copied channel-minor (x zero-padded, dY zero beyond odd edges), every
- * tile's patch is then 16 channel vectors; per chunk of tiles the
+ * come zero-padded and channel-minor (x: the forward's cached prepared
+ * input; dY: the dX pass's prepared input, made once by conv2d.c for both),
+ * every tile's patch is then 16 channel vectors; per chunk of tiles the
  * transforms go to V[pos][tile][ci] and E[pos][tile][co] and
  * M[pos][co][ci] += sum_tile E V (outer products); at the end
  * dw += G^T M G.  Needs cin and cout to be multiples of the vector length
- * (nn_conv_wino_dw_ok); conv2d.c uses the direct dW otherwise. */
+ * (nn_conv_wino_cm); conv2d.c uses the direct dW otherwise. */
 
-int nn_conv_wino_dw_ok(const nn_conv_geom *g)
+int nn_conv_wino_cm(const nn_conv_geom *g)
 {
     const int vl = variant()->vl;
     return nn_conv_wino_ok(g) && g->cin % vl == 0 && g->cout % vl == 0;
@@ -267,7 +268,7 @@ int nn_conv_wino_dw_ok(const nn_conv_geom *g)
 
 typedef struct {
     int th, tw, nq;
-    size_t ntile, lxc, ldc, lv, le, lm;
+    size_t ntile, lxc, lv, le, lm;
 } wdgeo;
 
 static wdgeo dgeo(const nn_conv_geom *g, int nb)
@@ -281,7 +282,6 @@ static wdgeo dgeo(const nn_conv_geom *g, int nb)
     d.nq = nq < 4 ? 4 : nq;
     if ((size_t)d.nq > d.ntile) d.nq = (int)d.ntile;
     d.lxc = (size_t)nb * (2 * d.th + 2) * (2 * d.tw + 2) * g->cin;
-    d.ldc = (size_t)nb * (2 * d.th) * (2 * d.tw) * g->cout;
     d.lv = (size_t)16 * d.nq * g->cin;
     d.le = (size_t)16 * d.nq * g->cout;
     d.lm = (size_t)16 * g->cout * g->cin;
@@ -308,29 +308,31 @@ static void cm_input(const wf_variant *v, const nn_conv_geom *g, int nb, const w
         v->to_cm(x + b * HW, ldx, cin, (int)HW, W, Xc + ((b * Hp + 1) * Wp + 1) * cin, Wp);
 }
 
+void nn_conv_wino_cm_input(const nn_conv_geom *g, int nb, size_t ld, const float *x, float *prep)
+{
+    const wdgeo d = dgeo(g, nb);
+    cm_input(variant(), g, nb, &d, x, ld, align64(prep));
+}
+
 size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb)
 {
     wdgeo d = dgeo(g, nb);
-    return d.lxc + d.ldc + d.lv + d.le + d.lm + 5 * 16;
+    return d.lxc + d.lv + d.le + d.lm + 4 * 16;
 }
 
-void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *x,
-                     const float *dy, float *dw, const float *prep, float *work)
+void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, const float *x, const float *dyp,
+                     float *dw, const float *prep, float *work)
 {
     const wf_variant *v = variant();
-    const int cin = g->cin, cout = g->cout, H = g->h, W = g->w;
+    const int cin = g->cin, cout = g->cout;
     const wdgeo d = dgeo(g, nb);
-    const size_t HW = (size_t)H * W, H2 = 2 * (size_t)d.th, W2 = 2 * (size_t)d.tw;
-    float *Xc = align64(work), *Dc = align64(Xc + d.lxc), *V = align64(Dc + d.ldc);
+    float *Xc = align64(work), *V = align64(Xc + d.lxc);
     float *E = align64(V + d.lv), *M = align64(E + d.le);
-    const float *X = Xc;
-    if (prep && nn_conv_wino_cm(g)) /* the forward's cached channel-minor input */
+    const float *X = Xc, *Dc = align64((float *)dyp);
+    if (prep) /* the forward's cached channel-minor input */
         X = align64((float *)prep);
     else
         cm_input(v, g, nb, &d, x, ldx, Xc);
-    if (H2 > (size_t)H || W2 > (size_t)W) memset(Dc, 0, d.ldc * sizeof(float)); /* odd edges */
-    for (int b = 0; b < nb; b++)
-        v->to_cm(dy + b * HW, ldy, cout, (int)HW, W, Dc + (b * H2 * W2) * cout, W2);
     memset(M, 0, d.lm * sizeof(float));
     for (size_t t0 = 0; t0 < d.ntile; t0 += d.nq) {
         int n = d.ntile - t0 < (size_t)d.nq ? (int)(d.ntile - t0) : d.nq;
@@ -370,11 +372,6 @@ void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, cons
  * it is faster at every image size (28 x 28 included: no dropped tiles, and
  * the dW reuses its cached input); the parity-plane path serves the others. */
 
-int nn_conv_wino_cm(const nn_conv_geom *g)
-{
-    return nn_conv_wino_dw_ok(g);
-}
-
 typedef struct {
     size_t lu, lv, lm, lyc;
     int nq;
@@ -410,7 +407,7 @@ static void cm_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const 
     const size_t HW = (size_t)H * W, W2 = 2 * (size_t)d.tw, H2 = 2 * (size_t)d.th;
     float *Xc = align64(prep), *U = align64(Xc + d.lxc), *V = align64(U + c.lu);
     float *Mo = align64(V + c.lv), *Yc = align64(Mo + c.lm);
-    if (!have_prep) cm_input(v, g, nb, &d, x, ldx, Xc);
+    if (!have_prep) cm_input(v, g, nb, &d, x, ldx, Xc); /* = nn_conv_wino_cm_input */
     /* U[pos][ci][co] */
     kernel_tf(w, cin, cout, U, (size_t)cin * cout, 1, cout);
     for (size_t t0 = 0; t0 < d.ntile; t0 += c.nq) {

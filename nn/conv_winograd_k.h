@@ -195,13 +195,14 @@ WF_ATTR static void WF(to_cm)(const float *src, size_t ld, int nch, int HW, int 
 /* tiles [t0, t0 + n) of the part (tile t = (b th + i) tw + j): the input
  * transform B^T d B of each 4x4 patch of the channel-minor padded input Xc
  * (pixel (b, r, c) at ((b Hp + r) Wp + c) cin) into V[pos][t - t0][ci], and
- * the output-gradient transform A dY A^T of each 2x2 block of the
- * channel-minor dY Dc (pixel (b, r, c) at ((b 2th + r) 2tw + c) cout) into
- * E[pos][t - t0][co], with A = [1 0; 1 1; 1 -1; 0 -1] */
+ * the output-gradient transform A dY A^T of each 2x2 block of dY, padded
+ * channel-minor in the same layout (Dc: pixel (b, r, c) at ((b Hp + r + 1)
+ * Wp + c + 1) cout; the dX pass's prepared input), into E[pos][t - t0][co],
+ * with A = [1 0; 1 1; 1 -1; 0 -1]; Dc NULL: V alone */
 WF_ATTR static void WF(dw_tf)(const float *Xc, const float *Dc, int th, int tw, int cin, int cout,
                               size_t t0, int n, float *V, float *E)
 {
-    const size_t Wp = 2 * (size_t)tw + 2, Hp = 2 * (size_t)th + 2, W2 = 2 * (size_t)tw;
+    const size_t Wp = 2 * (size_t)tw + 2, Hp = 2 * (size_t)th + 2;
     const size_t vs = (size_t)n * cin, es = (size_t)n * cout; /* position strides */
     for (int k = 0; k < n; k++) {
         size_t t = t0 + k, b = t / ((size_t)th * tw), ij = t % ((size_t)th * tw);
@@ -230,11 +231,11 @@ WF_ATTR static void WF(dw_tf)(const float *Xc, const float *Dc, int th, int tw, 
             }
         }
         if (!Dc) continue; /* the input transform alone (the channel-minor forward) */
-        const float *e0 = Dc + ((b * 2 * th + 2 * i) * W2 + 2 * j) * cout;
+        const float *e0 = Dc + ((b * Hp + 2 * i + 1) * Wp + 2 * j + 1) * cout;
         float *e = E + (size_t)k * cout;
         for (int c = 0; c < cout; c += WF_VL) {
             VF g00 = LDA(e0 + c), g01 = LDA(e0 + cout + c);
-            VF g10 = LDA(e0 + W2 * cout + c), g11 = LDA(e0 + (W2 + 1) * cout + c);
+            VF g10 = LDA(e0 + Wp * cout + c), g11 = LDA(e0 + (Wp + 1) * cout + c);
             VF f[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
 #pragma GCC unroll 4
             for (int r = 0; r < 4; r++) { /* (A dY) A^T */

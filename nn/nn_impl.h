@@ -109,17 +109,19 @@ int nn_conv_wino_ok(const nn_conv_geom *g);
 size_t nn_conv_wino_prep_part(const nn_conv_geom *g, int nb);
 void nn_conv_wino_fwd(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *w,
                       const float *x, float *y, float *prep, int have_prep, int acc);
-/* dw += the part's weight gradient by the transposed Winograd algorithm
- * (needs nn_conv_wino_dw_ok: channels multiples of the vector length);
- * work: nn_conv_wino_dw_work_part floats */
-int nn_conv_wino_dw_ok(const nn_conv_geom *g);
-size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb);
-/* prep: the part's cached prepared input or NULL */
-void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, size_t ldy, const float *x,
-                     const float *dy, float *dw, const float *prep, float *work);
-/* the forward (and dX) in the channel-minor layout: where the channel
- * counts fit the vectors (as nn_conv_wino_dw_ok) */
+/* the channel-minor layout (forward, dX and dW): where the channel counts
+ * are multiples of the vector length */
 int nn_conv_wino_cm(const nn_conv_geom *g);
+/* the prepared (zero-padded, channel-minor) input of x for layer g at prep:
+ * what nn_conv_wino_fwd makes when have_prep is 0 (cm layers) */
+void nn_conv_wino_cm_input(const nn_conv_geom *g, int nb, size_t ld, const float *x, float *prep);
+/* dw += the part's weight gradient by the transposed Winograd algorithm (cm
+ * layers): dyp holds dY prepared for the dX pass (nn_conv_wino_cm_input of
+ * the transposed layer), prep the forward's prepared x or NULL (then made
+ * in work); work: nn_conv_wino_dw_work_part floats */
+size_t nn_conv_wino_dw_work_part(const nn_conv_geom *g, int nb);
+void nn_conv_wino_dw(const nn_conv_geom *g, int nb, size_t ldx, const float *x, const float *dyp,
+                     float *dw, const float *prep, float *work);
 
 /* conv_direct.c (float only): 3x3, padding 1, stride 1 or 2; one batch part
  * as above.  bwd: dw += the part's weight gradient (NULL: none); prep: the
