@@ -93,16 +93,10 @@ static void test_refused(void)
 static void test_operator(void)
 {
     enum { NE = 10, SIDE = 8, K = 3 };
-    const nn_config c = {NN_ARCH_RESNET, 8, 0, 1, SIDE, SIDE, K, NN_ACT_RELU};
     char msg[200];
-    gsl_rng *r = nso_rng_named(5, "test/quad-op");
-    nn_model_f32 *m = nn_model_create_f32(&c, 4, r, msg, sizeof msg);
+    nn_dataset d;
+    nn_model_f32 *m = nn_test_resnet8(5, "test/quad-op", NE, SIDE, K, &d);
     CU_ASSERT_FATAL(m != NULL);
-    for (size_t i = 0; i < m->nstats; i++) m->stats[i] = (float)(0.3 + 0.5 * gsl_rng_uniform(r));
-    nn_dataset d = {NE, 1, SIDE, SIDE, K, malloc(NE * SIDE * SIDE), malloc(NE), NULL};
-    for (int i = 0; i < NE * SIDE * SIDE; i++) d.pixels[i] = (uint8_t)gsl_rng_uniform_int(r, 256);
-    for (int i = 0; i < NE; i++) d.labels[i] = (uint8_t)(i % K);
-    gsl_rng_free(r);
     int idx[NE];
     for (int i = 0; i < NE; i++) idx[i] = i;
     const char *sel[] = {"all", "layer3,fc"};
