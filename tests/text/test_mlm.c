@@ -313,27 +313,7 @@ static void check_mlm(const nn_config *c)
         CU_ASSERT(s > 1e-6);
     }
     /* float against double */
-    char msg[200];
-    gsl_rng *r = nso_rng_named(1, "test/f32");
-    nn_model_f32 *f = nn_model_create_f32(c, NB, r, msg, sizeof msg);
-    gsl_rng_free(r);
-    CU_ASSERT_FATAL(f != NULL);
-    CU_ASSERT(nn_set_mlm_targets_f32(f, POS, LAB, NB) == 0);
-    for (size_t i = 0; i < n; i++) f->params[i] = (float)w0[i];
-    float *vf = malloc(n * sizeof *vf), *hvf = malloc(n * sizeof *hvf);
-    for (size_t i = 0; i < n; i++) vf[i] = (float)v[i];
-    double Lf = nn_loss_grad_f32(f, X, NULL, NB);
-    CU_ASSERT(fabs(Lf - L0) <= 1e-5 * fabs(L0));
-    double e = 0;
-    for (size_t i = 0; i < n; i++) e = fmax(e, fabs(f->grads[i] - gr[i]));
-    CU_ASSERT(e <= 1e-3 * mg);
-    nn_hvp_f32(f, X, NULL, NB, vf, hvf);
-    e = 0;
-    for (size_t i = 0; i < n; i++) e = fmax(e, fabs(hvf[i] - hv[i]));
-    CU_ASSERT(e <= 1e-3 * mh);
-    free(vf);
-    free(hvf);
-    nn_model_free_f32(f);
+    text_check_f32(c, NB, X, NULL, POS, LAB, n, w0, v, L0, gr, mg, hv, mh);
     free(gr); free(fd); free(v); free(hv); free(g1); free(w0);
     nn_model_free_f64(m);
 }
