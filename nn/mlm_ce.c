@@ -18,19 +18,8 @@ double NN(nn_mlm_ce_forward_part)(int K, size_t N, size_t n0, size_t nn, const r
     int ok = 0;
     for (size_t i = n0; i < n0 + nn; i++) {
         if (lab[i] < 0) continue;
-        double mx = -INFINITY;
-        int arg = 0;
-        for (int k = 0; k < K; k++) {
-            double v = z[(size_t)k * N + i];
-            if (v > mx) {
-                mx = v;
-                arg = k;
-            }
-        }
-        double s = 0;
-        for (int k = 0; k < K; k++) s += exp(z[(size_t)k * N + i] - mx);
-        double lse = mx + log(s);
-        for (int k = 0; k < K; k++) probs[(size_t)k * N + i] = (real)exp(z[(size_t)k * N + i] - lse);
+        int arg;
+        double lse = NN(nn_softmax_col)(K, N, i, z, probs, &arg);
         loss += lse - z[(size_t)lab[i] * N + i];
         ok += arg == lab[i];
     }

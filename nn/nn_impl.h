@@ -5,6 +5,7 @@
 #define NN_IMPL_H
 #include "nn.h"
 #include <cblas.h>
+#include <math.h>
 
 #ifdef NN_F64
 typedef double real;
@@ -203,6 +204,28 @@ void NN(nn_bn_part_comb)(int C, int n, size_t ld, const real *u, const real *v, 
                          real *out, const real *a, const real *b, const real *c,
                          const real *mean, const real *d, const real *imask, const real *omask,
                          int acc);
+
+/* column j of a K x ld matrix of logits z: probs (same layout) = its
+ * softmax; returns its log-sum-exp, *arg = the row of its first largest
+ * logit (softmax_ce.c, mlm_ce.c) */
+static inline double NN(nn_softmax_col)(int K, size_t ld, size_t j, const real *z, real *probs,
+                                        int *arg)
+{
+    double mx = -INFINITY;
+    *arg = 0;
+    for (int k = 0; k < K; k++) {
+        double v = z[(size_t)k * ld + j];
+        if (v > mx) {
+            mx = v;
+            *arg = k;
+        }
+    }
+    double s = 0;
+    for (int k = 0; k < K; k++) s += exp(z[(size_t)k * ld + j] - mx);
+    double lse = mx + log(s);
+    for (int k = 0; k < K; k++) probs[(size_t)k * ld + j] = (real)exp(z[(size_t)k * ld + j] - lse);
+    return lse;
+}
 
 /* elementwise.c */
 void NN(nn_relu_forward)(size_t n, const real *x, real *y);

@@ -12,23 +12,9 @@ double NN(nn_softmax_ce_forward_part)(int K, int B, int b0, int nb, const real *
     double loss = 0;
     int ok = 0;
     for (int b = b0; b < b0 + nb; b++) {
-        double mx = -INFINITY;
-        int arg = 0;
-        for (int k = 0; k < K; k++) {
-            double v = z[(size_t)k * B + b];
-            if (v > mx) {
-                mx = v;
-                arg = k;
-            }
-        }
-        double s = 0;
-        for (int k = 0; k < K; k++) s += exp(z[(size_t)k * B + b] - mx);
-        double lse = mx + log(s), sumz = 0;
-        for (int k = 0; k < K; k++) {
-            double v = z[(size_t)k * B + b];
-            probs[(size_t)k * B + b] = (real)exp(v - lse);
-            sumz += v;
-        }
+        int arg;
+        double lse = NN(nn_softmax_col)(K, (size_t)B, (size_t)b, z, probs, &arg), sumz = 0;
+        for (int k = 0; k < K; k++) sumz += z[(size_t)k * B + b];
         double nll = lse - z[(size_t)y[b] * B + b];
         double smooth = lse - sumz / K; /* -mean_k log p_k */
         loss += (1 - a) * nll + a * smooth;
